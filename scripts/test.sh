@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Run the whole test suite from a fresh clone: venv, dependencies, lint, types, tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV="${NBEXT_VENV:-.venv}"
+PY="${PYTHON:-python3}"
+if [ ! -x "$VENV/bin/python" ]; then
+    "$PY" -m venv "$VENV"
+fi
+"$VENV/bin/python" -m pip install -q --disable-pip-version-check -e '.[test]' 2>&1 \
+    | grep -v "^WARNING: Location" || true
+"$VENV/bin/python" -m pip check >/dev/null
+echo "== ruff"
+"$VENV/bin/ruff" check src tests benchmarks
+echo "== mypy"
+"$VENV/bin/mypy"
+echo "== pytest"
+set +e
+"$VENV/bin/python" -m pytest "$@" </dev/null
+rc=$?
+set -e
+if [ "$rc" -eq 5 ]; then
+    echo "pytest collected no tests: failing the run" >&2
+    exit 1
+fi
+exit "$rc"

@@ -1,0 +1,63 @@
+"""nbext: Poetry's package-source model in the IPython kernel.
+
+``%load_ext nbext`` registers ``%source``, ``%add`` and ``%lookup``. Everything they do is
+available from Python through :class:`Workspace` (``nbext.workspace()`` is the kernel's).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nbext._errors import (
+    ConfigurationError,
+    IndexPageError,
+    NbextError,
+    ProjectError,
+    RequirementError,
+    SourceError,
+    UnknownSourceError,
+)
+from nbext._index import ReleaseMetadata
+from nbext._pool import Priority, Source, SourcePool
+from nbext._results import Chosen, LookupResult, LookupResults, Report, SourceRow, SourceTable
+from nbext._version import __version__
+from nbext._workspace import Workspace, workspace
+
+__all__ = [
+    "Chosen",
+    "ConfigurationError",
+    "IndexPageError",
+    "LookupResult",
+    "LookupResults",
+    "NbextError",
+    "Priority",
+    "ProjectError",
+    "ReleaseMetadata",
+    "Report",
+    "RequirementError",
+    "Source",
+    "SourceError",
+    "SourcePool",
+    "SourceRow",
+    "SourceTable",
+    "UnknownSourceError",
+    "Workspace",
+    "__version__",
+    "load_ipython_extension",
+    "unload_ipython_extension",
+    "workspace",
+]
+
+
+def load_ipython_extension(ip: Any) -> None:
+    """``%load_ext nbext``: register the magics (IPython is imported only here)."""
+    from nbext import _magics
+
+    _magics.load(ip)
+
+
+def unload_ipython_extension(ip: Any) -> None:
+    """``%unload_ext nbext``: remove the magics and restore what they replaced."""
+    from nbext import _magics
+
+    _magics.unload(ip)

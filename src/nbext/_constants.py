@@ -1,0 +1,36 @@
+"""Constants that name the public index, the HTTP headers and the texts shared with Poetry.
+
+The public index URL is never typed here: it comes from pypi-simple's constant and can be
+overridden with ``NBEXT_PYPI_URL`` (tests point it at a local server).
+"""
+
+from __future__ import annotations
+
+import os
+
+from pypi_simple import PYPI_SIMPLE_ENDPOINT
+
+#: Accept header for simple-index pages, as Poetry 2.3+ sends it (PEP 691 JSON preferred).
+ACCEPT_SIMPLE = "application/vnd.pypi.simple.v1+json, */*;q=0.1"
+#: Accept header for the public index: JSON only, as Poetry sends it.
+ACCEPT_PYPI = "application/vnd.pypi.simple.v1+json"
+#: The PEP 691 media type. Only this exact type is read as JSON (``application/json`` is not).
+JSON_MEDIA_TYPE = "application/vnd.pypi.simple.v1+json"
+
+#: Poetry's name for the public index.
+PYPI_NAME = "PyPI"
+
+#: Poetry's notice when a project relies on the implicit public index.
+IMPLICIT_PYPI_NOTE = (
+    "PyPI is implicitly enabled as a primary source. If you wish to disable it, or alter its "
+    "priority please refer to https://python-poetry.org/docs/repositories/#package-sources."
+)
+
+#: Default HTTP timeout in seconds (Poetry's ``POETRY_REQUESTS_TIMEOUT`` default).
+DEFAULT_TIMEOUT = 15.0
+
+
+def pypi_simple_url() -> str:
+    """The public index's simple URL, with a trailing slash (``NBEXT_PYPI_URL`` overrides)."""
+    url = os.environ.get("NBEXT_PYPI_URL") or PYPI_SIMPLE_ENDPOINT
+    return url if url.endswith("/") else url + "/"

@@ -1,0 +1,72 @@
+"""The one exception tree of nbext.
+
+::
+
+    NbextError                      root; one clear line in a notebook (``_render_traceback_``)
+    ├── ProjectError                pyproject.toml missing, unreadable or malformed
+    │   └── ConfigurationError      Poetry's "The Poetry configuration is invalid" schema errors
+    ├── SourceError                 a source definition Poetry refuses (name, url, priority)
+    │   └── UnknownSourceError      a name that is not in the pool
+    ├── RequirementError            a requirement or constraint that cannot be parsed
+    └── IndexPageError              an index answered something unusable
+
+Every message names the source or file concerned and, where there is one, the fix.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigurationError",
+    "IndexPageError",
+    "NbextError",
+    "ProjectError",
+    "RequirementError",
+    "SourceError",
+    "UnknownSourceError",
+]
+
+
+class NbextError(Exception):
+    """Root of every error nbext raises on purpose."""
+
+    def _render_traceback_(self) -> list[str]:
+        # IPython shows this instead of a traceback: one readable line, still a failed cell.
+        return [f"{type(self).__name__}: {self}"]
+
+
+class ProjectError(NbextError):
+    """The project file cannot be read or written."""
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class ConfigurationError(ProjectError):
+    """Poetry's schema validation failed (same text as ``poetry`` prints)."""
+
+
+class SourceError(NbextError, ValueError):
+    """A source definition is invalid."""
+
+    def __init__(self, message: str, *, source: str | None = None) -> None:
+        super().__init__(message)
+        self.source = source
+
+
+class UnknownSourceError(SourceError, LookupError):
+    """A source name that is not configured."""
+
+
+class RequirementError(NbextError, ValueError):
+    """A requirement string that cannot be parsed."""
+
+
+class IndexPageError(NbextError):
+    """A source answered with something that is not a usable index page."""
+
+    def __init__(self, message: str, *, source: str, url: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.source = source
+        self.url = url
+        self.status = status

@@ -1,0 +1,271 @@
+"""Pure parsers for index pages, filenames and core metadata (no I/O).
+
+Pages are parsed by pypi-simple (PEP 503 HTML with PEP 592/658/714 attributes, PEP 691 JSON);
+nbext then applies Poetry's own rules on top: which files count (wheels and sdists only), how
+names and versions come from filenames, when a release is yanked, which file's metadata is read.
+"""
+
+from __future__ import annotations
+
+import email.parser
+import io
+import re
+import tarfile
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from packaging.metadata import parse_email
+from packaging.utils import canonicalize_name
+from poetry.core.constraints.version import Version
+from poetry.core.version.exceptions import InvalidVersionError
+from pypi_simple import ProjectPage
+
+from nbext._constants import JSON_MEDIA_TYPE
+
+__all__ = [
+    "File",
+    "PageFormatError",
+    "Release",
+    "ReleaseMetadata",
+    "choose_metadata_file",
+    "group_releases",
+    "metadata_from_archive",
+    "parse_filename",
+    "parse_metadata",
+    "parse_project_page",
+]
+
+# Poetry keeps only these archive kinds (spec 8.2).
+_SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tar.Z", ".tar")
+_WHEEL_RE = re.compile(
+    r"^(?P<name>.+?)-(?P<ver>\d.*?)(-(?P<build>\d.*?))?-(?P<pyver>.+?)-(?P<abi>.+?)-(?P<plat>.+?)"
+    r"\.whl$"
+)
+_SDIST_RE = re.compile(r"^(?P<name>.+?)-(?P<ver>\d.*?)(\.sdist)?\.(zip|tar(\.(gz|bz2|xz|Z))?)$")
+# Hash algorithms by preference for verifying a file or metadata (strongest first).
+HASH_PREFERENCE = ("sha512", "sha384", "sha256", "sha224", "sha1", "md5")
+
+
+class PageFormatError(ValueError):
+    """A page that is neither a usable HTML nor a PEP 691 JSON index page."""
+
+
+@dataclass(frozen=True)
+class File:
+    """One distribution file listed on a project page."""
+
+    filename: str
+    url: str
+    name: str  # canonical project name parsed from the filename
+    version: Version
+    kind: str  # "wheel" | "sdist"
+    hashes: dict[str, str] = field(default_factory=dict)
+    requires_python: str | None = None
+    yanked: bool = False
+    yanked_reason: str | None = None
+    has_metadata: bool = False
+    metadata_hashes: dict[str, str] = field(default_factory=dict)
+    size: int | None = None
+
+    @property
+    def wheel_tags(self) -> tuple[str, str, str]:
+        m = _WHEEL_RE.match(self.filename)
+        return (m["pyver"], m["abi"], m["plat"]) if m else ("", "", "")
+
+
+@dataclass(frozen=True)
+class Release:
+    """All files of one version on one source."""
+
+    version: Version
+    files: tuple[File, ...]
+
+    @property
+    def yanked(self) -> bool:
+        """Yanked only if every file is yanked (Poetry's rule)."""
+        return bool(self.files) and all(f.yanked for f in self.files)
+
+    @property
+    def yanked_reason(self) -> str:
+        reasons = sorted({f.yanked_reason for f in self.files if f.yanked_reason})
+        return "\n".join(reasons)
+
+    @property
+    def requires_python(self) -> str | None:
+        for f in self.files:
+            if f.requires_python:
+                return f.requires_python
+        return None
+
+
+@dataclass(frozen=True)
+class ReleaseMetadata:
+    """The parts of core metadata a lookup shows."""
+
+    name: str
+    version: str
+    summary: str = ""
+    requires_python: str | None = None
+    requires_dist: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        return (
+            f"ReleaseMetadata(name={self.name!r}, version={self.version!r}, "
+            f"requires_python={self.requires_python!r}, requires_dist={list(self.requires_dist)!r})"
+        )
+
+
+def parse_filename(filename: str) -> tuple[str, str, str] | None:
+    """``(canonical name, version string, kind)`` for a wheel or sdist filename, else None."""
+    if filename.endswith(".whl"):
+        m = _WHEEL_RE.match(filename)
+        return (canonicalize_name(m["name"]), m["ver"], "wheel") if m else None
+    if filename.endswith(_SDIST_SUFFIXES):
+        m = _SDIST_RE.match(filename)
+        return (canonicalize_name(m["name"]), m["ver"], "sdist") if m else None
+    return None
+
+
+def _media_type(content_type: str | None) -> str:
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+def parse_project_page(
+    project: str,
+    body: bytes,
+    *,
+    content_type: str | None,
+    url: str,
+) -> list[File]:
+    """Files of ``project`` on a page fetched from ``url`` (the final URL, after redirects).
+
+    JSON is used iff the media type is exactly the PEP 691 one (Poetry's rule). HTML and
+    ``*/*``-ish text types are parsed as PEP 503. Anything else is a :class:`PageFormatError`.
+    """
+    media = _media_type(content_type)
+    wanted = canonicalize_name(project)
+    if media == JSON_MEDIA_TYPE:
+        import json
+
+        try:
+            data = json.loads(body)
+            page = ProjectPage.from_json_data(data, base_url=url)
+        except Exception as exc:
+            raise PageFormatError(f"malformed PEP 691 JSON page ({exc})") from exc
+    else:
+        if media and not (
+            media.startswith("text/") or media in ("application/xhtml+xml",) or "html" in media
+        ):
+            raise PageFormatError(
+                f"expected an HTML or PEP 691 JSON index page, got Content-Type {media!r}"
+            )
+        if b"\x00" in body[:4096]:
+            raise PageFormatError("expected an HTML index page, got binary data")
+        try:
+            page = ProjectPage.from_html(project, body, base_url=url)
+        except Exception as exc:
+            raise PageFormatError(f"malformed HTML page ({exc})") from exc
+    files: list[File] = []
+    for pkg in page.packages:
+        parsed = parse_filename(pkg.filename)
+        if parsed is None:
+            continue
+        name, ver, kind = parsed
+        if name != wanted:
+            continue
+        try:
+            version = Version.parse(ver)
+        except InvalidVersionError:
+            continue
+        files.append(
+            File(
+                filename=pkg.filename,
+                url=pkg.url,
+                name=name,
+                version=version,
+                kind=kind,
+                hashes=dict(pkg.digests),
+                requires_python=pkg.requires_python,
+                yanked=pkg.is_yanked,
+                yanked_reason=pkg.yanked_reason or None,
+                has_metadata=bool(pkg.has_metadata),
+                metadata_hashes=dict(pkg.metadata_digests or {}),
+                size=pkg.size,
+            )
+        )
+    return files
+
+
+def group_releases(files: Iterable[File]) -> list[Release]:
+    """Files grouped by version, in ascending version order."""
+    by_version: dict[Version, list[File]] = {}
+    for f in files:
+        by_version.setdefault(f.version, []).append(f)
+    return [Release(v, tuple(fs)) for v, fs in sorted(by_version.items(), key=lambda kv: kv[0])]
+
+
+def choose_metadata_file(release: Release) -> File | None:
+    """Poetry's order for the file whose metadata describes a release (spec 8.3)."""
+    files = [f for f in release.files if not f.yanked] or list(release.files)
+    wheels = [f for f in files if f.kind == "wheel"]
+    universal = [f for f in wheels if f.wheel_tags[1:] == ("none", "any")]
+    for pyver in ("py2.py3", "py3", "py2"):
+        for f in universal:
+            if f.wheel_tags[0] == pyver:
+                return f
+    if universal:
+        return universal[0]
+    if wheels:
+        return wheels[0]
+    sdists = [f for f in files if f.kind == "sdist"]
+    return sdists[0] if sdists else None
+
+
+def parse_metadata(data: bytes) -> ReleaseMetadata:
+    """Core metadata (METADATA / PKG-INFO / PEP 658 file) to :class:`ReleaseMetadata`."""
+    raw, _unparsed = parse_email(data)
+    if "name" not in raw or "version" not in raw:
+        # Fall back to the plain email parser for very old or odd files.
+        msg = email.parser.BytesParser().parsebytes(data)
+        raw_any: dict[str, Any] = {
+            "name": msg.get("Name", ""),
+            "version": msg.get("Version", ""),
+            "summary": msg.get("Summary", ""),
+            "requires_python": msg.get("Requires-Python"),
+            "requires_dist": msg.get_all("Requires-Dist") or [],
+        }
+    else:
+        raw_any = dict(raw)
+    return ReleaseMetadata(
+        name=str(raw_any.get("name", "")),
+        version=str(raw_any.get("version", "")),
+        summary=str(raw_any.get("summary") or ""),
+        requires_python=raw_any.get("requires_python") or None,
+        requires_dist=tuple(raw_any.get("requires_dist") or ()),
+    )
+
+
+def metadata_from_archive(filename: str, data: bytes) -> bytes:
+    """The METADATA (wheel) or PKG-INFO (sdist) bytes inside a downloaded archive."""
+    if filename.endswith(".whl"):
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            names = [n for n in zf.namelist() if n.count("/") == 1]
+            for n in names:
+                if n.endswith(".dist-info/METADATA"):
+                    return zf.read(n)
+        raise PageFormatError(f"{filename} has no .dist-info/METADATA")
+    if filename.endswith(".zip"):
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            for n in zf.namelist():
+                if n.count("/") == 1 and n.endswith("/PKG-INFO"):
+                    return zf.read(n)
+        raise PageFormatError(f"{filename} has no PKG-INFO")
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as tf:
+        for member in tf.getmembers():
+            if member.name.count("/") == 1 and member.name.endswith("/PKG-INFO"):
+                fh = tf.extractfile(member)
+                if fh is not None:
+                    return fh.read()
+    raise PageFormatError(f"{filename} has no PKG-INFO")

@@ -1,0 +1,592 @@
+"""Lookups across sources with Poetry's exact rules (spec section 2).
+
+* A dependency pinned to a source (``source = "x"`` in the project, or ``source=`` here) asks
+  that source only, whatever its priority.
+* Otherwise every primary source is asked (concurrently) and their candidates concatenated in
+  pool order; supplemental sources are asked one at a time, in order, only while nothing has
+  matched; explicit sources are never asked.
+* Within a source: the constraint filters versions; yanked releases are dropped unless the
+  constraint is an exact version; pre-releases are dropped unless nothing stable matched.
+* The candidates are sorted (not yanked, stable, version) descending with a stable sort: the
+  highest version wins, and for the same version the first source in pool order.
+* The chosen release must support the project's Python range (Requires-Python from its
+  metadata), as Poetry's solver requires; otherwise the next candidate is tried.
+
+The orchestration is a small scheduler over generators: each requirement is a generator that
+yields the futures it waits for, so ``lookup_many`` runs every request of every requirement on
+one bounded thread pool without nested waits, and identical page requests are shared.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+import threading
+import time
+from collections.abc import Generator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+
+import httpx
+from packaging.utils import canonicalize_name
+from poetry.core.constraints.version import Version, VersionConstraint, parse_constraint
+from poetry.core.packages.dependency import Dependency
+
+from nbext._constants import ACCEPT_PYPI, ACCEPT_SIMPLE
+from nbext._errors import RequirementError
+from nbext._index import (
+    HASH_PREFERENCE,
+    File,
+    PageFormatError,
+    Release,
+    ReleaseMetadata,
+    choose_metadata_file,
+    group_releases,
+    metadata_from_archive,
+    parse_metadata,
+    parse_project_page,
+)
+from nbext._net import Event, Http, redact_url
+from nbext._pool import Priority, Source, SourcePool
+from nbext._results import Chosen, LookupResult, SourceRow
+
+__all__ = ["Lookup", "Pin", "kernel_python_constraint", "parse_requirement"]
+
+
+@dataclass(frozen=True)
+class Pin:
+    """Where a requirement's source pin comes from."""
+
+    source: str
+    origin: str  # "argument" | "project"
+    group: str = "main"
+
+
+def parse_requirement(text: str) -> Dependency:
+    """A PEP 508 requirement (``pkg>=1``) or Poetry's ``pkg@constraint`` form."""
+    text = text.strip()
+    if not text:
+        raise RequirementError("Empty requirement: give a package name, e.g. acme-utils>=1.0")
+    try:
+        if "@" in text and "://" not in text and " @ " not in text:
+            name, _, constraint = text.partition("@")
+            if constraint in ("", "latest"):
+                constraint = "*"
+            return Dependency(name.strip(), constraint.strip())
+        return Dependency.create_from_pep_508(text)
+    except Exception as exc:
+        raise RequirementError(
+            f"Invalid requirement {text!r}: {exc}. Use PEP 508 (acme-utils>=1.0) or "
+            f"Poetry's form (acme-utils@^1.0)."
+        ) from None
+
+
+def kernel_python_constraint() -> VersionConstraint:
+    """The running interpreter's exact version, used when no project states its Python range."""
+    return Version.parse(platform.python_version())
+
+
+@dataclass
+class PageResult:
+    """What one source answered for one project page."""
+
+    source: Source
+    url: str
+    status: int | None = None
+    releases: list[Release] = field(default_factory=list)
+    error: str | None = None
+    warning: str | None = None
+    elapsed: float = 0.0
+    events: list[Event] = field(default_factory=list)
+
+
+@dataclass
+class MetadataResult:
+    metadata: ReleaseMetadata | None
+    via: str  # "PEP 658" | "wheel" | "sdist"
+    warning: str | None = None
+    error: str | None = None
+    events: list[Event] = field(default_factory=list)
+
+
+def _best_hash(hashes: dict[str, str]) -> tuple[str, str] | None:
+    for algo in HASH_PREFERENCE:
+        if algo in hashes:
+            return algo, hashes[algo].lower()
+    return None
+
+
+class Fetcher:
+    """Fetches pages and metadata on a thread pool, sharing identical requests in flight."""
+
+    def __init__(self, http: Http, executor: ThreadPoolExecutor, *, timeout: float) -> None:
+        self.http = http
+        self.executor = executor
+        self.timeout = timeout
+        self._lock = threading.Lock()
+        self._pages: dict[tuple[str, str], Future[PageResult]] = {}
+        self._single: dict[str, Future[tuple[httpx.Response | None, PageResult]]] = {}
+        self._meta: dict[tuple[str, str], Future[MetadataResult]] = {}
+
+    def page(self, source: Source, name: str) -> Future[PageResult]:
+        key = (source.key, name)
+        with self._lock:
+            fut = self._pages.get(key)
+            if fut is None:
+                fut = self.executor.submit(self._fetch_page, source, name)
+                self._pages[key] = fut
+            return fut
+
+    def metadata(self, source: Source, file: File) -> Future[MetadataResult]:
+        key = (source.key, file.url)
+        with self._lock:
+            fut = self._meta.get(key)
+            if fut is None:
+                fut = self.executor.submit(self._fetch_metadata, source, file)
+                self._meta[key] = fut
+            return fut
+
+    # -- workers ------------------------------------------------------------------------------
+
+    def _get(
+        self, source: Source, url: str, accept: str | None
+    ) -> tuple[httpx.Response | None, PageResult]:
+        result = PageResult(source=source, url=redact_url(url))
+        started = time.perf_counter()
+        headers = {"Accept": accept} if accept else {}
+        response: httpx.Response | None = None
+        try:
+            response, events = self.http.get(url, source=source.name, headers=headers)
+        except httpx.TimeoutException:
+            result.error = (
+                f"Source ({source.name}): timed out after {self.timeout:g} s at "
+                f"{redact_url(url)}. Check that the server is up, or raise requests.timeout."
+            )
+        except httpx.HTTPError as exc:
+            host = httpx.URL(url).netloc.decode()
+            result.error = (
+                f"Source ({source.name}): cannot connect to {host} ({_short(exc)}). Check the "
+                f"URL (%source show {source.name}) and that the server is running."
+            )
+        else:
+            result.events = events
+            result.status = response.status_code
+        result.elapsed = time.perf_counter() - started
+        return response, result
+
+    def _fetch_page(self, source: Source, name: str) -> PageResult:
+        if source.kind == "single-page":
+            return self._from_single_page(source, name)
+        accept = ACCEPT_PYPI if source.kind == "pypi" else ACCEPT_SIMPLE
+        response, result = self._get(source, source.page_url(name), accept)
+        if response is not None:
+            self._read_page(result, response, name)
+        return result
+
+    def _from_single_page(self, source: Source, name: str) -> PageResult:
+        with self._lock:
+            fut = self._single.get(source.key)
+            owner = fut is None
+            if fut is None:
+                fut = Future()
+                self._single[source.key] = fut
+        if owner:
+            try:
+                fut.set_result(self._get(source, source.url, None))
+            except BaseException as exc:  # pragma: no cover - defensive
+                fut.set_exception(exc)
+        response, shared = fut.result()
+        result = PageResult(
+            source=source,
+            url=shared.url,
+            status=shared.status,
+            error=shared.error,
+            elapsed=shared.elapsed if owner else 0.0,
+            events=shared.events if owner else [],
+        )
+        if response is not None:
+            self._read_page(result, response, name)
+        return result
+
+    def _read_page(self, result: PageResult, response: httpx.Response, name: str) -> None:
+        source, status = result.source, response.status_code
+        url = redact_url(str(response.url))
+        if status == 404 or (source.kind == "pypi" and status != 200 and status not in (401, 403)):
+            return
+        if status in (401, 403):
+            result.warning = f"Source ({source.name}): Authorization error accessing {url}"
+            return
+        if not 200 <= status < 300:
+            result.error = f"Source ({source.name}): HTTP {status} from {url}"
+            return
+        try:
+            files = parse_project_page(
+                name,
+                response.content,
+                content_type=response.headers.get("content-type"),
+                url=str(response.url),
+            )
+        except PageFormatError as exc:
+            result.error = (
+                f"Source ({source.name}): {exc} at {url}. Check that the source URL points at a "
+                f"simple index (usually ending in /simple/)."
+            )
+            return
+        result.releases = group_releases(files)
+
+    def _fetch_metadata(self, source: Source, file: File) -> MetadataResult:
+        events: list[Event] = []
+        warning: str | None = None
+        if file.has_metadata:
+            meta_url = file.url.split("#", 1)[0].split("?", 1)[0] + ".metadata"
+            response, page = self._get(source, meta_url, None)
+            events += page.events
+            if response is not None and response.status_code == 200:
+                data = response.content
+                expected = _best_hash(file.metadata_hashes)
+                if expected and hashlib.new(expected[0], data).hexdigest() != expected[1]:
+                    warning = (
+                        f"Metadata file hash ({hashlib.new(expected[0], data).hexdigest()}) does "
+                        f"not match expected hash ({expected[1]}). Metadata file for "
+                        f"{file.filename} will be ignored."
+                    )
+                else:
+                    try:
+                        return MetadataResult(parse_metadata(data), "PEP 658", events=events)
+                    except Exception:
+                        warning = f"Failed to parse metadata at {redact_url(meta_url)}"
+            else:
+                warning = f"Failed to retrieve metadata at {redact_url(meta_url)}"
+        response, page = self._get(source, file.url, None)
+        events += page.events
+        if response is None or response.status_code != 200:
+            error = page.error or (
+                f"Source ({source.name}): HTTP {page.status} downloading {redact_url(file.url)}"
+            )
+            return MetadataResult(None, file.kind, warning=warning, error=error, events=events)
+        data = response.content
+        expected = _best_hash(file.hashes)
+        if expected and hashlib.new(expected[0], data).hexdigest() != expected[1]:
+            return MetadataResult(
+                None,
+                file.kind,
+                warning=warning,
+                error=(
+                    f"Source ({source.name}): {file.filename} does not match its {expected[0]} "
+                    f"hash from the index; refusing to read it."
+                ),
+                events=events,
+            )
+        try:
+            meta = parse_metadata(metadata_from_archive(file.filename, data))
+        except Exception as exc:
+            return MetadataResult(
+                None, file.kind, warning=warning, error=f"{file.filename}: {exc}", events=events
+            )
+        return MetadataResult(meta, file.kind, warning=warning, events=events)
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text.splitlines()[0][:200]
+
+
+def filter_releases(releases: Sequence[Release], dependency: Dependency) -> list[Release]:
+    """Poetry's ``Repository.find_packages`` filtering for one source."""
+    constraint = dependency.constraint
+    allow_pre = dependency.allows_prereleases()
+    kept: list[Release] = []
+    pre: list[Release] = []
+    for release in releases:
+        if not constraint.allows(release.version):
+            continue
+        if release.yanked and not isinstance(constraint, Version):
+            continue
+        if release.version.is_prerelease() and not allow_pre:
+            pre.append(release)
+            continue
+        kept.append(release)
+    if allow_pre is False:
+        return kept
+    return kept or pre
+
+
+@dataclass
+class _Job:
+    text: str
+    dependency: Dependency
+    pin: Pin | None
+    result: LookupResult | None = None
+
+
+class Lookup:
+    """One run of lookups over a pool (a Fetcher is shared by all its requirements)."""
+
+    def __init__(
+        self,
+        pool: SourcePool,
+        http: Http,
+        executor: ThreadPoolExecutor,
+        *,
+        python: VersionConstraint,
+        timeout: float,
+    ) -> None:
+        self.pool = pool
+        self.python = python
+        self.fetcher = Fetcher(http, executor, timeout=timeout)
+
+    def run(self, jobs: Sequence[tuple[str, Dependency, Pin | None]]) -> list[LookupResult]:
+        items = [_Job(text, dep, pin) for text, dep, pin in jobs]
+        waiting: dict[int, tuple[Generator[list[Future[object]], None, None], list[Future[object]]]]
+        waiting = {}
+
+        def advance(index: int, gen: Generator[list[Future[object]], None, None]) -> None:
+            try:
+                futures = next(gen)
+            except StopIteration:
+                waiting.pop(index, None)
+                return
+            waiting[index] = (gen, futures)
+
+        for index, job in enumerate(items):
+            advance(index, self._solve(job))
+        try:
+            while waiting:
+                pending = {f for _, futs in waiting.values() for f in futs if not f.done()}
+                if pending:
+                    wait(pending, return_when=FIRST_COMPLETED)
+                for index, (gen, futs) in list(waiting.items()):
+                    if all(f.done() for f in futs):
+                        advance(index, gen)
+        except BaseException:
+            for _, futs in waiting.values():
+                for f in futs:
+                    f.cancel()
+            raise
+        return [job.result for job in items if job.result is not None]
+
+    # -- one requirement ----------------------------------------------------------------------
+
+    def _solve(self, job: _Job) -> Generator[list[Future[object]], None, None]:
+        dep = job.dependency
+        name = canonicalize_name(dep.name)
+        rows: dict[str, SourceRow] = {
+            s.key: SourceRow(source=s.name, priority=s.priority.value, url=s.url) for s in self.pool
+        }
+        answers: dict[str, PageResult] = {}
+        matches: dict[str, list[Release]] = {}
+
+        def take(page: PageResult) -> None:
+            src = page.source
+            answers[src.key] = page
+            found = filter_releases(page.releases, dep)
+            matches[src.key] = found
+            row = rows[src.key]
+            row.asked = True
+            row.status = page.status
+            row.elapsed = page.elapsed
+            row.error = page.error
+            row.warning = page.warning
+            row.versions = [str(r.version) for r in found]
+            row.listed = len(page.releases)
+            row.requests = len(page.events)
+            row.events = list(page.events)
+
+        if job.pin is not None:
+            pinned = self.pool.get(job.pin.source)
+            why = (
+                f"{name} is pinned to {pinned.name}"
+                if job.pin.origin == "project"
+                else f"--source {pinned.name} given"
+            )
+            for s in self.pool:
+                if s.key != pinned.key:
+                    rows[s.key].skipped = f"not asked: {why}"
+            fut = self.fetcher.page(pinned, name)
+            yield [fut]  # type: ignore[list-item]
+            take(fut.result())
+            order = [pinned]
+        else:
+            for s in self.pool.explicit:
+                rows[s.key].skipped = "not asked: explicit sources are used only through a pin"
+            searchable = self.pool.searchable
+            first = [s for s in searchable if s.priority is not Priority.SUPPLEMENTAL]
+            supplementals = [s for s in searchable if s.priority is Priority.SUPPLEMENTAL]
+            futures = [self.fetcher.page(s, name) for s in first]
+            if futures:
+                yield futures  # type: ignore[misc]
+            for f in futures:
+                take(f.result())
+            order = list(first)
+            for i, s in enumerate(supplementals):
+                if any(matches.values()):
+                    winner = next((o for o in order if matches.get(o.key)), None)
+                    assert winner is not None
+                    reason = (
+                        "a primary source matched"
+                        if winner.priority is not Priority.SUPPLEMENTAL
+                        else f"an earlier supplemental source ({winner.name}) matched"
+                    )
+                    for rest in supplementals[i:]:
+                        rows[rest.key].skipped = f"not asked: {reason}"
+                    break
+                fut = self.fetcher.page(s, name)
+                yield [fut]  # type: ignore[list-item]
+                take(fut.result())
+                order.append(s)
+
+        # Merge in pool order, then Poetry's stable descending sort.
+        candidates: list[tuple[Source, Release]] = [
+            (s, r) for s in order for r in matches.get(s.key, [])
+        ]
+        allow_pre = dep.allows_prereleases()
+        candidates.sort(
+            key=lambda c: (
+                not c[1].yanked,
+                not c[1].version.is_prerelease() and not allow_pre,
+                c[1].version,
+            ),
+            reverse=True,
+        )
+        result = LookupResult(
+            requirement=job.text,
+            name=name,
+            constraint=str(dep.constraint),
+            per_source=[rows[s.key] for s in self.pool],
+            pinned=job.pin.source if job.pin else None,
+            python=str(self.python),
+        )
+        for page in answers.values():
+            if page.warning:
+                result.notes.append(page.warning)
+        skipped_python: list[str] = []
+        for source, release in candidates:
+            owner = self._owner(source, release, order, answers, job.pin is not None)
+            owner_release = next(
+                r for r in answers[owner.key].releases if r.version == release.version
+            )
+            file = choose_metadata_file(owner_release)
+            meta: MetadataResult | None = None
+            if file is not None:
+                mfut = self.fetcher.metadata(owner, file)
+                yield [mfut]  # type: ignore[list-item]
+                meta = mfut.result()
+                rows[owner.key].events.extend(meta.events)
+                rows[owner.key].requests += len(meta.events)
+                if meta.warning:
+                    result.notes.append(meta.warning)
+                if meta.error:
+                    result.notes.append(meta.error)
+            rp = meta.metadata.requires_python if meta and meta.metadata else None
+            if rp and not _python_ok(rp, self.python):
+                skipped_python.append(f"{release.version} (requires Python {rp})")
+                continue
+            result.chosen = Chosen(
+                name=name,
+                version=str(release.version),
+                source=owner.name,
+                reason=self._reason(job, owner, release, candidates, order, skipped_python),
+                yanked=release.yanked,
+                yanked_reason=release.yanked_reason or None,
+                prerelease=release.version.is_prerelease(),
+                file=file.filename if file else None,
+                url=redact_url(file.url) if file else None,
+                metadata=meta.metadata if meta else None,
+                metadata_via=meta.via if meta and meta.metadata else None,
+            )
+            if release.yanked:
+                reason = (
+                    f" Reason for being yanked: {release.yanked_reason}"
+                    if (release.yanked_reason)
+                    else ""
+                )
+                result.notes.append(
+                    f"Warning: The locked version {release.version} for {name} is a yanked "
+                    f"version.{reason}"
+                )
+            break
+        if result.chosen is None:
+            result.message = self._nothing(job, order, rows, skipped_python)
+        job.result = result
+
+    def _owner(
+        self,
+        source: Source,
+        release: Release,
+        order: Sequence[Source],
+        answers: dict[str, PageResult],
+        pinned: bool,
+    ) -> Source:
+        """The source Poetry records: the first searched source that lists this version."""
+        if pinned:
+            return source
+        for s in order:
+            page = answers.get(s.key)
+            if page and any(r.version == release.version for r in page.releases):
+                return s
+        return source
+
+    def _reason(
+        self,
+        job: _Job,
+        owner: Source,
+        release: Release,
+        candidates: Sequence[tuple[Source, Release]],
+        order: Sequence[Source],
+        skipped_python: Sequence[str],
+    ) -> str:
+        v = str(release.version)
+        if job.pin is not None:
+            if job.pin.origin == "project":
+                where = "" if job.pin.group == "main" else f" (group {job.pin.group})"
+                text = (
+                    f"{v} from {owner.name}: pinned to source {owner.name} in pyproject.toml{where}"
+                )
+            else:
+                text = f"{v} from {owner.name}: the only source asked (--source {owner.name})"
+        elif owner.priority is Priority.SUPPLEMENTAL:
+            text = (
+                f"{v} from {owner.name}: no primary source matched; {owner.name} is the first "
+                f"supplemental source with a match"
+            )
+        else:
+            text = f"{v} from {owner.name}: highest version among primary sources"
+            also = sorted(
+                {s.name for s, r in candidates if r.version == release.version and s != owner},
+                key=lambda n: [o.name for o in order].index(n),
+            )
+            if also:
+                text += f" (also on {', '.join(also)}; {owner.name} is declared first)"
+        if release.yanked:
+            text += "; yanked, allowed because the requirement pins this exact version"
+        if release.version.is_prerelease():
+            text += "; a pre-release, because no stable release matches"
+        if skipped_python:
+            text += f"; skipped for Python {self.python}: {', '.join(skipped_python)}"
+        return text
+
+    def _nothing(
+        self,
+        job: _Job,
+        order: Sequence[Source],
+        rows: dict[str, SourceRow],
+        skipped_python: Sequence[str],
+    ) -> str:
+        asked = ", ".join(s.name for s in order) or "no source"
+        failed = [rows[s.key].source for s in order if rows[s.key].error]
+        text = (
+            f"No version of {job.dependency.name} matching {job.dependency.constraint} on {asked}"
+        )
+        if skipped_python:
+            text += f" for Python {self.python} (skipped: {', '.join(skipped_python)})"
+        if failed:
+            text += f"; {', '.join(failed)} did not answer (see the rows)"
+        return text
+
+
+def _python_ok(requires_python: str, python: VersionConstraint) -> bool:
+    try:
+        allowed = parse_constraint(requires_python)
+    except Exception:
+        return True  # Poetry ignores what it cannot parse here; so do we
+    return bool(allowed.allows_all(python))

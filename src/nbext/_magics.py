@@ -1,0 +1,204 @@
+"""IPython magics: thin shells that parse a line, call the Workspace and display the result."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_magic, magics_class, no_var_expand
+from IPython.core.magic_arguments import MagicArgumentParser
+
+from nbext._results import LookupResult, LookupResults, Report, SourceTable
+from nbext._workspace import Workspace, workspace
+
+__all__ = ["NbextMagics", "load", "unload"]
+
+MAGIC_NAMES = ("source", "add", "lookup")
+
+
+def _split(line: str) -> list[str]:
+    try:
+        return shlex.split(line)
+    except ValueError as exc:
+        raise UsageError(f"Cannot parse the line: {exc}") from None
+
+
+def _parser(prog: str) -> MagicArgumentParser:
+    return MagicArgumentParser(prog=prog, add_help=False)  # type: ignore[no-untyped-call]
+
+
+def _emit(report: Report) -> None:
+    for line in report.warnings:
+        print(line, file=sys.stderr)
+    for line in report.info:
+        print(line)
+
+
+@magics_class
+class NbextMagics(Magics):
+    """nbext's magics. The Workspace is ``nbext.workspace()`` unless one is given."""
+
+    def __init__(self, shell: Any = None, ws: Workspace | None = None) -> None:
+        super().__init__(shell)
+        self._ws = ws
+
+    @property
+    def ws(self) -> Workspace:
+        return self._ws if self._ws is not None else workspace()
+
+    def _notices(self) -> None:
+        for notice in self.ws.notices():
+            print(notice, file=sys.stderr)
+
+    @no_var_expand
+    @line_magic
+    def source(self, line: str) -> SourceTable | None:
+        """Manage package sources, exactly like ``poetry source``.
+
+        Usage::
+
+          %source add [--priority primary|supplemental|explicit] NAME [URL]
+          %source show [NAME ...]
+          %source remove NAME
+
+        ``add`` appends a ``[[tool.poetry.source]]`` entry to the project's pyproject.toml (or
+        updates the one with the same name, keeping its comments). Without a project, the
+        source lives in this kernel only. Without ``--priority`` the source is primary, and
+        Poetry's notice that the default will become supplemental is shown.
+
+        Priorities, as Poetry 2 applies them:
+
+        * primary - searched for every dependency; all primary sources are asked, and the
+          highest version wins. Declaring one disables the implicit PyPI.
+        * supplemental - asked only when no primary source has a match.
+        * explicit - asked only for dependencies pinned to it (``%add --source NAME``).
+
+        ``%source add pypi`` (no URL) re-prioritises PyPI, e.g. ``--priority supplemental``.
+        The deprecated ``default`` and ``secondary`` are accepted with a warning.
+
+        Examples::
+
+          %source add corp https://pypi.corp.example/simple/
+          %source add --priority explicit gpu https://gpu.example/simple/
+          %source show
+          %source remove gpu
+        """
+        args = _split(line)
+        if not args or args[0] not in ("add", "show", "remove"):
+            raise UsageError(
+                "Usage: %source add [--priority P] NAME [URL] | %source show [NAME ...] | "
+                "%source remove NAME  (see %source?)"
+            )
+        command, rest = args[0], args[1:]
+        if command == "add":
+            p = _parser("%source add")
+            p.add_argument("-p", "--priority", default=None)
+            p.add_argument("name")
+            p.add_argument("url", nargs="?")
+            ns = p.parse_args(rest)
+            _emit(self.ws.add_source(ns.name, ns.url, ns.priority))
+            self._notices()
+            return None
+        if command == "remove":
+            p = _parser("%source remove")
+            p.add_argument("name")
+            ns = p.parse_args(rest)
+            _emit(self.ws.remove_source(ns.name))
+            return None
+        p = _parser("%source show")
+        p.add_argument("names", nargs="*")
+        ns = p.parse_args(rest)
+        self._notices()
+        return self.ws.show_sources(*ns.names)
+
+    @no_var_expand
+    @line_magic
+    def add(self, line: str) -> None:
+        """Add a dependency to the project, optionally pinned to one source (``poetry add``).
+
+        Usage::
+
+          %add PKG[@CONSTRAINT] [--source NAME] [--group GROUP]
+
+        ``--source NAME`` writes ``source = "NAME"`` on the dependency: it is then looked up
+        on that source only, whatever its priority (the only way to use an explicit source).
+        ``--group GROUP`` writes to ``[tool.poetry.group.GROUP.dependencies]``.
+
+        Source pins are not inherited by a package's own dependencies. To pin a transitive
+        dependency, add it to a group with any version::
+
+          %add acme-core@* --source corp --group pins
+
+        Without a constraint the latest version is looked up and ``^VERSION`` is written.
+        """
+        p = _parser("%add")
+        p.add_argument("requirement")
+        p.add_argument("--source", default=None)
+        p.add_argument("-G", "--group", default="main")
+        ns = p.parse_args(_split(line))
+        _emit(self.ws.add(ns.requirement, source=ns.source, group=ns.group))
+
+    @no_var_expand
+    @line_magic
+    def lookup(self, line: str) -> LookupResult | LookupResults:
+        """Look packages up on the sources Poetry would ask, and show what each answered.
+
+        Usage::
+
+          %lookup REQUIREMENT [REQUIREMENT ...] [--source NAME] [-v|-vv|-vvv]
+
+        REQUIREMENT is PEP 508 (``acme-utils>=2``) or Poetry's form (``acme-utils@^2``).
+
+        Poetry's rules: a dependency pinned to a source in pyproject.toml (or ``--source``)
+        asks that source only. Otherwise every primary source is asked, concurrently;
+        supplemental sources only when no primary matched; explicit ones never. Yanked
+        releases count only when pinned with ``==``; pre-releases only when no stable release
+        matches. The highest version wins; for the same version, the first-declared source.
+
+        The result has one row per source (asked or why not, HTTP status, matching versions,
+        time) and the chosen version with the reason. ``-v`` adds one line per source,
+        ``-vv`` one per request, ``-vvv`` the (redacted) headers.
+        """
+        p = _parser("%lookup")
+        p.add_argument("requirements", nargs="+")
+        p.add_argument("--source", default=None)
+        p.add_argument("-v", "--verbose", action="count", default=0)
+        ns = p.parse_args(_split(line))
+        self._notices()
+        results = self.ws.lookup_many(ns.requirements, source=ns.source)
+        if ns.verbose:
+            if ns.verbose >= 3:
+                for line_ in self.ws.sources.log:
+                    print(line_)
+            for result in results:
+                for log_line in result.log_lines(ns.verbose):
+                    print(log_line)
+        return results[0] if len(results) == 1 else results
+
+
+_saved: dict[str, Any] = {}
+
+
+def load(ip: Any) -> None:
+    """Register the magics, remembering whatever they replace."""
+    table = ip.magics_manager.magics["line"]
+    for name in MAGIC_NAMES:
+        if name in table and name not in _saved:
+            current = table[name]
+            if not getattr(getattr(current, "__self__", None), "_nbext", False):
+                _saved[name] = current
+    magics = NbextMagics(ip)
+    magics._nbext = True  # type: ignore[attr-defined]
+    ip.register_magics(magics)
+
+
+def unload(ip: Any) -> None:
+    """Remove the magics and put back what they replaced."""
+    table = ip.magics_manager.magics["line"]
+    for name in MAGIC_NAMES:
+        table.pop(name, None)
+        if name in _saved:
+            table[name] = _saved.pop(name)
+    ip.magics_manager.registry.pop("NbextMagics", None)

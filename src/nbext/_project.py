@@ -1,0 +1,338 @@
+"""The project file: ``pyproject.toml`` read and written through tomlkit.
+
+Edits are surgical: a source that is updated keeps its position, its comments and any other
+key; nothing else in the file changes (Poetry re-serialises every source entry, losing their
+comments; nbext does not). Writes are atomic (temporary file + rename) and keep the file mode.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import tomlkit
+from packaging.utils import canonicalize_name
+from tomlkit.exceptions import TOMLKitError
+from tomlkit.items import AoT, Array, InlineTable, Table
+from tomlkit.toml_document import TOMLDocument
+
+from nbext._errors import ProjectError
+from nbext._pool import Priority, SourceSpec, is_pypi_name, parse_source_table
+
+__all__ = ["DependencyPin", "Project", "find_pyproject"]
+
+FILENAME = "pyproject.toml"
+
+
+def find_pyproject(start: Path) -> Path | None:
+    """``pyproject.toml`` in ``start`` or its nearest parent, as Poetry looks for it."""
+    start = start.resolve()
+    for directory in (start, *start.parents):
+        candidate = directory / FILENAME
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+@dataclass(frozen=True)
+class DependencyPin:
+    """A dependency declared with ``source = "..."``."""
+
+    name: str  # canonical name
+    source: str
+    group: str  # "main" for [tool.poetry.dependencies]
+
+
+class Project:
+    """A ``pyproject.toml`` file. Every read re-parses the file if it changed on disk."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path).resolve()
+        self._doc: TOMLDocument | None = None
+        self._stamp: tuple[int, int] | None = None
+
+    @property
+    def root(self) -> Path:
+        return self.path.parent
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def document(self) -> TOMLDocument:
+        """The parsed document (re-read when the file changed since the last read)."""
+        try:
+            st = self.path.stat()
+        except FileNotFoundError:
+            raise ProjectError(
+                f"{self.path} no longer exists. Re-create it or restart with a new Workspace.",
+                path=str(self.path),
+            ) from None
+        stamp = (st.st_mtime_ns, st.st_size)
+        if self._doc is None or stamp != self._stamp:
+            try:
+                text = self.path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise ProjectError(f"Cannot read {self.path}: {exc}", path=str(self.path)) from exc
+            try:
+                self._doc = tomlkit.parse(text)
+            except TOMLKitError as exc:
+                raise ProjectError(
+                    f"{self.path} is not valid TOML ({exc}). Fix the file; nbext has not "
+                    "changed it.",
+                    path=str(self.path),
+                ) from exc
+            self._stamp = stamp
+        return self._doc
+
+    def _poetry_table(self, doc: TOMLDocument | None = None) -> dict[str, Any]:
+        doc = doc if doc is not None else self.document()
+        tool = doc.get("tool")
+        if not isinstance(tool, dict):
+            return {}
+        poetry = tool.get("poetry")
+        return poetry if isinstance(poetry, dict) else {}
+
+    @property
+    def uses_pep621(self) -> bool:
+        return isinstance(self.document().get("project"), dict)
+
+    def source_specs(self) -> tuple[list[SourceSpec], list[str]]:
+        """The declared sources (validated like Poetry's schema) and deprecation notices."""
+        raw = self._poetry_table().get("source", [])
+        if not isinstance(raw, list):
+            from nbext._errors import ConfigurationError
+
+            raise ConfigurationError(
+                "The Poetry configuration is invalid:\n  - tool.poetry.source must be array"
+            )
+        return parse_source_table([dict(e) if isinstance(e, dict) else e for e in raw])
+
+    def _dependency_tables(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        poetry = self._poetry_table()
+        deps = poetry.get("dependencies")
+        if isinstance(deps, dict):
+            yield "main", deps
+        groups = poetry.get("group")
+        if isinstance(groups, dict):
+            for group, table in groups.items():
+                if isinstance(table, dict) and isinstance(table.get("dependencies"), dict):
+                    yield str(group), table["dependencies"]
+
+    def pins(self) -> list[DependencyPin]:
+        """Every ``source = "..."`` on a dependency, in file order (groups included)."""
+        out: list[DependencyPin] = []
+        for group, table in self._dependency_tables():
+            for name, spec in table.items():
+                if name == "python":
+                    continue
+                entries = spec if isinstance(spec, list) else [spec]
+                for entry in entries:
+                    if isinstance(entry, dict) and isinstance(entry.get("source"), str):
+                        out.append(DependencyPin(canonicalize_name(name), entry["source"], group))
+        return out
+
+    def pin_for(self, name: str) -> DependencyPin | None:
+        """The source pin for a package: the main group's wins over other groups."""
+        wanted = canonicalize_name(name)
+        found = [p for p in self.pins() if p.name == wanted]
+        found.sort(key=lambda p: p.group != "main")
+        return found[0] if found else None
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def _save(self, doc: TOMLDocument) -> None:
+        text = tomlkit.dumps(doc)
+        mode = self.path.stat().st_mode & 0o7777
+        fd, tmp = tempfile.mkstemp(prefix=".pyproject.", suffix=".tmp", dir=self.root)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+            os.chmod(tmp, mode)
+            os.replace(tmp, self.path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+        self._doc = None
+
+    def _ensure_poetry(self, doc: TOMLDocument) -> Table:
+        if "tool" not in doc:
+            doc.add("tool", tomlkit.table(is_super_table=True))
+        tool = doc["tool"]
+        assert isinstance(tool, Table)
+        if "poetry" not in tool:
+            tool.append("poetry", tomlkit.table())
+        poetry = tool["poetry"]
+        assert isinstance(poetry, Table)
+        return poetry
+
+    def write_source(self, name: str, url: str | None, priority: Priority) -> bool:
+        """Add a source, or update the one of that name in place. Returns True if updated."""
+        doc = self.document()
+        poetry = self._ensure_poetry(doc)
+        sources = poetry.get("source")
+        if sources is None:
+            sources = tomlkit.aot()
+            poetry.append("source", sources)
+        if not isinstance(sources, AoT):
+            raise ProjectError(
+                f"{self.path}: tool.poetry.source must be an array of tables "
+                "([[tool.poetry.source]])",
+                path=str(self.path),
+            )
+        for entry in sources:
+            if str(entry.get("name", "")).lower() == name.lower():
+                entry["name"] = name
+                if url:
+                    entry["url"] = url
+                elif "url" in entry:
+                    del entry["url"]
+                entry["priority"] = priority.value
+                for old in ("default", "secondary"):
+                    if old in entry:
+                        del entry[old]
+                self._save(doc)
+                return True
+        table = tomlkit.table()
+        table.append("name", name)
+        if url and not is_pypi_name(name):
+            table.append("url", url)
+        table.append("priority", priority.value)
+        sources.append(table)
+        self._save(doc)
+        return False
+
+    def delete_source(self, name: str) -> list[str]:
+        """Remove every source of that name (case-insensitive); returns the stored names."""
+        doc = self.document()
+        poetry = self._poetry_table(doc)
+        sources = poetry.get("source")
+        if not isinstance(sources, AoT):
+            return []
+        removed: list[str] = []
+        for index in reversed(range(len(sources))):
+            stored = str(sources[index].get("name", ""))
+            if stored.lower() == name.lower():
+                removed.insert(0, stored)
+                del sources[index]
+        if removed:
+            if len(sources) == 0:
+                del poetry["source"]
+            self._save(doc)
+        return removed
+
+    def write_dependency(
+        self,
+        name: str,
+        *,
+        constraint: str,
+        pep508_constraint: str,
+        source: str | None,
+        group: str,
+        extras: tuple[str, ...] = (),
+    ) -> str:
+        """Add or replace a dependency; returns where it was written (for the message)."""
+        doc = self.document()
+        project = doc.get("project")
+        if group == "main" and isinstance(project, dict):
+            extras_part = f"[{','.join(extras)}]" if extras else ""
+            spec = f"{name}{extras_part}"
+            if pep508_constraint and pep508_constraint != "*":
+                spec += f" ({pep508_constraint})"
+            deps = project.get("dependencies")
+            if deps is None:
+                deps = tomlkit.array()
+                project["dependencies"] = deps
+            if not isinstance(deps, Array):
+                raise ProjectError(
+                    f"{self.path}: project.dependencies must be an array", path=str(self.path)
+                )
+            wanted = canonicalize_name(name)
+            for i, item in enumerate(deps):
+                if canonicalize_name(_pep508_name(str(item))) == wanted:
+                    deps[i] = spec
+                    break
+            else:
+                deps.append(spec)
+            if source:
+                table = self._poetry_deps(doc, "main")
+                _set_dep(table, name, {"source": source})
+            else:
+                self._drop_source_pin(doc, name, "main")
+            self._save(doc)
+            return "project.dependencies"
+        table = self._poetry_deps(doc, group)
+        value: str | dict[str, Any]
+        if source or extras:
+            value = {"version": constraint}
+            if extras:
+                value["extras"] = list(extras)
+            if source:
+                value["source"] = source
+        else:
+            value = constraint
+        _set_dep(table, name, value)
+        self._save(doc)
+        return (
+            "tool.poetry.dependencies"
+            if group == "main"
+            else f"tool.poetry.group.{group}.dependencies"
+        )
+
+    def _poetry_deps(self, doc: TOMLDocument, group: str) -> Table:
+        poetry = self._ensure_poetry(doc)
+        if group == "main":
+            if "dependencies" not in poetry:
+                poetry.append("dependencies", tomlkit.table())
+            deps = poetry["dependencies"]
+        else:
+            if "group" not in poetry:
+                poetry.append("group", tomlkit.table(is_super_table=True))
+            groups = poetry["group"]
+            assert isinstance(groups, Table)
+            if group not in groups:
+                groups.append(group, tomlkit.table(is_super_table=True))
+            gtable = groups[group]
+            assert isinstance(gtable, Table)
+            if "dependencies" not in gtable:
+                gtable.append("dependencies", tomlkit.table())
+            deps = gtable["dependencies"]
+        if not isinstance(deps, Table):
+            raise ProjectError(f"{self.path}: dependencies must be a table", path=str(self.path))
+        return deps
+
+    def _drop_source_pin(self, doc: TOMLDocument, name: str, group: str) -> None:
+        deps = self._poetry_table(doc).get("dependencies")
+        if not isinstance(deps, dict):
+            return
+        for key in list(deps):
+            if canonicalize_name(key) == canonicalize_name(name):
+                value = deps[key]
+                if isinstance(value, dict) and set(value) <= {"source"}:
+                    del deps[key]
+
+
+def _pep508_name(spec: str) -> str:
+    end = len(spec)
+    for i, ch in enumerate(spec):
+        if not (ch.isalnum() or ch in "-_."):
+            end = i
+            break
+    return spec[:end]
+
+
+def _set_dep(table: Table, name: str, value: str | dict[str, Any]) -> None:
+    """Set ``name = value`` replacing an entry under any spelling of the name."""
+    item: Any = value
+    if isinstance(value, dict):
+        inline: InlineTable = tomlkit.inline_table()
+        inline.update(value)
+        item = inline
+    for key in list(table):
+        if canonicalize_name(key) == canonicalize_name(name):
+            table[key] = item
+            return
+    table.append(name, item)

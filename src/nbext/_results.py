@@ -1,0 +1,261 @@
+"""Result objects with deterministic ``text/plain`` and ``text/html`` reprs.
+
+Rows are in pool order, versions ascending, no timestamps; only the per-source time changes
+between runs (tutorials mask it with the nbval sanitize file).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from nbext._index import ReleaseMetadata
+from nbext._net import Event
+
+__all__ = ["Chosen", "LookupResult", "LookupResults", "Report", "SourceRow", "SourceTable"]
+
+_MAX_VERSIONS = 8
+
+
+def _versions_text(versions: Sequence[str]) -> str:
+    if not versions:
+        return "-"
+    if len(versions) <= _MAX_VERSIONS:
+        return ", ".join(versions)
+    return f"{', '.join(versions[:2])}, … {', '.join(versions[-(_MAX_VERSIONS - 3) :])}"
+
+
+def _table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
+    rows = [list(r) for r in rows]
+    widths = [
+        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
+    ]
+
+    def fmt(cells: Sequence[str]) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+    return [fmt(headers), *(fmt(r) for r in rows)]
+
+
+def _html_table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    head = "".join(f"<th style='text-align:left'>{html.escape(h)}</th>" for h in headers)
+    body = "".join(
+        "<tr>" + "".join(f"<td style='text-align:left'>{html.escape(c)}</td>" for c in r) + "</tr>"
+        for r in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+@dataclass
+class SourceRow:
+    """What happened on one source during a lookup."""
+
+    source: str
+    priority: str
+    url: str
+    asked: bool = False
+    skipped: str = ""  # why it was not asked
+    status: int | None = None
+    versions: list[str] = field(default_factory=list)  # matching, after Poetry's filters
+    listed: int = 0  # versions on the page before filtering
+    elapsed: float | None = None
+    cache: str = "-"
+    error: str | None = None
+    warning: str | None = None
+    requests: int = 0
+    events: list[Event] = field(default_factory=list, repr=False)
+
+    @property
+    def outcome(self) -> str:
+        if not self.asked:
+            return self.skipped or "not asked"
+        if self.error:
+            return "error"
+        if self.warning:
+            return "auth error"
+        if self.status == 404:
+            return "not found"
+        return "asked"
+
+    def cells(self) -> list[str]:
+        status = str(self.status) if self.status is not None else ("-" if not self.error else "—")
+        elapsed = f"{self.elapsed * 1000:.0f} ms" if self.elapsed is not None and self.asked else ""
+        return [
+            self.source,
+            self.priority,
+            self.outcome,
+            status if self.asked else "",
+            _versions_text(self.versions) if self.asked else "",
+            elapsed,
+            self.cache if self.asked else "",
+        ]
+
+
+@dataclass
+class Chosen:
+    """The release a lookup chose, and why."""
+
+    name: str
+    version: str
+    source: str
+    reason: str
+    yanked: bool = False
+    yanked_reason: str | None = None
+    prerelease: bool = False
+    file: str | None = None
+    url: str | None = None
+    metadata: ReleaseMetadata | None = None
+    metadata_via: str | None = None
+
+    def __repr__(self) -> str:
+        return f"Chosen(name={self.name!r}, version={self.version!r}, source={self.source!r})"
+
+
+_HEADERS = ("source", "priority", "asked", "status", "matching versions", "time", "cache")
+
+
+@dataclass
+class LookupResult:
+    """The answer to one requirement: one row per source and the chosen release."""
+
+    requirement: str
+    name: str
+    constraint: str
+    per_source: list[SourceRow]
+    chosen: Chosen | None = None
+    pinned: str | None = None
+    python: str = ""
+    message: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def headline(self) -> str:
+        if self.chosen is not None:
+            return f"{self.requirement}: {self.chosen.reason}"
+        return f"{self.requirement}: {self.message}"
+
+    @property
+    def errors(self) -> list[str]:
+        return [r.error for r in self.per_source if r.error]
+
+    def log_lines(self, verbosity: int) -> list[str]:
+        """``-v``: one line per source; ``-vv``: one per request; ``-vvv``: with headers."""
+        lines: list[str] = []
+        for row in self.per_source:
+            if verbosity >= 1 and row.asked:
+                lines.append(
+                    f"Source ({row.source}): {len(row.versions)} packages found for {self.name} "
+                    f"{self.constraint} ({row.requests} requests)"
+                )
+            if verbosity >= 2:
+                for event in row.events:
+                    lines.append("  " + event.line())
+                    if verbosity >= 3:
+                        for k, v in sorted(event.request_headers.items()):
+                            lines.append(f"    > {k}: {v}")
+                        for k, v in sorted(event.response_headers.items()):
+                            lines.append(f"    < {k}: {v}")
+        return lines
+
+    def text_lines(self) -> list[str]:
+        lines = [self.headline]
+        lines += ["  " + line for line in _table(_HEADERS, (r.cells() for r in self.per_source))]
+        lines += [f"  ! {note}" for note in self.notes]
+        lines += [f"  ! {r.error}" for r in self.per_source if r.error]
+        if self.chosen and self.chosen.metadata:
+            m = self.chosen.metadata
+            deps = ", ".join(m.requires_dist) or "none"
+            lines.append(
+                f"  metadata ({self.chosen.metadata_via}): requires-python "
+                f"{m.requires_python or 'any'}; requires {deps}"
+            )
+        return lines
+
+    def __repr__(self) -> str:
+        return "\n".join(self.text_lines())
+
+    def _repr_html_(self) -> str:
+        if self.chosen is not None:
+            head = (
+                f"<b>{html.escape(self.requirement)}</b>: <b>{html.escape(self.chosen.version)}"
+                f"</b> from <b>{html.escape(self.chosen.source)}</b> "
+                f"<span>({html.escape(self.chosen.reason.split(': ', 1)[-1])})</span>"
+            )
+        else:
+            head = f"<b>{html.escape(self.requirement)}</b>: {html.escape(self.message)}"
+        parts = [
+            f"<div class='nbext-lookup'><p>{head}</p>",
+            _html_table(_HEADERS, (r.cells() for r in self.per_source)),
+        ]
+        notes = [*self.notes, *self.errors]
+        if notes:
+            parts.append("<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>")
+        if self.chosen and self.chosen.metadata:
+            m = self.chosen.metadata
+            parts.append(
+                f"<p>metadata ({html.escape(self.chosen.metadata_via or '')}): requires-python "
+                f"<code>{html.escape(m.requires_python or 'any')}</code>; requires "
+                f"<code>{html.escape(', '.join(m.requires_dist) or 'none')}</code></p>"
+            )
+        parts.append("</div>")
+        return "".join(parts)
+
+
+class LookupResults(list[LookupResult]):
+    """Results of ``lookup_many``, in the order asked."""
+
+    def __repr__(self) -> str:
+        return "\n\n".join(repr(r) for r in self)
+
+    def _repr_html_(self) -> str:
+        return "".join(r._repr_html_() for r in self)
+
+
+@dataclass
+class SourceTable:
+    """``%source show``: Poetry's two-column listing per source."""
+
+    entries: list[dict[str, str]]
+    note: str = ""
+    empty: bool = False
+
+    def __repr__(self) -> str:
+        if self.empty:
+            out = ["No sources configured for this project.", ""]
+        else:
+            out = []
+            for entry in self.entries:
+                for key, value in entry.items():
+                    out.append(f"{key.ljust(8)}  : {value}")
+                out.append("")
+        if self.note:
+            out.append(self.note)
+        return "\n".join(out).rstrip("\n")
+
+    def _repr_html_(self) -> str:
+        if self.empty:
+            body = "<p>No sources configured for this project.</p>"
+        else:
+            rows = [
+                [e.get("name", ""), e.get("url", ""), e.get("priority", "")] for e in self.entries
+            ]
+            body = _html_table(("name", "url", "priority"), rows)
+        if self.note:
+            body += f"<p><i>{html.escape(self.note)}</i></p>"
+        return f"<div class='nbext-sources'>{body}</div>"
+
+
+@dataclass
+class Report:
+    """Messages of a command, split like Poetry's stdout (info) and stderr (warnings)."""
+
+    info: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        return "\n".join([*self.warnings, *self.info])
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(repr(self))

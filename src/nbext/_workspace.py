@@ -1,0 +1,429 @@
+"""``Workspace``: the public Python API that the magics, scripts and tests share."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+from packaging.utils import canonicalize_name
+from poetry.core.constraints.version import VersionConstraint, parse_constraint
+from poetry.core.packages.dependency import Dependency
+
+from nbext._constants import DEFAULT_TIMEOUT, IMPLICIT_PYPI_NOTE, PYPI_NAME
+from nbext._errors import RequirementError, SourceError, UnknownSourceError
+from nbext._lookup import Lookup, Pin, kernel_python_constraint, parse_requirement
+from nbext._net import Http
+from nbext._pool import (
+    Priority,
+    SourcePool,
+    SourceSpec,
+    build_pool,
+    is_pypi_name,
+    validate_url,
+)
+from nbext._project import FILENAME, DependencyPin, Project, find_pyproject
+from nbext._results import LookupResult, LookupResults, Report, SourceTable
+
+__all__ = ["Workspace", "workspace"]
+
+_DEFAULT_PRIORITY_WARNING = "The default priority will change to supplemental in a future release."
+
+
+class Workspace:
+    """Sources, project and HTTP state for one kernel (or one script).
+
+    **Parameters:**
+
+    * ``project_dir`` - a directory whose ``pyproject.toml`` is used if present (with
+      ``discover=True``, the nearest one in it or its parents, as Poetry finds it). Without a
+      project, sources live in this object only.
+    * ``transport`` - an ``httpx`` transport (``httpx.MockTransport`` in unit tests).
+    * ``timeout`` - seconds per request (default 15, Poetry's).
+    * ``max_workers`` - size of the thread pool that runs requests concurrently.
+    * ``python`` - the Python range releases must support (default: the project's
+      ``requires-python``, else the running interpreter's version).
+    """
+
+    def __init__(
+        self,
+        project_dir: str | Path | None = None,
+        *,
+        discover: bool = False,
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_workers: int = 16,
+        python: str | None = None,
+    ) -> None:
+        self.directory = Path(project_dir or Path.cwd()).resolve()
+        path: Path | None
+        if discover:
+            path = find_pyproject(self.directory)
+        else:
+            candidate = self.directory / FILENAME
+            path = candidate if candidate.is_file() else None
+        self.project: Project | None = Project(path) if path else None
+        self._transport = transport
+        self.timeout = timeout
+        self.max_workers = max_workers
+        self._python = python
+        self._session_sources: list[SourceSpec] = []
+        self._session_pins: dict[str, Pin] = {}
+        self._http: Http | None = None
+        self._executor: ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()
+        self._seen_notices: set[str] = set()
+        self._kernel_only_said = False
+
+    # -- state --------------------------------------------------------------------------------
+
+    def _specs(self) -> tuple[list[SourceSpec], list[str]]:
+        if self.project is not None:
+            return self.project.source_specs()
+        return list(self._session_sources), []
+
+    def notices(self) -> list[str]:
+        """Deprecation notices about the declared sources not shown yet (each shown once)."""
+        _specs, notices = self._specs()
+        fresh = [n for n in notices if n not in self._seen_notices]
+        self._seen_notices.update(fresh)
+        return fresh
+
+    @property
+    def sources(self) -> SourcePool:
+        """The pool in Poetry's order; the implicit PyPI is included when it applies."""
+        specs, _ = self._specs()
+        return build_pool(specs)
+
+    @property
+    def http(self) -> Http:
+        with self._lock:
+            if self._http is None:
+                self._http = Http(
+                    transport=self._transport,
+                    timeout=self.timeout,
+                    max_connections=max(self.max_workers, 8),
+                )
+            return self._http
+
+    @property
+    def executor(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(
+                    max_workers=self.max_workers, thread_name_prefix="nbext"
+                )
+            return self._executor
+
+    @property
+    def python(self) -> VersionConstraint:
+        """The Python range a chosen release must support."""
+        if self._python:
+            return parse_constraint(self._python)
+        if self.project is not None:
+            doc = self.project.document()
+            project = doc.get("project")
+            if isinstance(project, dict) and isinstance(project.get("requires-python"), str):
+                return parse_constraint(project["requires-python"])
+            tool = doc.get("tool", {})
+            poetry = tool.get("poetry", {}) if isinstance(tool, dict) else {}
+            deps = poetry.get("dependencies", {}) if isinstance(poetry, dict) else {}
+            if isinstance(deps, dict) and isinstance(deps.get("python"), str):
+                return parse_constraint(deps["python"])
+        return kernel_python_constraint()
+
+    def close(self) -> None:
+        """Close the HTTP client and the thread pool (a closed Workspace reopens on use)."""
+        with self._lock:
+            if self._executor is not None:
+                self._executor.shutdown(wait=False, cancel_futures=True)
+                self._executor = None
+            if self._http is not None:
+                self._http.close()
+                self._http = None
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        where = str(self.project.path) if self.project else "kernel session only"
+        return f"Workspace({where}, sources={[s.name for s in self.sources]})"
+
+    # -- %source ------------------------------------------------------------------------------
+
+    def add_source(
+        self, name: str, url: str | None = None, priority: str | Priority | None = None
+    ) -> Report:
+        """Add a source, or update the one with that name (``poetry source add``)."""
+        report = Report()
+        if is_pypi_name(name):
+            name = PYPI_NAME
+            if url:
+                raise SourceError("The URL of PyPI is fixed and cannot be set.", source=name)
+        elif not url:
+            raise SourceError("A custom source cannot be added without a URL.", source=name)
+        else:
+            validate_url(name, url)
+        if priority is None:
+            report.warnings.append(_DEFAULT_PRIORITY_WARNING)
+            prio = Priority.PRIMARY
+        else:
+            prio = priority if isinstance(priority, Priority) else Priority.parse(priority)
+        if prio is Priority.SECONDARY:
+            report.warnings.append(
+                "Warning: Priority 'secondary' is deprecated. Consider changing the priority to "
+                "one of the non-deprecated values: 'primary', 'supplemental', 'explicit'. "
+                "(Poetry 2 rejects it; nbext searches it like a primary source, as Poetry 1.x did.)"
+            )
+        elif prio is Priority.DEFAULT:
+            report.warnings.append(
+                "Warning: Priority 'default' is deprecated. You can achieve the same effect by "
+                "changing the priority to 'primary' and putting the source first. (Poetry 2 "
+                "rejects it.)"
+            )
+            if any(
+                (s.priority is Priority.DEFAULT and s.name.lower() != name.lower())
+                for s in self._specs()[0]
+            ):
+                other = next(s.name for s in self._specs()[0] if s.priority is Priority.DEFAULT)
+                raise SourceError(
+                    f"Source with name {other} is already set to default. Only one default "
+                    f"source can be configured at a time.",
+                    source=name,
+                )
+        specs, _ = self._specs()
+        new = SourceSpec(name=name, url=url, priority=prio)
+        updated = False
+        candidate: list[SourceSpec] = []
+        for spec in specs:
+            if spec.name.lower() == name.lower():
+                candidate.append(new)
+                updated = True
+            else:
+                candidate.append(spec)
+        if not updated:
+            candidate.append(new)
+        try:
+            build_pool(candidate)
+        except SourceError as exc:
+            if "explicit" in str(exc):
+                raise
+            raise SourceError(f"Failed to validate addition of {name}: {exc}", source=name) from exc
+        if updated:
+            report.info.append(f"Source with name {name} already exists. Updating.")
+        else:
+            report.info.append(f"Adding source with name {name}.")
+        if self.project is not None:
+            self.project.write_source(name, url, prio)
+        else:
+            self._session_sources = candidate
+            self._say_kernel_only(report)
+        return report
+
+    def _say_kernel_only(self, report: Report) -> None:
+        if not self._kernel_only_said:
+            self._kernel_only_said = True
+            report.warnings.append(
+                f"No {FILENAME} in {self.directory} or its parents: sources live in this kernel "
+                f"only and are lost when it restarts. Create a project there (a {FILENAME}) to "
+                "keep them."
+            )
+
+    def remove_source(self, name: str) -> Report:
+        """Remove the source(s) with that name, case-insensitively (``poetry source remove``)."""
+        report = Report()
+        if self.project is not None:
+            removed = self.project.delete_source(name)
+        else:
+            removed = [s.name for s in self._session_sources if s.name.lower() == name.lower()]
+            self._session_sources = [
+                s for s in self._session_sources if s.name.lower() != name.lower()
+            ]
+        if not removed:
+            raise UnknownSourceError(f"Source with name {name} was not found.", source=name)
+        for stored in removed:
+            report.info.append(f"Removing source with name {stored}.")
+        still = sorted({pin.name for pin in self._pins() if pin.source.lower() == name.lower()})
+        if still:
+            report.warnings.append(
+                f"Dependencies still pinned to {name}: {', '.join(still)}. Their lookups will "
+                f'fail with: Repository "{name.lower()}" does not exist.'
+            )
+        return report
+
+    def show_sources(self, *names: str) -> SourceTable:
+        """The declared sources (``poetry source show``), optionally filtered by name."""
+        specs, _ = self._specs()
+        pool = self.sources
+        if not specs:
+            return SourceTable(entries=[], empty=True, note=IMPLICIT_PYPI_NOTE)
+        wanted = {n.lower() for n in names}
+        chosen = [s for s in specs if not wanted or s.name.lower() in wanted]
+        if names and not chosen:
+            raise SourceError(f"No source found with name(s): {', '.join(names)}")
+        entries = []
+        for spec in chosen:
+            entry = {"name": PYPI_NAME if is_pypi_name(spec.name) else spec.name}
+            if spec.url and not is_pypi_name(spec.name):
+                entry["url"] = spec.url
+            entry["priority"] = spec.effective_priority.value
+            entries.append(entry)
+        note = IMPLICIT_PYPI_NOTE if (not names and pool.has_implicit_pypi) else ""
+        return SourceTable(entries=entries, note=note)
+
+    def check(self) -> list[str]:
+        """``poetry check``'s source errors: pins naming a source that does not exist."""
+        names = set(self.sources.names)
+        bad = sorted({p.source for p in self._pins() if p.source not in names})
+        return [f'Error: Invalid source "{b}" referenced in dependencies.' for b in bad]
+
+    # -- %add ---------------------------------------------------------------------------------
+
+    def _pins(self) -> list[DependencyPin]:
+        out: list[DependencyPin] = []
+        if self.project is not None:
+            out += self.project.pins()
+        for name, pin in self._session_pins.items():
+            out.append(DependencyPin(name, pin.source, pin.group))
+        return out
+
+    def add(self, requirement: str, *, source: str | None = None, group: str = "main") -> Report:
+        """Add a dependency with an optional source pin (``poetry add [--source S] [--group G]``).
+
+        ``requirement`` is ``pkg``, ``pkg@CONSTRAINT`` (``pkg@*``, ``pkg@^1.2``) or PEP 508.
+        Without a constraint the latest version is looked up and ``^latest`` written.
+        """
+        report = Report()
+        text = requirement.strip()
+        if source is not None:
+            pool = self.sources
+            if not pool.has(source):
+                raise UnknownSourceError(
+                    f'Repository "{source.lower()}" does not exist. Add it first with '
+                    f"%source add {source} <url>.",
+                    source=source,
+                )
+            source = pool.get(source).name
+        dep = parse_requirement(text)
+        extras = tuple(sorted(dep.extras))
+        constraint = _poetry_constraint_text(text)
+        if constraint is None:
+            found = self.lookup(dep.name, source=source)
+            if found.chosen is None:
+                raise RequirementError(
+                    f"Could not find a matching version of package {dep.name}: {found.message}"
+                )
+            constraint = f"^{found.chosen.version}"
+            report.info.append(f"Using version {constraint} for {dep.pretty_name}")
+        pep508 = _pep508_constraint(constraint)
+        if self.project is None:
+            if source:
+                self._session_pins[canonicalize_name(dep.name)] = Pin(source, "project", group)
+            self._say_kernel_only(report)
+            report.info.append(
+                f"Pinned {dep.pretty_name} ({constraint}) to source {source} in this kernel"
+                if source
+                else f"Noted {dep.pretty_name} ({constraint}); no project file to write it to"
+            )
+            return report
+        where = self.project.write_dependency(
+            dep.pretty_name,
+            constraint=constraint,
+            pep508_constraint=pep508,
+            source=source,
+            group=group,
+            extras=extras,
+        )
+        pin = f' with source = "{source}"' if source else ""
+        report.info.append(f"Added {dep.pretty_name} ({constraint}) to {where}{pin}.")
+        return report
+
+    # -- %lookup ------------------------------------------------------------------------------
+
+    def _pin_for(self, name: str, source: str | None) -> Pin | None:
+        if source is not None:
+            return Pin(source, "argument")
+        key = canonicalize_name(name)
+        if self.project is not None:
+            pin = self.project.pin_for(key)
+            if pin is not None:
+                return Pin(pin.source, "project", pin.group)
+        return self._session_pins.get(key)
+
+    def _jobs(
+        self, requirements: Iterable[str], source: str | None
+    ) -> tuple[SourcePool, list[tuple[str, Dependency, Pin | None]]]:
+        pool = self.sources
+        jobs: list[tuple[str, Dependency, Pin | None]] = []
+        for text in requirements:
+            dep = parse_requirement(text)
+            pin = self._pin_for(dep.name, source)
+            if pin is not None:
+                pool.get(pin.source)  # raises: Repository "x" does not exist.
+            jobs.append((text.strip(), dep, pin))
+        return pool, jobs
+
+    def lookup(self, requirement: str, *, source: str | None = None) -> LookupResult:
+        """Look one requirement up with Poetry's rules; honours the project's source pin."""
+        return self.lookup_many([requirement], source=source)[0]
+
+    def lookup_many(
+        self, requirements: Iterable[str], *, source: str | None = None
+    ) -> LookupResults:
+        """Look several requirements up concurrently; one result per requirement, in order."""
+        pool, jobs = self._jobs(list(requirements), source)
+        run = Lookup(pool, self.http, self.executor, python=self.python, timeout=self.timeout)
+        return LookupResults(run.run(jobs))
+
+
+def _poetry_constraint_text(text: str) -> str | None:
+    """The constraint part of ``pkg@c`` / PEP 508 text, in Poetry's notation; None if absent."""
+    if "@" in text and "://" not in text:
+        constraint = text.partition("@")[2].strip()
+        return None if constraint in ("", "latest") else constraint
+    dep = Dependency.create_from_pep_508(text)
+    constraint = str(dep.constraint)
+    return None if constraint == "*" and not any(op in text for op in "<>=!~") else constraint
+
+
+def _pep508_constraint(constraint: str) -> str:
+    """Poetry constraint to the PEP 508 form Poetry 2 writes in ``project.dependencies``."""
+    if constraint.strip() == "*":
+        return "*"
+    try:
+        parsed = parse_constraint(constraint)
+    except Exception as exc:
+        raise RequirementError(f"Invalid constraint {constraint!r}: {exc}") from None
+    text = str(parsed)
+    if text and text[0].isdigit():
+        return f"=={text}"
+    return text
+
+
+_default: Workspace | None = None
+_default_lock = threading.Lock()
+
+
+def workspace() -> Workspace:
+    """The kernel's default Workspace (the one the magics use), created on first use.
+
+    It attaches the ``pyproject.toml`` found in the working directory or its parents.
+    """
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Workspace(Path.cwd(), discover=True)
+        return _default
+
+
+def _reset_default() -> None:
+    global _default
+    with _default_lock:
+        if _default is not None:
+            _default.close()
+        _default = None

@@ -1,0 +1,23 @@
+"""Demo package indexes for tutorials and tests (standard library + ``packaging`` only).
+
+``nbext.demo.start()`` serves a small catalogue of fictional packages from three
+local sources; ``IndexServer`` is the index itself, usable on its own.
+"""
+
+from __future__ import annotations
+
+from ._catalogue import Demo, start
+from ._dists import Dist, build_sdist, build_wheel, core_metadata, write_dists
+from ._server import IndexServer, RequestRecord
+
+__all__ = [
+    "Demo",
+    "Dist",
+    "IndexServer",
+    "RequestRecord",
+    "build_sdist",
+    "build_wheel",
+    "core_metadata",
+    "start",
+    "write_dists",
+]

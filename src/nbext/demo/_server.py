@@ -1,0 +1,707 @@
+"""An in-process package index speaking PEP 503, 691, 658, 700 and 714.
+
+:class:`IndexServer` runs a :class:`http.server.ThreadingHTTPServer` in a daemon
+thread, bound to 127.0.0.1 only.  It is meant for demos and tests: it records
+every request, can be changed at runtime, and can be told to misbehave.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import hmac
+import html
+import json
+import re
+import socket
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from email.message import Message
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any, Literal
+from urllib.parse import quote, unquote, urlsplit
+
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+
+from ._dists import Dist, build_wheel, core_metadata, dist_files
+
+__all__ = ["IndexServer", "RequestRecord"]
+
+JSON_V1 = "application/vnd.pypi.simple.v1+json"
+HTML_V1 = "application/vnd.pypi.simple.v1+html"
+TEXT_HTML = "text/html"
+_OFFERED = (JSON_V1, HTML_V1, TEXT_HTML)  # server preference order for ties
+_API_VERSION = "1.1"
+#: PEP 700 ``upload-time``; fixed so that pages (and their ETags) are deterministic.
+_UPLOAD_TIME = "2024-01-01T00:00:00.000000Z"
+_BODY_LESS = frozenset({HTTPStatus.NO_CONTENT, HTTPStatus.NOT_MODIFIED})
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """One request as the server saw it (and the status it answered with)."""
+
+    method: str
+    path: str
+    accept: str | None
+    has_auth: bool
+    status: int
+    range: str | None = None
+
+
+@dataclass(frozen=True)
+class _File:
+    filename: str
+    data: bytes
+    sha256: str
+    requires_python: str | None
+    yanked: bool | str
+    metadata: bytes | None  # PEP 658 metadata (wheels only)
+    metadata_sha256: str | None
+
+
+@dataclass
+class _Release:
+    dist: Dist
+    files: list[_File]
+
+
+@dataclass
+class _Project:
+    name: str
+    releases: dict[Version, _Release] = field(default_factory=dict)
+
+    def files(self) -> list[_File]:
+        return [f for v in sorted(self.releases) for f in self.releases[v].files]
+
+
+@dataclass
+class _Fault:
+    prefix: str
+    status: int
+    body: bytes
+    content_type: str
+    headers: dict[str, str]
+    remaining: int | None
+
+
+@dataclass
+class _Response:
+    status: int
+    body: bytes = b""
+    content_type: str | None = "text/plain; charset=utf-8"
+    headers: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _files_for(d: Dist) -> list[_File]:
+    wheel_name = build_wheel(d)[0] if d.wheel else None
+    out: list[_File] = []
+    for filename, data in dist_files(d):
+        metadata = core_metadata(d) if filename == wheel_name else None
+        out.append(
+            _File(
+                filename=filename,
+                data=data,
+                sha256=hashlib.sha256(data).hexdigest(),
+                requires_python=d.requires_python,
+                yanked=d.yanked,
+                metadata=metadata,
+                metadata_sha256=hashlib.sha256(metadata).hexdigest() if metadata else None,
+            )
+        )
+    return out
+
+
+def _parse_accept(header: str) -> list[tuple[str, str, float]]:
+    """Parse an Accept header into ``(type, subtype, q)`` triples."""
+    ranges: list[tuple[str, str, float]] = []
+    for part in header.split(","):
+        media, *params = (p.strip() for p in part.split(";"))
+        if not media:
+            continue
+        q = 1.0
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    q = min(max(float(value.strip()), 0.0), 1.0)
+                except ValueError:
+                    q = 0.0
+        mtype, _, subtype = media.lower().partition("/")
+        # PEP 691: "latest" is an alias for the newest version, which is v1.
+        subtype = subtype.replace("vnd.pypi.simple.latest+", "vnd.pypi.simple.v1+")
+        ranges.append((mtype, subtype or "*", q))
+    return ranges
+
+
+def negotiate(accept: str | None) -> str | None:
+    """Pick the content type for a Simple API page, or ``None`` for 406.
+
+    The client's q-values decide; among equal q-values the most specific match
+    wins, then JSON over HTML.  A missing ``Accept`` header, or one that only
+    matches through wildcards, gets ``text/html`` (what legacy clients expect).
+    """
+    if accept is None or not accept.strip():
+        return TEXT_HTML
+    ranges = _parse_accept(accept)
+    scored: list[tuple[float, int, int, str]] = []
+    for pref, offered in enumerate(_OFFERED):
+        otype, osub = offered.split("/")
+        best: tuple[int, float] | None = None
+        for mtype, subtype, q in ranges:
+            if mtype == otype and subtype == osub:
+                specificity = 2
+            elif mtype == otype and subtype == "*":
+                specificity = 1
+            elif mtype == "*" and subtype == "*":
+                specificity = 0
+            else:
+                continue
+            if best is None or specificity > best[0]:
+                best = (specificity, q)
+        if best is not None and best[1] > 0:
+            scored.append((best[1], best[0], -pref, offered))
+    if not scored:
+        return None
+    if max(s[1] for s in scored) == 0:
+        html_only = [s for s in scored if s[3] == TEXT_HTML]
+        if html_only:
+            return TEXT_HTML
+    return max(scored)[3]
+
+
+def _etag_matches(if_none_match: str, etag: str) -> bool:
+    for token in if_none_match.split(","):
+        token = token.strip()
+        if token.startswith("W/"):
+            token = token[2:]
+        if token in ("*", etag):
+            return True
+    return False
+
+
+_RANGE_RE = re.compile(r"bytes=(\d*)-(\d*)")
+
+
+def _parse_range(header: str, size: int) -> tuple[int, int] | Literal["unsatisfiable"] | None:
+    """Parse a single byte range; ``None`` means "ignore it, send everything"."""
+    m = _RANGE_RE.fullmatch(header.strip().replace(" ", ""))
+    if m is None or (not m[1] and not m[2]):
+        return None
+    if not m[1]:
+        suffix = int(m[2])
+        if suffix == 0 or size == 0:
+            return "unsatisfiable"
+        return max(0, size - suffix), size - 1
+    start = int(m[1])
+    if m[2] and int(m[2]) < start:
+        return None  # syntactically invalid: ignore the header
+    if start >= size:
+        return "unsatisfiable"
+    end = int(m[2]) if m[2] else size - 1
+    return start, min(end, size - 1)
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], index: IndexServer) -> None:
+        self.index = index
+        self._connections: set[socket.socket] = set()
+        self._conn_lock = threading.Lock()
+        super().__init__(address, _Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._conn_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._conn_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """Wake up handler threads parked on idle keep-alive connections."""
+        with self._conn_lock:
+            conns = list(self._connections)
+        for conn in conns:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Stay quiet (clients hanging up mid-response is normal in tests)."""
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "nbext-demo-index/0.1"
+    timeout = 30  # idle keep-alive connections are closed after this long
+    disable_nagle_algorithm = True  # headers and body go out as separate writes
+    server: _HTTPServer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silence the default stderr access log (requests go to ``IndexServer.requests``)."""
+
+    def do_GET(self) -> None:
+        self._dispatch(head=False)
+
+    def do_HEAD(self) -> None:
+        self._dispatch(head=True)
+
+    def _unsupported(self) -> None:
+        self.close_connection = True  # we do not read a request body
+        self._dispatch(head=False, allowed=False)
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _unsupported
+
+    def _dispatch(self, *, head: bool, allowed: bool = True) -> None:
+        index = self.server.index
+        if allowed:
+            try:
+                resp = index._respond(self.path, self.headers)
+            except Exception as exc:  # pragma: no cover - a bug in the demo server
+                resp = _Response(500, f"internal error: {exc!r}\n".encode())
+        else:
+            resp = _Response(405, b"method not allowed\n", headers=[("Allow", "GET, HEAD")])
+        index._record(
+            RequestRecord(
+                method=self.command,
+                path=self.path,
+                accept=self.headers.get("Accept"),
+                has_auth=self.headers.get("Authorization") is not None,
+                status=resp.status,
+                range=self.headers.get("Range"),
+            )
+        )
+        self.send_response(resp.status)
+        if resp.content_type is not None:
+            self.send_header("Content-Type", resp.content_type)
+        for key, value in resp.headers:
+            self.send_header(key, value)
+        if resp.status not in _BODY_LESS:
+            self.send_header("Content-Length", str(len(resp.body)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if not head and resp.status not in _BODY_LESS:
+            self.wfile.write(resp.body)
+
+
+class IndexServer:
+    """A PEP 503/691 package index serving :class:`Dist` objects from memory.
+
+    ``api="json"`` negotiates between the PEP 691 JSON and HTML forms using the
+    ``Accept`` header; ``api="html"`` always answers ``text/html`` (like a plain
+    mirror).  ``metadata`` toggles PEP 658/714 metadata files for wheels.
+    ``layout="single-page"`` serves one flat page of links at ``/links.html``
+    (what Poetry calls a single-page link source) instead of ``/simple/``.
+    """
+
+    def __init__(
+        self,
+        dists: Iterable[Dist] = (),
+        *,
+        name: str = "index",
+        api: Literal["json", "html"] = "json",
+        metadata: bool = True,
+        auth: tuple[str, str] | None = None,
+        layout: Literal["simple", "single-page"] = "simple",
+        max_age: int | None = None,
+        port: int = 0,
+    ) -> None:
+        if api not in ("json", "html"):
+            raise ValueError(f"api must be 'json' or 'html', not {api!r}")
+        if layout not in ("simple", "single-page"):
+            raise ValueError(f"layout must be 'simple' or 'single-page', not {layout!r}")
+        self.name = name
+        self.api: Literal["json", "html"] = api
+        self.metadata = metadata
+        self.auth = auth
+        self.layout: Literal["simple", "single-page"] = layout
+        self.max_age = max_age
+        self.port = port
+        self._lock = threading.Lock()
+        self._projects: dict[str, _Project] = {}
+        self._faults: list[_Fault] = []
+        self._log: list[RequestRecord] = []
+        self._httpd: _HTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        for d in dists:
+            self.add(d)
+
+    # -- lifecycle -------------------------------------------------------------
+
+    def start(self) -> IndexServer:
+        """Bind 127.0.0.1:``port`` and serve in a daemon thread; returns ``self``."""
+        if self._httpd is not None:
+            raise RuntimeError(f"IndexServer {self.name!r} is already running")
+        httpd = _HTTPServer(("127.0.0.1", self.port), self)
+        thread = threading.Thread(
+            target=httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"nbext-demo-{self.name}",
+            daemon=True,
+        )
+        self._httpd, self._thread = httpd, thread
+        thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, close idle connections and release the port (idempotent)."""
+        httpd, thread = self._httpd, self._thread
+        if httpd is None:
+            return
+        self._httpd = self._thread = None
+        httpd.shutdown()
+        httpd.close_connections()
+        httpd.server_close()
+        if thread is not None:
+            thread.join(timeout=10)
+
+    def __enter__(self) -> IndexServer:
+        if self._httpd is None:
+            self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def running(self) -> bool:
+        return self._httpd is not None
+
+    @property
+    def bound_port(self) -> int:
+        """The actual port (useful with ``port=0``); only while running."""
+        if self._httpd is None:
+            raise RuntimeError(f"IndexServer {self.name!r} is not running")
+        return int(self._httpd.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:PORT`` (no trailing slash)."""
+        return f"http://127.0.0.1:{self.bound_port}"
+
+    @property
+    def url(self) -> str:
+        """The index URL a client is given: ``.../simple/`` or ``.../links.html``."""
+        if self.layout == "single-page":
+            return f"{self.base_url}/links.html"
+        return f"{self.base_url}/simple/"
+
+    def __repr__(self) -> str:
+        where = self.url if self.running else "stopped"
+        return f"<IndexServer {self.name!r} api={self.api} {where}>"
+
+    # -- content ---------------------------------------------------------------
+
+    def add(self, dist: Dist) -> None:
+        """Add (or replace) a release; safe while serving."""
+        files = _files_for(dist)
+        key = canonicalize_name(dist.name)
+        with self._lock:
+            project = self._projects.setdefault(key, _Project(dist.name))
+            project.releases[Version(dist.version)] = _Release(dist, files)
+
+    def remove(self, name: str, version: str) -> None:
+        """Remove one release (``KeyError`` if absent); an empty project disappears."""
+        key = canonicalize_name(name)
+        with self._lock:
+            project = self._projects.get(key)
+            if project is None or Version(version) not in project.releases:
+                raise KeyError(f"{name} {version} is not on index {self.name!r}")
+            del project.releases[Version(version)]
+            if not project.releases:
+                del self._projects[key]
+
+    @property
+    def dists(self) -> list[Dist]:
+        """Every release currently served."""
+        with self._lock:
+            return [
+                p.releases[v].dist
+                for _, p in sorted(self._projects.items())
+                for v in sorted(p.releases)
+            ]
+
+    # -- faults ----------------------------------------------------------------
+
+    def set_fault(
+        self,
+        path_prefix: str,
+        *,
+        status: int,
+        body: bytes = b"",
+        content_type: str = "text/plain",
+        headers: dict[str, str] | None = None,
+        times: int | None = None,
+    ) -> None:
+        """Answer requests whose path starts with ``path_prefix`` with this instead.
+
+        Faults win over everything else (auth included).  ``times=None`` keeps
+        the fault forever; otherwise it is used up after ``times`` requests.
+        Setting a fault for the same prefix again replaces it; with several
+        matching prefixes the most recently set one applies.
+        """
+        fault = _Fault(path_prefix, status, body, content_type, dict(headers or {}), times)
+        with self._lock:
+            self._faults = [f for f in self._faults if f.prefix != path_prefix]
+            if times is None or times > 0:
+                self._faults.append(fault)
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def _take_fault(self, path: str) -> _Fault | None:
+        with self._lock:
+            for fault in reversed(self._faults):
+                if path.startswith(fault.prefix):
+                    if fault.remaining is not None:
+                        fault.remaining -= 1
+                        if fault.remaining <= 0:
+                            self._faults.remove(fault)
+                    return fault
+        return None
+
+    # -- request log -----------------------------------------------------------
+
+    def _record(self, record: RequestRecord) -> None:
+        with self._lock:
+            self._log.append(record)
+
+    @property
+    def requests(self) -> list[RequestRecord]:
+        """A snapshot of every request served so far (oldest first)."""
+        with self._lock:
+            return list(self._log)
+
+    def clear_log(self) -> None:
+        with self._lock:
+            self._log.clear()
+
+    def project_requests(self, project: str) -> list[RequestRecord]:
+        """Requests for the project page of ``project`` (any spelling of its name)."""
+        key = canonicalize_name(project)
+        out = []
+        for record in self.requests:
+            path = unquote(urlsplit(record.path).path)
+            m = re.fullmatch(r"/simple/([^/]+)/?", path)
+            if m and canonicalize_name(m[1]) == key:
+                out.append(record)
+        return out
+
+    # -- responses -------------------------------------------------------------
+
+    def _respond(self, raw_path: str, headers: Message[str, str]) -> _Response:
+        path = unquote(urlsplit(raw_path).path)
+        fault = self._take_fault(path)
+        if fault is not None:
+            return _Response(
+                fault.status, fault.body, fault.content_type, list(fault.headers.items())
+            )
+        if self.auth is not None:
+            denied = self._check_auth(headers.get("Authorization"))
+            if denied is not None:
+                return denied
+
+        if path.startswith("/files/"):
+            return self._file(path[len("/files/") :], headers)
+        if path == "/":
+            link = html.escape(self.url)
+            body = f'<!DOCTYPE html><html><body><a href="{link}">{link}</a></body></html>\n'
+            return _Response(200, body.encode(), "text/html; charset=utf-8")
+        if self.layout == "single-page":
+            if path == "/links.html":
+                return self._page(self._single_page(), TEXT_HTML, headers)
+            return _Response(404, b"not found\n")
+
+        if path == "/simple":
+            return _Response(301, b"", headers=[("Location", "/simple/")])
+        if path == "/simple/":
+            return self._negotiated(headers, self._root_json, self._root_html)
+        m = re.fullmatch(r"/simple/([^/]+)(/?)", path)
+        if m is None:
+            return _Response(404, b"not found\n")
+        requested, slash = m[1], m[2]
+        key = canonicalize_name(requested)
+        if requested != key or not slash:
+            location = f"/simple/{quote(key)}/"
+            return _Response(301, b"", headers=[("Location", location), ("Vary", "Accept")])
+        with self._lock:
+            project = self._projects.get(key)
+            files = project.files() if project else []
+            versions = [str(v) for v in sorted(project.releases)] if project else []
+        if project is None:
+            return _Response(404, f"no project named {key!r}\n".encode())
+        return self._negotiated(
+            headers,
+            lambda: self._project_json(key, versions, files),
+            lambda: self._project_html(key, files),
+        )
+
+    def _check_auth(self, header: str | None) -> _Response | None:
+        assert self.auth is not None
+        if not header or not header.lower().startswith("basic "):
+            challenge = [("WWW-Authenticate", 'Basic realm="demo"')]
+            return _Response(401, b"authentication required\n", headers=challenge)
+        try:
+            decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            decoded = ""
+        user, _, password = decoded.partition(":")
+        want_user, want_password = self.auth
+        ok_user = hmac.compare_digest(user.encode(), want_user.encode())
+        ok_password = hmac.compare_digest(password.encode(), want_password.encode())
+        if ok_user and ok_password:
+            return None
+        return _Response(403, b"forbidden\n")
+
+    def _cache_headers(self) -> list[tuple[str, str]]:
+        if self.max_age is None:
+            return [("Cache-Control", "max-age=0, must-revalidate")]
+        return [("Cache-Control", f"max-age={self.max_age}")]
+
+    def _negotiated(
+        self,
+        headers: Message[str, str],
+        make_json: Callable[[], bytes],
+        make_html: Callable[[], bytes],
+    ) -> _Response:
+        if self.api == "html":
+            chosen: str | None = TEXT_HTML
+        else:
+            chosen = negotiate(headers.get("Accept"))
+        if chosen is None:
+            body = ("not acceptable; offered: " + ", ".join(_OFFERED) + "\n").encode()
+            return _Response(406, body, headers=[("Vary", "Accept")])
+        body = make_json() if chosen == JSON_V1 else make_html()
+        return self._page(body, chosen, headers)
+
+    def _page(self, body: bytes, chosen: str, headers: Message[str, str]) -> _Response:
+        content_type = chosen if chosen != TEXT_HTML else "text/html; charset=utf-8"
+        etag = '"' + hashlib.sha256(content_type.encode() + b"\0" + body).hexdigest()[:32] + '"'
+        extra = [("Vary", "Accept"), ("ETag", etag), *self._cache_headers()]
+        inm = headers.get("If-None-Match")
+        if inm is not None and _etag_matches(inm, etag):
+            return _Response(304, b"", None, extra)
+        return _Response(200, body, content_type, extra)
+
+    def _file(self, name: str, headers: Message[str, str]) -> _Response:
+        want_metadata = name.endswith(".metadata")
+        filename = name[: -len(".metadata")] if want_metadata else name
+        found: _File | None = None
+        with self._lock:
+            for project in self._projects.values():
+                for f in project.files():
+                    if f.filename == filename:
+                        found = f
+        if found is None:
+            return _Response(404, b"no such file\n")
+        if want_metadata:
+            if not self.metadata or found.metadata is None:
+                return _Response(404, b"no metadata file\n")
+            data, digest = found.metadata, found.metadata_sha256
+            content_type = "text/plain; charset=utf-8"
+        else:
+            data, digest = found.data, found.sha256
+            content_type = "application/octet-stream"
+        etag = f'"{digest}"'
+        extra = [("Accept-Ranges", "bytes"), ("ETag", etag), *self._cache_headers()]
+        inm = headers.get("If-None-Match")
+        if inm is not None and _etag_matches(inm, etag):
+            return _Response(304, b"", None, extra)
+        range_header = headers.get("Range")
+        if range_header is not None:
+            rng = _parse_range(range_header, len(data))
+            if rng == "unsatisfiable":
+                extra.append(("Content-Range", f"bytes */{len(data)}"))
+                return _Response(416, b"", content_type, extra)
+            if rng is not None:
+                start, end = rng
+                extra.append(("Content-Range", f"bytes {start}-{end}/{len(data)}"))
+                return _Response(206, data[start : end + 1], content_type, extra)
+        return _Response(200, data, content_type, extra)
+
+    # -- page bodies -------------------------------------------------------------
+
+    def _root_json(self) -> bytes:
+        with self._lock:
+            names = [p.name for _, p in sorted(self._projects.items())]
+        doc = {"meta": {"api-version": _API_VERSION}, "projects": [{"name": n} for n in names]}
+        return json.dumps(doc, indent=1).encode()
+
+    def _root_html(self) -> bytes:
+        with self._lock:
+            items = sorted(self._projects.items())
+        links = "\n".join(
+            f'    <a href="{quote(key)}/">{html.escape(p.name)}</a><br/>' for key, p in items
+        )
+        return _html_doc("Simple index", links)
+
+    def _project_json(self, key: str, versions: list[str], files: list[_File]) -> bytes:
+        entries = []
+        for f in files:
+            entry: dict[str, Any] = {
+                "filename": f.filename,
+                "url": f"../../files/{quote(f.filename)}",
+                "hashes": {"sha256": f.sha256},
+            }
+            if f.requires_python:
+                entry["requires-python"] = f.requires_python
+            entry["yanked"] = f.yanked
+            if self.metadata and f.metadata_sha256:
+                entry["core-metadata"] = {"sha256": f.metadata_sha256}
+                entry["dist-info-metadata"] = {"sha256": f.metadata_sha256}
+            entry["size"] = len(f.data)
+            entry["upload-time"] = _UPLOAD_TIME
+            entries.append(entry)
+        doc = {
+            "meta": {"api-version": _API_VERSION},
+            "name": key,
+            "versions": versions,
+            "files": entries,
+        }
+        return json.dumps(doc, indent=1).encode()
+
+    def _anchor(self, f: _File, href_prefix: str) -> str:
+        attrs = [f'href="{href_prefix}{quote(f.filename)}#sha256={f.sha256}"']
+        if f.requires_python:
+            attrs.append(f'data-requires-python="{html.escape(f.requires_python)}"')
+        if f.yanked is not False:
+            reason = f.yanked if isinstance(f.yanked, str) else ""
+            attrs.append(f'data-yanked="{html.escape(reason)}"')
+        if self.metadata and f.metadata_sha256:
+            attrs.append(f'data-core-metadata="sha256={f.metadata_sha256}"')
+            attrs.append(f'data-dist-info-metadata="sha256={f.metadata_sha256}"')
+        return f"<a {' '.join(attrs)}>{html.escape(f.filename)}</a>"
+
+    def _project_html(self, key: str, files: list[_File]) -> bytes:
+        links = "\n".join(f"    {self._anchor(f, '../../files/')}<br/>" for f in files)
+        return _html_doc(f"Links for {key}", links)
+
+    def _single_page(self) -> bytes:
+        with self._lock:
+            files = [f for _, p in sorted(self._projects.items()) for f in p.files()]
+        links = "\n".join(f"    {self._anchor(f, '/files/')}<br/>" for f in files)
+        return _html_doc(f"Links for {self.name}", links)
+
+
+def _html_doc(title: str, body: str) -> bytes:
+    return (
+        "<!DOCTYPE html>\n<html>\n  <head>\n"
+        f'    <meta name="pypi:repository-version" content="{_API_VERSION}">\n'
+        f"    <title>{html.escape(title)}</title>\n  </head>\n  <body>\n"
+        f"    <h1>{html.escape(title)}</h1>\n{body}\n  </body>\n</html>\n"
+    ).encode()

@@ -1,0 +1,86 @@
+"""Shared fixtures: an isolated environment and real index servers on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from nbext.demo import Dist, IndexServer
+
+# This machine (and CI) sets CA bundles and pip options globally; tests must not see them.
+_UNSET = (
+    "REQUESTS_CA_BUNDLE",
+    "CURL_CA_BUNDLE",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "NETRC",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "all_proxy",
+)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    home = tmp_path_factory.mktemp("home")
+    mp = pytest.MonkeyPatch()
+    for var in list(os.environ):
+        if var in _UNSET or var.startswith(("PIP_", "POETRY_", "NBEXT_")):
+            mp.delenv(var, raising=False)
+    mp.setenv("HOME", str(home))
+    for sub in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME"):
+        mp.setenv(sub, str(home / sub.lower()))
+    mp.setenv("POETRY_CONFIG_DIR", str(home / "poetry-config"))
+    mp.setenv("POETRY_CACHE_DIR", str(home / "poetry-cache"))
+    mp.setenv("POETRY_DATA_DIR", str(home / "poetry-data"))
+    mp.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
+    mp.setenv("NO_PROXY", "*")
+    # The public index is never contacted: by default it points at a closed local port.
+    mp.setenv("NBEXT_PYPI_URL", "http://127.0.0.1:9/simple/")
+    yield home
+    mp.undo()
+
+
+@pytest.fixture
+def project_dir(tmp_path: Path) -> Path:
+    """A directory with a minimal PEP 621 pyproject.toml."""
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "demo-app"\nversion = "0.1.0"\nrequires-python = ">=3.11"\n'
+        "dependencies = []\n",
+        encoding="utf-8",
+    )
+    return tmp_path
+
+
+@pytest.fixture
+def index_factory() -> Iterator[type[IndexServer]]:
+    """Start IndexServers that are stopped at the end of the test."""
+    started: list[IndexServer] = []
+
+    class Factory(IndexServer):
+        def __init__(self, dists: list[Dist] | tuple[Dist, ...] = (), **kw: object) -> None:
+            super().__init__(dists, **kw)  # type: ignore[arg-type]
+            self.start()
+            started.append(self)
+
+    yield Factory
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def fake_pypi(index_factory: type[IndexServer], monkeypatch: pytest.MonkeyPatch) -> IndexServer:
+    """A local index standing in for the public one (NBEXT_PYPI_URL points at it)."""
+    server = index_factory(
+        [Dist("requests", "2.32.0"), Dist("requests", "2.31.0"), Dist("six", "1.16.0")],
+        name="pypi",
+        api="json",
+    )
+    monkeypatch.setenv("NBEXT_PYPI_URL", server.url)
+    return server

@@ -1,0 +1,843 @@
+"""Tests of ``nbext.demo`` (sample dists, IndexServer, catalogue, CLI) and ``tests/_servers``."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import http.client
+import io
+import json
+import os
+import re
+import select
+import signal
+import socket
+import subprocess
+import sys
+import tarfile
+import threading
+import time
+import tomllib
+import zipfile
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+
+import httpx
+import pytest
+from packaging.metadata import Metadata
+from packaging.tags import Tag
+from packaging.utils import parse_sdist_filename, parse_wheel_filename
+from packaging.version import Version
+
+import nbext.demo
+from nbext.demo import (
+    Dist,
+    IndexServer,
+    RequestRecord,
+    build_sdist,
+    build_wheel,
+    core_metadata,
+    start,
+    write_dists,
+)
+from nbext.demo._server import negotiate
+from tests._servers import (
+    RawResponse,
+    free_port,
+    run_pypiserver,
+    run_raw_server,
+    run_static_tree,
+    subprocess_env,
+)
+
+JSON_V1 = "application/vnd.pypi.simple.v1+json"
+HTML_V1 = "application/vnd.pypi.simple.v1+html"
+PIP_ACCEPT = f"{JSON_V1}, {HTML_V1}; q=0.1, text/html; q=0.01"
+SRC_DIR = Path(nbext.demo.__file__).resolve().parents[2]
+
+UTILS_1 = Dist("acme-utils", "1.0.0", summary="helpers")
+UTILS_2 = Dist(
+    "acme-utils",
+    "2.0.0",
+    requires_dist=("acme-core>=1", 'colorama ; sys_platform == "win32"'),
+    requires_python=">=3.8",
+    summary="helpers",
+)
+UTILS_3 = Dist("acme-utils", "3.0.0", yanked="broken <build>", summary="helpers")
+UTILS_4 = Dist("acme-utils", "4.0.0", yanked=True, sdist=False)
+CORE = Dist("Acme.Core", "1.0", wheel=False)
+DISTS = (UTILS_1, UTILS_2, UTILS_3, UTILS_4, CORE)
+
+
+class _Anchors(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.anchors: list[dict[str, str | None]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self.anchors.append(dict(attrs))
+
+
+def anchors(page: str) -> dict[str, dict[str, str | None]]:
+    """Anchors of an HTML page by their text-less key: the file name in the href."""
+    parser = _Anchors()
+    parser.feed(page)
+    parser.close()
+    out: dict[str, dict[str, str | None]] = {}
+    for a in parser.anchors:
+        href = a["href"] or ""
+        out[href.split("#")[0].rstrip("/").rsplit("/", 1)[-1]] = a
+    return out
+
+
+@pytest.fixture
+def client() -> Iterator[httpx.Client]:
+    with httpx.Client(trust_env=False, timeout=10) as c:
+        yield c
+
+
+@pytest.fixture
+def index() -> Iterator[IndexServer]:
+    with IndexServer(DISTS, name="test") as server:
+        yield server
+
+
+# -- sample distributions -----------------------------------------------------------
+
+
+def test_core_metadata_is_valid_metadata_2_1() -> None:
+    meta = Metadata.from_email(core_metadata(UTILS_2), validate=True)
+    assert meta.metadata_version == "2.1"
+    assert meta.name == "acme-utils"
+    assert meta.version == Version("2.0.0")
+    assert meta.summary == "helpers"
+    assert str(meta.requires_python) == ">=3.8"
+    assert [str(r) for r in meta.requires_dist or []] == [
+        "acme-core>=1",
+        'colorama; sys_platform == "win32"',
+    ]
+
+
+@pytest.mark.parametrize("tag", ["py3-none-any", "py2.py3-none-any"])
+def test_wheel_is_valid_and_deterministic(tag: str) -> None:
+    d = Dist("Acme_Utils", "2.0", requires_dist=("acme-core>=1",), wheel_tag=tag)
+    filename, data = build_wheel(d)
+    assert filename == f"acme_utils-2.0-{tag}.whl"
+    name, version, build, tags = parse_wheel_filename(filename)
+    assert (name, version, build) == ("acme-utils", Version("2.0"), ())
+    assert Tag("py3", "none", "any") in tags
+
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        assert zf.testzip() is None
+        names = zf.namelist()
+        assert names == [
+            "acme_utils/__init__.py",
+            "acme_utils-2.0.dist-info/METADATA",
+            "acme_utils-2.0.dist-info/WHEEL",
+            "acme_utils-2.0.dist-info/RECORD",
+        ]
+        assert all(info.date_time == (1980, 1, 1, 0, 0, 0) for info in zf.infolist())
+        metadata = zf.read("acme_utils-2.0.dist-info/METADATA")
+        wheel = zf.read("acme_utils-2.0.dist-info/WHEEL").decode()
+        record = zf.read("acme_utils-2.0.dist-info/RECORD").decode()
+        contents = {n: zf.read(n) for n in names}
+    assert metadata == core_metadata(d)
+    meta = Metadata.from_email(metadata, validate=True)
+    assert (meta.name, str(meta.version)) == ("Acme_Utils", "2.0")
+    assert "Root-Is-Purelib: true" in wheel
+    assert sorted(re.findall(r"^Tag: (.+)$", wheel, re.M)) == sorted(
+        f"{t}-none-any" for t in tag.split("-")[0].split(".")
+    )
+    for line in record.splitlines():
+        path, digest, size = line.split(",")
+        if path.endswith("RECORD"):
+            assert (digest, size) == ("", "")
+            continue
+        raw = hashlib.sha256(contents[path]).digest()
+        assert digest == "sha256=" + base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+        assert int(size) == len(contents[path])
+    # Built again from scratch (bypassing the cache): byte-identical.
+    assert build_wheel.__wrapped__(d) == (filename, data)
+
+
+def test_sdist_is_valid_and_deterministic() -> None:
+    d = Dist("acme.core", "1.2.0", requires_python=">=3.9", summary='say "hi"')
+    filename, data = build_sdist(d)
+    assert filename == "acme_core-1.2.0.tar.gz"
+    assert parse_sdist_filename(filename) == ("acme-core", Version("1.2.0"))
+    assert data[4:8] == b"\0\0\0\0"  # gzip header mtime
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tf:
+        members = {m.name: m for m in tf.getmembers()}
+        assert {"acme_core-1.2.0/PKG-INFO", "acme_core-1.2.0/pyproject.toml"} <= set(members)
+        assert "acme_core-1.2.0/acme_core/__init__.py" in members
+        assert all(m.mtime == 0 for m in members.values())
+        pkg_info = tf.extractfile("acme_core-1.2.0/PKG-INFO")
+        pyproject = tf.extractfile("acme_core-1.2.0/pyproject.toml")
+        assert pkg_info is not None and pyproject is not None
+        assert pkg_info.read() == core_metadata(d)
+        pyproject_text = pyproject.read().decode()
+    project = tomllib.loads(pyproject_text)["project"]
+    assert project["name"] == "acme.core"
+    assert project["requires-python"] == ">=3.9"
+    assert project["description"] == 'say "hi"'
+    assert build_sdist.__wrapped__(d) == (filename, data)
+
+
+def test_write_dists(tmp_path: Path) -> None:
+    paths = write_dists([UTILS_1, UTILS_4, CORE], tmp_path / "out")
+    assert [p.name for p in paths] == [
+        "acme_utils-1.0.0-py3-none-any.whl",
+        "acme_utils-1.0.0.tar.gz",
+        "acme_utils-4.0.0-py3-none-any.whl",
+        "acme_core-1.0.tar.gz",
+    ]
+    assert paths[0].read_bytes() == build_wheel(UTILS_1)[1]
+
+
+# -- IndexServer: negotiation -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [
+        (PIP_ACCEPT, JSON_V1),
+        (JSON_V1, JSON_V1),
+        ("application/vnd.pypi.simple.latest+json", JSON_V1),
+        (HTML_V1, HTML_V1),
+        ("text/html", "text/html; charset=utf-8"),
+        ("*/*", "text/html; charset=utf-8"),
+        (f"{JSON_V1}; q=0.5, text/html", "text/html; charset=utf-8"),
+        (f"text/html; q=0.2, {HTML_V1}; q=0.3", HTML_V1),
+        ("application/*, text/html; q=0.9", JSON_V1),
+        (f"{JSON_V1}; q=0, */*", "text/html; charset=utf-8"),
+    ],
+)
+def test_accept_negotiation(
+    index: IndexServer, client: httpx.Client, accept: str, expected: str
+) -> None:
+    for path in ("", "acme-utils/"):
+        r = client.get(index.url + path, headers={"Accept": accept})
+        assert r.status_code == 200
+        assert r.headers["content-type"] == expected
+        assert r.headers["vary"] == "Accept"
+        if expected == JSON_V1:
+            assert r.json()["meta"] == {"api-version": "1.1"}
+        else:
+            assert r.text.startswith("<!DOCTYPE html>")
+
+
+def test_negotiation_edge_cases(index: IndexServer, client: httpx.Client) -> None:
+    assert negotiate(None) == "text/html"
+    assert negotiate("") == "text/html"
+    assert negotiate("application/json") is None
+    r = client.get(index.url, headers={"Accept": "application/json"})
+    assert r.status_code == 406
+    assert r.headers["vary"] == "Accept"
+
+
+def test_api_html_ignores_accept(client: httpx.Client) -> None:
+    with IndexServer(DISTS, api="html") as server:
+        r = client.get(server.url + "acme-utils/", headers={"Accept": JSON_V1})
+        assert r.status_code == 200
+        assert r.headers["content-type"] == "text/html; charset=utf-8"
+        assert r.headers["vary"] == "Accept"
+
+
+# -- IndexServer: pages and files -------------------------------------------------
+
+
+def test_json_project_page(index: IndexServer, client: httpx.Client) -> None:
+    r = client.get(index.url + "acme-utils/", headers={"Accept": PIP_ACCEPT})
+    doc = r.json()
+    assert doc["name"] == "acme-utils"
+    assert doc["versions"] == ["1.0.0", "2.0.0", "3.0.0", "4.0.0"]
+    files = {f["filename"]: f for f in doc["files"]}
+    assert list(files) == [
+        "acme_utils-1.0.0-py3-none-any.whl",
+        "acme_utils-1.0.0.tar.gz",
+        "acme_utils-2.0.0-py3-none-any.whl",
+        "acme_utils-2.0.0.tar.gz",
+        "acme_utils-3.0.0-py3-none-any.whl",
+        "acme_utils-3.0.0.tar.gz",
+        "acme_utils-4.0.0-py3-none-any.whl",
+    ]
+    for name, f in files.items():
+        download = client.get(r.url.join(f["url"]))
+        assert download.status_code == 200
+        assert hashlib.sha256(download.content).hexdigest() == f["hashes"]["sha256"]
+        assert f["size"] == len(download.content)
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", f["upload-time"])
+        if name.endswith(".whl"):
+            assert f["core-metadata"] == f["dist-info-metadata"]
+            assert set(f["core-metadata"]) == {"sha256"}
+        else:
+            assert "core-metadata" not in f and "dist-info-metadata" not in f
+    assert files["acme_utils-2.0.0-py3-none-any.whl"]["requires-python"] == ">=3.8"
+    assert "requires-python" not in files["acme_utils-1.0.0-py3-none-any.whl"]
+    assert files["acme_utils-1.0.0.tar.gz"]["yanked"] is False
+    assert files["acme_utils-3.0.0.tar.gz"]["yanked"] == "broken <build>"
+    assert files["acme_utils-4.0.0-py3-none-any.whl"]["yanked"] is True
+
+    root = client.get(index.url, headers={"Accept": JSON_V1}).json()
+    assert root["projects"] == [{"name": "Acme.Core"}, {"name": "acme-utils"}]
+
+
+def test_pep658_metadata_matches_wheel(index: IndexServer, client: httpx.Client) -> None:
+    r = client.get(index.url + "acme-utils/", headers={"Accept": JSON_V1})
+    entry = next(f for f in r.json()["files"] if f["filename"].startswith("acme_utils-2.0.0-"))
+    wheel = client.get(r.url.join(entry["url"])).content
+    metadata = client.get(r.url.join(entry["url"] + ".metadata"))
+    assert metadata.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(wheel)) as zf:
+        assert metadata.content == zf.read("acme_utils-2.0.0.dist-info/METADATA")
+    assert hashlib.sha256(metadata.content).hexdigest() == entry["core-metadata"]["sha256"]
+    # No metadata file for sdists, nor for unknown files.
+    assert client.get(index.base_url + "/files/acme_utils-2.0.0.tar.gz.metadata").status_code == 404
+    assert client.get(index.base_url + "/files/nope-1.0.tar.gz").status_code == 404
+
+
+def test_html_project_page_anchors(index: IndexServer, client: httpx.Client) -> None:
+    r = client.get(index.url + "acme-utils/", headers={"Accept": "text/html"})
+    assert '<meta name="pypi:repository-version" content="1.1">' in r.text
+    assert 'data-requires-python="&gt;=3.8"' in r.text
+    assert 'data-yanked="broken &lt;build&gt;"' in r.text
+    links = anchors(r.text)
+    for name, a in links.items():
+        href = a["href"] or ""
+        file_url, _, fragment = href.partition("#")
+        assert file_url == f"../../files/{name}"
+        body = client.get(r.url.join(file_url)).content
+        assert fragment == "sha256=" + hashlib.sha256(body).hexdigest()
+    whl2 = links["acme_utils-2.0.0-py3-none-any.whl"]
+    assert whl2["data-requires-python"] == ">=3.8"
+    assert "data-yanked" not in whl2
+    assert whl2["data-core-metadata"] == whl2["data-dist-info-metadata"]
+    meta = client.get(r.url.join("../../files/acme_utils-2.0.0-py3-none-any.whl.metadata"))
+    assert whl2["data-core-metadata"] == "sha256=" + hashlib.sha256(meta.content).hexdigest()
+    assert "data-core-metadata" not in links["acme_utils-2.0.0.tar.gz"]
+    assert links["acme_utils-3.0.0.tar.gz"]["data-yanked"] == "broken <build>"
+    assert links["acme_utils-4.0.0-py3-none-any.whl"]["data-yanked"] == ""
+    assert "data-requires-python" not in links["acme_utils-1.0.0.tar.gz"]
+
+    root = client.get(index.url, headers={"Accept": "text/html"})
+    assert set(anchors(root.text)) == {"acme-core", "acme-utils"}
+
+
+def test_metadata_disabled(client: httpx.Client) -> None:
+    with IndexServer(DISTS, metadata=False) as server:
+        doc = client.get(server.url + "acme-utils/", headers={"Accept": JSON_V1}).json()
+        assert all("core-metadata" not in f for f in doc["files"])
+        assert all("dist-info-metadata" not in f for f in doc["files"])
+        page = client.get(server.url + "acme-utils/", headers={"Accept": "text/html"}).text
+        assert "data-core-metadata" not in page and "data-dist-info-metadata" not in page
+        url = server.base_url + "/files/acme_utils-1.0.0-py3-none-any.whl"
+        assert client.get(url).status_code == 200
+        assert client.get(url + ".metadata").status_code == 404
+
+
+def test_redirects_and_404(index: IndexServer, client: httpx.Client) -> None:
+    for path, location in [
+        ("/simple/Acme_Utils/", "/simple/acme-utils/"),
+        ("/simple/acme-utils", "/simple/acme-utils/"),
+        ("/simple/ACME.core/", "/simple/acme-core/"),
+        ("/simple", "/simple/"),
+    ]:
+        r = client.get(index.base_url + path)
+        assert (r.status_code, r.headers["location"]) == (301, location), path
+    r = client.get(index.base_url + "/simple/Acme_Utils/", follow_redirects=True)
+    assert r.status_code == 200 and str(r.url).endswith("/simple/acme-utils/")
+    assert client.get(index.url + "no-such-project/").status_code == 404
+    assert client.get(index.base_url + "/elsewhere").status_code == 404
+    assert client.get(index.base_url + "/").status_code == 200
+
+
+def test_auth(client: httpx.Client) -> None:
+    with IndexServer(DISTS, auth=("alice", "s3cret")) as server:
+        r = client.get(server.url)
+        assert r.status_code == 401
+        assert r.headers["www-authenticate"] == 'Basic realm="demo"'
+        assert client.get(server.url, auth=("alice", "wrong")).status_code == 403
+        assert client.get(server.url, auth=("bob", "s3cret")).status_code == 403
+        assert client.get(server.url, headers={"Authorization": "Basic !!"}).status_code == 403
+        assert client.get(server.url, auth=("alice", "s3cret")).status_code == 200
+        file_url = server.base_url + "/files/acme_utils-1.0.0.tar.gz"
+        assert client.get(file_url).status_code == 401
+        assert client.get(file_url, auth=("alice", "s3cret")).status_code == 200
+        assert [(r.status, r.has_auth) for r in server.requests] == [
+            (401, False),
+            (403, True),
+            (403, True),
+            (403, True),
+            (200, True),
+            (401, False),
+            (200, True),
+        ]
+
+
+def test_etag_and_cache_control(client: httpx.Client) -> None:
+    with IndexServer(DISTS, max_age=600) as server:
+        r = client.get(server.url + "acme-utils/", headers={"Accept": JSON_V1})
+        assert r.headers["cache-control"] == "max-age=600"
+        etag = r.headers["etag"]
+        again = client.get(
+            server.url + "acme-utils/", headers={"Accept": JSON_V1, "If-None-Match": etag}
+        )
+        assert again.status_code == 304 and again.content == b""
+        assert again.headers["etag"] == etag
+        # The HTML representation has its own ETag.
+        html_page = client.get(
+            server.url + "acme-utils/", headers={"Accept": "text/html", "If-None-Match": etag}
+        )
+        assert html_page.status_code == 200 and html_page.headers["etag"] != etag
+        assert client.get(server.url, headers={"If-None-Match": '"other", *'}).status_code == 304
+        # Files too: their ETag is their sha256.
+        f = client.get(server.base_url + "/files/acme_utils-1.0.0.tar.gz")
+        assert f.headers["etag"] == '"' + hashlib.sha256(f.content).hexdigest() + '"'
+        assert client.get(f.url, headers={"If-None-Match": f.headers["etag"]}).status_code == 304
+        # A change to the project changes its page and so its ETag.
+        server.add(Dist("acme-utils", "5.0.0"))
+        changed = client.get(
+            server.url + "acme-utils/", headers={"Accept": JSON_V1, "If-None-Match": etag}
+        )
+        assert changed.status_code == 200 and changed.headers["etag"] != etag
+    with IndexServer(DISTS) as server:
+        r = client.get(server.url)
+        assert r.headers["cache-control"] == "max-age=0, must-revalidate"
+        revalidated = client.get(server.url, headers={"If-None-Match": r.headers["etag"]})
+        assert revalidated.status_code == 304
+
+
+def test_range_requests(index: IndexServer, client: httpx.Client) -> None:
+    url = index.base_url + "/files/acme_utils-1.0.0-py3-none-any.whl"
+    full = client.get(url)
+    assert full.headers["accept-ranges"] == "bytes"
+    data, size = full.content, len(full.content)
+    cases = [
+        ("bytes=0-9", 0, 9),
+        ("bytes=-22", size - 22, size - 1),
+        ("bytes=10-", 10, size - 1),
+        (f"bytes=5-{size + 100}", 5, size - 1),
+    ]
+    for header, first, last in cases:
+        r = client.get(url, headers={"Range": header})
+        assert r.status_code == 206, header
+        assert r.content == data[first : last + 1]
+        assert r.headers["content-range"] == f"bytes {first}-{last}/{size}"
+        assert r.headers["content-length"] == str(last - first + 1)
+    r = client.get(url, headers={"Range": f"bytes={size}-"})
+    assert r.status_code == 416 and r.headers["content-range"] == f"bytes */{size}"
+    assert client.get(url, headers={"Range": "bytes=0-1,4-5"}).status_code == 200
+    assert index.requests[1].range == "bytes=0-9"
+
+
+def test_single_page_layout(client: httpx.Client) -> None:
+    with IndexServer(DISTS, layout="single-page") as server:
+        assert server.url == server.base_url + "/links.html"
+        r = client.get(server.url, headers={"Accept": JSON_V1})
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+        links = anchors(r.text)
+        assert len(links) == 8  # every file of every project
+        for name, a in links.items():
+            href = a["href"] or ""
+            assert href.startswith(f"/files/{name}#sha256=")
+        f = client.get(r.url.join(links["acme_core-1.0.tar.gz"]["href"] or ""))
+        assert f.status_code == 200
+        assert client.get(server.base_url + "/simple/").status_code == 404
+        assert client.get(server.base_url + "/simple/acme-utils/").status_code == 404
+
+
+def test_fault_injection(index: IndexServer, client: httpx.Client) -> None:
+    page = index.url + "acme-utils/"
+    index.set_fault("/simple/acme-utils/", status=500, body=b"boom", times=2)
+    assert [client.get(page).status_code for _ in range(3)] == [500, 500, 200]
+
+    blob = bytes(range(256))
+    index.set_fault(
+        "/simple/",
+        status=200,
+        body=blob,
+        content_type="application/octet-stream",
+        headers={"X-Fault": "yes"},
+    )
+    for _ in range(2):
+        r = client.get(page)
+        assert r.status_code == 200 and r.content == blob
+        assert r.headers["content-type"] == "application/octet-stream"
+        assert r.headers["x-fault"] == "yes"
+    # The newest matching fault wins; a fault beats auth and routing.
+    index.set_fault("/simple/acme", status=503, times=1)
+    assert client.get(page).status_code == 503
+    assert client.get(page).status_code == 200  # back to the "/simple/" fault
+    index.clear_faults()
+    assert client.get(page).headers["content-type"].startswith("text/html")
+    assert [r.status for r in index.requests] == [500, 500, 200, 200, 200, 503, 200, 200]
+
+
+def test_request_log(index: IndexServer, client: httpx.Client) -> None:
+    client.get(index.url + "Acme_Utils/", headers={"Accept": PIP_ACCEPT}, follow_redirects=True)
+    client.get(index.url + "acme-core/?x=1")
+    client.head(index.base_url + "/files/acme_utils-1.0.0.tar.gz", headers={"Range": "bytes=0-1"})
+    assert index.requests == [
+        RequestRecord("GET", "/simple/Acme_Utils/", PIP_ACCEPT, False, 301, None),
+        RequestRecord("GET", "/simple/acme-utils/", PIP_ACCEPT, False, 200, None),
+        RequestRecord("GET", "/simple/acme-core/?x=1", "*/*", False, 200, None),
+        RequestRecord("HEAD", "/files/acme_utils-1.0.0.tar.gz", "*/*", False, 206, "bytes=0-1"),
+    ]
+    assert [r.path for r in index.project_requests("ACME_utils")] == [
+        "/simple/Acme_Utils/",
+        "/simple/acme-utils/",
+    ]
+    assert [r.status for r in index.project_requests("acme.core")] == [200]
+    assert index.project_requests("unknown") == []
+    index.clear_log()
+    assert index.requests == []
+
+
+def test_head_and_other_methods(index: IndexServer, client: httpx.Client) -> None:
+    url = index.base_url + "/files/acme_utils-1.0.0.tar.gz"
+    head = client.head(url)
+    assert head.status_code == 200 and head.content == b""
+    assert int(head.headers["content-length"]) == len(build_sdist(UTILS_1)[1])
+    post = client.post(index.url, content=b"x")
+    assert post.status_code == 405 and post.headers["allow"] == "GET, HEAD"
+    assert index.requests[-1].method == "POST"
+
+
+def test_add_and_remove_at_runtime(index: IndexServer, client: httpx.Client) -> None:
+    def versions(project: str) -> list[str] | int:
+        r = client.get(index.url + f"{project}/", headers={"Accept": JSON_V1})
+        return r.json()["versions"] if r.status_code == 200 else r.status_code
+
+    index.add(Dist("acme-utils", "5.0.0"))
+    index.add(Dist("brand-new", "0.1"))
+    assert versions("acme-utils") == ["1.0.0", "2.0.0", "3.0.0", "4.0.0", "5.0.0"]
+    assert versions("brand-new") == ["0.1"]
+    index.remove("acme-utils", "5.0")  # any spelling of the version
+    index.remove("Brand_New", "0.1")
+    assert versions("acme-utils") == ["1.0.0", "2.0.0", "3.0.0", "4.0.0"]
+    assert versions("brand-new") == 404
+    with pytest.raises(KeyError):
+        index.remove("acme-utils", "9.9")
+    assert client.get(index.base_url + "/files/brand_new-0.1.tar.gz").status_code == 404
+    assert [d.version for d in index.dists if d.name == "acme-utils"] == [
+        "1.0.0",
+        "2.0.0",
+        "3.0.0",
+        "4.0.0",
+    ]
+
+
+def test_concurrent_requests(index: IndexServer, client: httpx.Client) -> None:
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        for _ in range(10):
+            r = client.get(index.url + "acme-utils/", headers={"Accept": PIP_ACCEPT})
+            with lock:
+                statuses.append(r.status_code)
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=10)
+    assert statuses == [200] * 80
+    assert len(index.requests) == 80
+
+
+def test_keep_alive(index: IndexServer) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", index.bound_port, timeout=5)
+    try:
+        conn.request("GET", "/simple/acme-utils/")
+        first = conn.getresponse()
+        assert first.status == 200 and first.read()
+        sock = conn.sock
+        for path in ("/simple/Acme_Utils/", "/files/acme_utils-1.0.0.tar.gz", "/nope"):
+            conn.request("GET", path)
+            resp = conn.getresponse()
+            body = resp.read()
+            assert len(body) == int(resp.headers["Content-Length"])
+            assert conn.sock is sock  # same connection, reused
+    finally:
+        conn.close()
+
+
+def test_stop_with_idle_connection_is_prompt(client: httpx.Client) -> None:
+    server = IndexServer(DISTS).start()
+    assert client.get(server.url).status_code == 200  # leaves a keep-alive connection
+    port = server.bound_port
+    t0 = time.monotonic()
+    server.stop()
+    server.stop()  # idempotent
+    assert time.monotonic() - t0 < 2
+    assert not server.running
+    with pytest.raises(RuntimeError):
+        _ = server.url
+    with socket.socket() as s:  # the port is free again
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", port))
+
+
+# -- the demo catalogue --------------------------------------------------------------
+
+
+def test_demo_catalogue(client: httpx.Client) -> None:
+    with start() as demo:
+        assert list(demo.servers) == ["corp", "mirror", "extras"]
+        assert demo.source_lines().splitlines() == [
+            f"%source add {name} {url}" for name, url in demo.urls.items()
+        ]
+        corp, mirror, extras = (demo.urls[n] for n in ("corp", "mirror", "extras"))
+        for url in demo.urls.values():
+            assert re.fullmatch(r"http://127\.0\.0\.1:\d+/simple/", url)
+
+        def page(url: str, project: str) -> httpx.Response:
+            r = client.get(url + f"{project}/", headers={"Accept": PIP_ACCEPT})
+            assert r.status_code == 200, (url, project)
+            return r
+
+        utils = page(corp, "acme-utils").json()
+        assert utils["versions"] == ["1.0.0", "2.0.0", "2.1.0", "3.0.0rc1"]
+        assert all("core-metadata" in f for f in utils["files"] if f["filename"].endswith("whl"))
+        whl = next(f for f in utils["files"] if f["filename"].startswith("acme_utils-2.1.0-"))
+        meta = client.get(httpx.URL(corp + "acme-utils/").join(whl["url"] + ".metadata"))
+        assert "Requires-Dist: acme-core>=1" in meta.text
+        assert page(corp, "acme-core").json()["versions"] == ["1.0.0", "1.2.0"]
+        ml = {f["filename"]: f["yanked"] for f in page(corp, "acme-ml").json()["files"]}
+        assert ml["acme_ml-0.4.0-py3-none-any.whl"] == "broken build"
+        assert ml["acme_ml-0.3.0-py3-none-any.whl"] is False
+        assert page(corp, "shadowed").json()["versions"] == ["1.0.0"]
+
+        # The mirror: HTML only, no metadata, a higher "shadowed", the same acme-utils.
+        shadowed = page(mirror, "shadowed")
+        assert shadowed.headers["content-type"] == "text/html; charset=utf-8"
+        assert "shadowed-9.9.9-py3-none-any.whl" in anchors(shadowed.text)
+        assert "data-core-metadata" not in shadowed.text
+        tiny = anchors(page(mirror, "tinyhttp").text)
+        assert {a["data-requires-python"] for a in tiny.values()} == {">=3.8"}
+        assert set(anchors(page(mirror, "acme-utils").text)) == {
+            "acme_utils-1.0.0-py3-none-any.whl",
+            "acme_utils-1.0.0.tar.gz",
+        }
+        assert set(anchors(page(mirror, "colorama-lite").text)) >= {"colorama_lite-0.4.6.tar.gz"}
+        assert client.get(mirror + "gpu-kernels/").status_code == 404
+
+        assert page(extras, "gpu-kernels").json()["versions"] == ["2.0.0"]
+        assert page(extras, "colorama-lite").json()["versions"] == ["0.5.0"]
+        assert client.get(corp + "gpu-kernels/").status_code == 404
+    assert not any(s.running for s in demo.servers.values())
+
+
+def test_demo_start_with_ports() -> None:
+    with pytest.raises(ValueError, match="bogus"):
+        start(ports={"bogus": 1})
+    port = free_port()
+    with start(ports={"mirror": port}) as demo:
+        assert demo.urls["mirror"] == f"http://127.0.0.1:{port}/simple/"
+        # The port is taken: a second demo on it fails and leaves nothing running.
+        with pytest.raises(OSError):
+            start(ports={"mirror": port})
+
+
+def test_pip_resolves_from_demo_with_pep658(tmp_path: Path) -> None:
+    """pip accepts our pages, metadata files and wheels (a dry-run resolve)."""
+    with start() as demo:
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "--isolated",
+                "--no-cache-dir",
+                "--disable-pip-version-check",
+                "--dry-run",
+                "--ignore-installed",
+                "--quiet",
+                "--report",
+                str(tmp_path / "report.json"),
+                "--index-url",
+                demo.urls["corp"],
+                "acme-utils<3",
+            ],
+            env=subprocess_env(tmp_path),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert proc.returncode == 0, proc.stderr
+        corp = demo.servers["corp"]
+        paths = [r.path for r in corp.requests]
+    report = json.loads((tmp_path / "report.json").read_text())
+    resolved = {i["metadata"]["name"]: i["metadata"]["version"] for i in report["install"]}
+    assert resolved == {"acme-utils": "2.1.0", "acme-core": "1.2.0"}
+    assert "/files/acme_core-1.2.0-py3-none-any.whl.metadata" in paths
+    assert not any(p.endswith(".whl") for p in paths)  # PEP 658: no wheel downloaded
+
+
+def _read_until(proc: subprocess.Popen[bytes], marker: bytes, timeout: float) -> bytes:
+    assert proc.stdout is not None
+    fd = proc.stdout.fileno()
+    out = b""
+    deadline = time.monotonic() + timeout
+    while marker not in out:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise AssertionError(f"timed out waiting for {marker!r}; got {out!r}")
+        ready, _, _ = select.select([fd], [], [], remaining)
+        if ready:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                raise AssertionError(f"process exited early; got {out!r}")
+            out += chunk
+    return out
+
+
+def _three_free_ports() -> int:
+    for _ in range(20):
+        base = free_port()
+        if base > 65000:
+            continue
+        try:
+            with socket.socket() as a, socket.socket() as b:
+                a.bind(("127.0.0.1", base + 1))
+                b.bind(("127.0.0.1", base + 2))
+        except OSError:
+            continue
+        return base
+    raise RuntimeError("no three consecutive free ports")
+
+
+@pytest.mark.parametrize(
+    "sig", [pytest.param(signal.SIGTERM, id="SIGTERM"), pytest.param(signal.SIGINT, id="SIGINT")]
+)
+def test_python_m_nbext_demo(tmp_path: Path, client: httpx.Client, sig: signal.Signals) -> None:
+    base = _three_free_ports()
+    env = subprocess_env(tmp_path)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SRC_DIR), env.get("PYTHONPATH")]))
+    with subprocess.Popen(
+        [sys.executable, "-m", "nbext.demo", "--port", str(base)],
+        cwd=tmp_path,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    ) as proc:
+        try:
+            out = _read_until(proc, b"press Ctrl+C", timeout=10).decode()
+            urls = dict(re.findall(r"^  (\w+)\s+(http://\S+)", out, re.M))
+            assert urls == {
+                "corp": f"http://127.0.0.1:{base}/simple/",
+                "mirror": f"http://127.0.0.1:{base + 1}/simple/",
+                "extras": f"http://127.0.0.1:{base + 2}/simple/",
+            }
+            assert f"%source add corp http://127.0.0.1:{base}/simple/" in out
+            assert client.get(urls["corp"] + "acme-utils/").status_code == 200
+            proc.send_signal(sig)  # by its own PID
+            rest, _ = proc.communicate(timeout=10)
+            assert proc.returncode == 0
+            assert b"stopped." in rest
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=10)
+    with pytest.raises(httpx.ConnectError):
+        client.get(urls["corp"])
+
+
+# -- real third-party / stdlib servers (tests/_servers.py) ----------------------------
+
+
+@pytest.fixture(scope="module")
+def pkg_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("packages")
+    write_dists([UTILS_1, UTILS_2], directory)
+    return directory
+
+
+def test_pypiserver_without_auth(pkg_dir: Path, tmp_path: Path, client: httpx.Client) -> None:
+    with run_pypiserver(pkg_dir, workdir=tmp_path) as server:
+        assert server.url == server.base_url + "/simple/"
+        root = client.get(server.url)
+        assert root.status_code == 200 and "acme-utils" in root.text
+        page = client.get(server.url + "acme-utils/")
+        links = anchors(page.text)
+        assert "acme_utils-2.0.0-py3-none-any.whl" in links
+        href = links["acme_utils-2.0.0-py3-none-any.whl"]["href"] or ""
+        wheel = client.get(page.url.join(href))
+        assert wheel.status_code == 200
+        assert href.endswith("#sha256=" + hashlib.sha256(wheel.content).hexdigest())
+        paths = server.request_paths(wait_for="/simple/acme-utils/")
+        assert paths[0] == "/health"
+        assert "/simple/" in paths and "/simple/acme-utils/" in paths
+        assert any(p.endswith(".whl") for p in paths)
+    assert server.proc.returncode is not None
+
+
+def test_pypiserver_with_auth(pkg_dir: Path, tmp_path: Path, client: httpx.Client) -> None:
+    with run_pypiserver(pkg_dir, auth=("alice", "s3cret"), workdir=tmp_path) as server:
+        r = client.get(server.url + "acme-utils/")
+        assert r.status_code == 401 and "basic" in r.headers["www-authenticate"].lower()
+        assert client.get(server.url, auth=("alice", "nope")).status_code == 403
+        ok = client.get(server.url + "acme-utils/", auth=("alice", "s3cret"))
+        assert ok.status_code == 200 and "acme_utils-1.0.0.tar.gz" in ok.text
+        paths = server.request_paths(wait_for="/simple/acme-utils/")
+        assert paths.count("/simple/acme-utils/") == 2
+        assert (tmp_path / "htpasswd").read_text().startswith("alice:")
+    assert server.proc.returncode is not None
+
+
+def test_static_tree(tmp_path: Path, client: httpx.Client) -> None:
+    root = tmp_path / "static"
+    with run_static_tree(DISTS, root) as server:
+        assert (root / "simple" / "index.html").is_file()
+        assert (root / "packages" / "acme_utils-1.0.0.tar.gz").is_file()
+        index_page = client.get(server.url)
+        assert set(anchors(index_page.text)) == {"acme-core", "acme-utils"}
+        page = client.get(server.url + "acme-utils/")
+        assert page.status_code == 200
+        assert 'data-requires-python="&gt;=3.8"' in page.text
+        links = anchors(page.text)
+        assert links["acme_utils-3.0.0.tar.gz"]["data-yanked"] == "broken <build>"
+        assert links["acme_utils-4.0.0-py3-none-any.whl"]["data-yanked"] == ""
+        href = links["acme_utils-2.0.0-py3-none-any.whl"]["href"] or ""
+        wheel = client.get(page.url.join(href))
+        assert href.endswith("#sha256=" + hashlib.sha256(wheel.content).hexdigest())
+        assert wheel.content == build_wheel(UTILS_2)[1]
+        assert client.get(server.url + "acme-core").status_code == 301
+        assert client.get(server.url + "missing/").status_code == 404
+        paths = server.request_paths(wait_for="/simple/missing/")
+        wheel_path = "/packages/acme_utils-2.0.0-py3-none-any.whl"
+        assert paths[:3] == ["/simple/", "/simple/acme-utils/", wheel_path]
+        assert paths[-2:] == ["/simple/acme-core", "/simple/missing/"]
+        log = server.log_path.read_text().splitlines()
+        assert log[-1] == "REQ GET /simple/missing/ 404"
+        pid = server.proc.pid
+    assert server.proc.returncode is not None and server.proc.pid == pid
+
+
+def test_raw_server(tmp_path: Path, client: httpx.Client) -> None:
+    blob = b"\x00\x01\x02 not html \xff"
+    routes = {
+        "/simple/weird/": RawResponse(200, blob, "application/octet-stream"),
+        "/simple/boom/": RawResponse(500, b"oops", headers={"Retry-After": "1"}),
+    }
+    with run_raw_server(routes, tmp_path) as server:
+        weird = client.get(server.url + "weird/")
+        assert weird.status_code == 200 and weird.content == blob
+        assert weird.headers["content-type"] == "application/octet-stream"
+        boom = client.get(server.url + "boom/")
+        assert (boom.status_code, boom.text, boom.headers["retry-after"]) == (500, "oops", "1")
+        assert client.head(server.url + "weird/").content == b""
+        assert client.get(server.url + "other/").status_code == 404
+        assert server.request_paths(wait_for="/simple/other/") == [
+            "/simple/weird/",
+            "/simple/boom/",
+            "/simple/weird/",
+            "/simple/other/",
+        ]
+        assert server.requests()[2] == ("HEAD", "/simple/weird/")

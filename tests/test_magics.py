@@ -1,0 +1,183 @@
+"""The magics through a real IPython shell: messages, displays, load and unload."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from IPython.core.error import UsageError
+from IPython.core.interactiveshell import InteractiveShell
+from IPython.utils.capture import capture_output
+
+import nbext
+from nbext import _workspace
+from nbext.demo import Dist, IndexServer
+
+
+@pytest.fixture
+def ip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[InteractiveShell]:
+    monkeypatch.chdir(tmp_path)
+    _workspace._reset_default()
+    shell = InteractiveShell.instance()
+    shell.history_manager.enabled = False
+    shell.run_line_magic("load_ext", "nbext")
+    yield shell
+    shell.run_line_magic("unload_ext", "nbext")
+    _workspace._reset_default()
+    InteractiveShell.clear_instance()
+
+
+@pytest.fixture
+def corp(index_factory: type[IndexServer]) -> IndexServer:
+    return index_factory([Dist("acme", "1.0.0"), Dist("acme", "2.0.0")], api="json")
+
+
+def run(ip: InteractiveShell, line: str) -> tuple[str, str, object]:
+    with capture_output() as cap:
+        result = ip.run_line_magic(*line.split(" ", 1))
+    return cap.stdout, cap.stderr, result
+
+
+def test_source_add_twice_prints_poetrys_messages(
+    ip: InteractiveShell, project_dir: Path, corp: IndexServer
+) -> None:  # scenario 11
+    out, err, _ = run(ip, f"source add foo {corp.url}")
+    assert out == "Adding source with name foo.\n"
+    assert "The default priority will change to supplemental in a future release." in err
+    out, err, _ = run(ip, f"source add foo {corp.url}")
+    assert out == "Source with name foo already exists. Updating.\n"
+    assert "The default priority will change to supplemental" in err
+    text = (project_dir / "pyproject.toml").read_text()
+    assert text.count("[[tool.poetry.source]]") == 1
+    assert f'url = "{corp.url}"' in text and 'priority = "primary"' in text
+
+
+def test_source_show_and_remove(ip: InteractiveShell, project_dir: Path, corp: IndexServer) -> None:
+    run(ip, f"source add --priority supplemental corp {corp.url}")
+    _, _, table = run(ip, "source show")
+    assert repr(table) == (
+        f"name      : corp\nurl       : {corp.url}\npriority  : supplemental\n\n"
+        "PyPI is implicitly enabled as a primary source. If you wish to disable it, or alter its "
+        "priority please refer to https://python-poetry.org/docs/repositories/#package-sources."
+    )
+    assert "<table>" in table._repr_html_()
+    with pytest.raises(nbext.SourceError, match=r"No source found with name\(s\): x, y"):
+        run(ip, "source show x y")
+    out, _, _ = run(ip, "source remove CORP")
+    assert out == "Removing source with name corp.\n"
+    with pytest.raises(nbext.UnknownSourceError, match="Source with name corp was not found."):
+        run(ip, "source remove corp")
+    assert "tool.poetry.source" not in (project_dir / "pyproject.toml").read_text()
+
+
+def test_pypi_rules_in_source_add(ip: InteractiveShell, project_dir: Path) -> None:
+    with pytest.raises(nbext.SourceError, match="The URL of PyPI is fixed and cannot be set."):
+        run(ip, "source add pypi https://x.example/simple/")
+    with pytest.raises(nbext.SourceError, match="A custom source cannot be added without a URL."):
+        run(ip, "source add foo")
+    with pytest.raises(nbext.SourceError, match="At least one source must not be configured"):
+        run(ip, "source add --priority explicit pypi")
+    out, _, _ = run(ip, "source add --priority supplemental PYPI")
+    assert out == "Adding source with name PyPI.\n"
+    assert (
+        'name = "PyPI"\npriority = "supplemental"' in (project_dir / "pyproject.toml").read_text()
+    )
+
+
+def test_bad_url_is_refused_before_writing(ip: InteractiveShell, project_dir: Path) -> None:
+    before = (project_dir / "pyproject.toml").read_text()
+    with pytest.raises(nbext.SourceError, match="Invalid URL 'foo.bar/simple' for source corp"):
+        run(ip, "source add corp foo.bar/simple")
+    assert (project_dir / "pyproject.toml").read_text() == before
+
+
+def test_deprecated_priority_is_accepted_with_a_warning(
+    ip: InteractiveShell, project_dir: Path, corp: IndexServer
+) -> None:
+    out, err, _ = run(ip, f"source add -p secondary corp {corp.url}")
+    assert out == "Adding source with name corp.\n"
+    assert "Priority 'secondary' is deprecated" in err
+    assert "Found deprecated priority 'secondary' for source 'corp'" in err
+
+
+def test_kernel_only_mode_says_so_once(ip: InteractiveShell, corp: IndexServer) -> None:
+    _, err, _ = run(ip, f"source add -p primary corp {corp.url}")
+    assert "sources live in this kernel only" in err
+    _, err, _ = run(ip, f"source add -p primary corp2 {corp.url}")
+    assert "kernel only" not in err
+    _, _, res = run(ip, "lookup acme")
+    assert isinstance(res, nbext.LookupResult)
+    assert (res.chosen.version, res.chosen.source) == ("2.0.0", "corp")
+
+
+def test_add_and_lookup_with_pin(
+    ip: InteractiveShell, project_dir: Path, corp: IndexServer, index_factory: type[IndexServer]
+) -> None:
+    other = index_factory([Dist("acme", "9.0.0")], api="html")
+    run(ip, f"source add -p primary public {other.url}")
+    run(ip, f"source add -p explicit corp {corp.url}")
+    with pytest.raises(nbext.UnknownSourceError, match='Repository "nope" does not exist'):
+        run(ip, "add acme --source nope")
+    out, _, _ = run(ip, "add acme --source corp")
+    assert out == (
+        "Using version ^2.0.0 for acme\n"
+        'Added acme (^2.0.0) to project.dependencies with source = "corp".\n'
+    )
+    text = (project_dir / "pyproject.toml").read_text()
+    assert '"acme (>=2.0.0,<3.0.0)"' in text
+    assert 'acme = {source = "corp"}' in text
+    _, _, res = run(ip, "lookup acme")
+    assert (res.chosen.version, res.chosen.source) == ("2.0.0", "corp")
+    assert other.project_requests("acme") == []
+    out, _, _ = run(ip, "add acme-core@* --source corp --group pins")
+    assert "tool.poetry.group.pins.dependencies" in out
+    assert (
+        'acme-core = {version = "*", source = "corp"}'
+        in (project_dir / "pyproject.toml").read_text()
+    )
+
+
+def test_lookup_verbose_lines(ip: InteractiveShell, corp: IndexServer) -> None:
+    run(ip, f"source add -p primary corp {corp.url}")
+    out, _, _res = run(ip, "lookup acme>=1 -vvv")
+    assert "Adding repository corp" in out
+    assert "Source (corp): 2 packages found for acme >=1" in out
+    assert f"GET {corp.url}acme/ -> 200" in out
+    assert "> accept: application/vnd.pypi.simple.v1+json, */*;q=0.1" in out
+
+
+def test_usage_errors(ip: InteractiveShell) -> None:
+    with pytest.raises(UsageError):
+        run(ip, "source frobnicate")
+    with pytest.raises(UsageError):
+        ip.run_line_magic("lookup", "")
+
+
+def test_errors_render_as_one_line(ip: InteractiveShell, project_dir: Path) -> None:
+    try:
+        run(ip, "source remove nope")
+    except nbext.NbextError as exc:
+        assert exc._render_traceback_() == [
+            "UnknownSourceError: Source with name nope was not found."
+        ]
+
+
+def test_unload_restores_what_was_there(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    shell = InteractiveShell.instance()
+    try:
+
+        def mine(line: str) -> str:
+            return "user lookup"
+
+        shell.register_magic_function(mine, "line", "lookup")
+        shell.run_line_magic("load_ext", "nbext")
+        assert shell.find_line_magic("lookup").__self__.__class__.__name__ == "NbextMagics"
+        shell.run_line_magic("unload_ext", "nbext")
+        assert shell.run_line_magic("lookup", "x") == "user lookup"
+        assert shell.find_line_magic("source") is None
+        assert shell.find_line_magic("add") is None
+    finally:
+        _workspace._reset_default()
+        InteractiveShell.clear_instance()
