@@ -163,7 +163,7 @@ def test_supplemental_is_asked_only_when_pypi_has_nothing(
     assert (row.source, row.asked, row.skipped) == (
         "foo",
         False,
-        "not asked: a primary source matched",
+        "no: a primary source matched",
     )
     res = ws.lookup("stpkg")
     assert (res.chosen.version, res.chosen.source) == ("0.5.0", "foo")

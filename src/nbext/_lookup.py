@@ -394,21 +394,17 @@ class Lookup:
 
         if job.pin is not None:
             pinned = self.pool.get(job.pin.source)
-            why = (
-                f"{name} is pinned to {pinned.name}"
-                if job.pin.origin == "project"
-                else f"--source {pinned.name} given"
-            )
+            why = f"pinned to {pinned.name}" if job.pin.origin == "project" else "--source"
             for s in self.pool:
                 if s.key != pinned.key:
-                    rows[s.key].skipped = f"not asked: {why}"
+                    rows[s.key].skipped = f"no: {why}"
             fut = self.fetcher.page(pinned, name)
             yield [fut]  # type: ignore[list-item]
             take(fut.result())
             order = [pinned]
         else:
             for s in self.pool.explicit:
-                rows[s.key].skipped = "not asked: explicit sources are used only through a pin"
+                rows[s.key].skipped = "no: explicit (pins only)"
             searchable = self.pool.searchable
             first = [s for s in searchable if s.priority is not Priority.SUPPLEMENTAL]
             supplementals = [s for s in searchable if s.priority is Priority.SUPPLEMENTAL]
@@ -425,10 +421,10 @@ class Lookup:
                     reason = (
                         "a primary source matched"
                         if winner.priority is not Priority.SUPPLEMENTAL
-                        else f"an earlier supplemental source ({winner.name}) matched"
+                        else f"{winner.name} matched first"
                     )
                     for rest in supplementals[i:]:
-                        rows[rest.key].skipped = f"not asked: {reason}"
+                        rows[rest.key].skipped = f"no: {reason}"
                     break
                 fut = self.fetcher.page(s, name)
                 yield [fut]  # type: ignore[list-item]
@@ -494,6 +490,9 @@ class Lookup:
                 metadata=meta.metadata if meta else None,
                 metadata_via=meta.via if meta and meta.metadata else None,
             )
+            shadowed = self._shadowed(owner, release, order, matches, job.pin is not None)
+            if shadowed:
+                result.notes.append(shadowed)
             if release.yanked:
                 reason = (
                     f" Reason for being yanked: {release.yanked_reason}"
@@ -525,6 +524,34 @@ class Lookup:
             if page and any(r.version == release.version for r in page.releases):
                 return s
         return source
+
+    def _shadowed(
+        self,
+        owner: Source,
+        release: Release,
+        order: Sequence[Source],
+        matches: dict[str, list[Release]],
+        pinned: bool,
+    ) -> str | None:
+        """A note when another primary offers only lower versions (dependency confusion)."""
+        if pinned or owner.priority is Priority.SUPPLEMENTAL:
+            return None
+        lower = [
+            s
+            for s in order
+            if s.key != owner.key
+            and matches.get(s.key)
+            and all(r.version < release.version for r in matches[s.key])
+        ]
+        if not lower:
+            return None
+        names = ", ".join(s.name for s in lower)
+        first = lower[0].name
+        return (
+            f"{owner.name} shadows {names}: the highest version wins across primary sources "
+            f"(Poetry's rule). If {first} is the one you mean, pin it: "
+            f"%add {release.files[0].name} --source {first}"
+        )
 
     def _reason(
         self,

@@ -70,14 +70,14 @@ class SourceRow:
     @property
     def outcome(self) -> str:
         if not self.asked:
-            return self.skipped or "not asked"
+            return self.skipped or "no"
         if self.error:
-            return "error"
+            return "yes: error"
         if self.warning:
-            return "auth error"
-        if self.status == 404:
-            return "not found"
-        return "asked"
+            return "yes: auth error"
+        if not self.listed:
+            return "yes: not found"
+        return "yes"
 
     def cells(self) -> list[str]:
         status = str(self.status) if self.status is not None else ("-" if not self.error else "—")

@@ -1,0 +1,279 @@
+"""Run the real Poetry (pinned) against local index servers, for parity tests.
+
+* :func:`poetry_bin` - a dedicated virtual environment at ``<repo>/.venv-poetry`` with
+  ``poetry==POETRY_VERSION`` from the package registry, created once (under a file lock, built
+  in a temporary directory and renamed into place) and reused by later runs.
+* :func:`poetry_lock` - ``poetry lock`` on a project directory in a scrubbed environment (its
+  own HOME, XDG and POETRY_* directories, no keyring, no CA bundles, no ``PIP_*``), parsed into
+  ``{name: (version, source or None)}`` or the error text when Poetry fails.
+
+Poetry's implicit PyPI is the real public index: a project given to :func:`poetry_lock` must
+declare at least one primary source (and none named ``pypi``) so that Poetry never uses it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = [
+    "POETRY_VERSION",
+    "VENV_DIR",
+    "LockResult",
+    "PoetryUnavailable",
+    "poetry_bin",
+    "poetry_lock",
+]
+
+POETRY_VERSION = "2.5.1"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+VENV_DIR = REPO_ROOT / ".venv-poetry"
+INSTALL_TIMEOUT = 600.0  # seconds for venv + pip install
+LOCK_WAIT_TIMEOUT = 660.0  # seconds to wait for another run that is creating the venv
+LOCK_TIMEOUT = 60.0  # seconds for one `poetry lock`
+
+# CA-bundle variables point requests/httpx at the machine's bundle; Poetry talking to plain
+# http://127.0.0.1 servers needs none of them, and pip keeps its own PIP_CERT.
+_CA_VARS = frozenset(
+    {"REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR", "AWS_CA_BUNDLE"}
+)
+_PROXY_VARS = frozenset(
+    {"HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"}
+)
+_MARKER = ".nbext-poetry-ok"
+
+
+class PoetryUnavailable(RuntimeError):
+    """The Poetry virtual environment could not be created."""
+
+
+def _base_python() -> str:
+    """The interpreter this one's venv was made from (a venv's python would nest venvs)."""
+    base = getattr(sys, "_base_executable", None)
+    if base and Path(base).exists():
+        return str(base)
+    for name in ("python3", "python"):
+        candidate = Path(sys.base_prefix) / "bin" / name
+        if candidate.exists():
+            return str(candidate)
+    return sys.executable
+
+
+def _install_env() -> dict[str, str]:
+    """``os.environ`` for venv + pip: no CA-bundle overrides, the machine's PIP_* kept."""
+    env = {k: v for k, v in os.environ.items() if k not in _CA_VARS and k != "PYTHONWARNINGS"}
+    env.pop("PYTHONPATH", None)
+    env.pop("VIRTUAL_ENV", None)
+    return env
+
+
+def _bin(venv: Path) -> Path:
+    return venv / "bin" / "poetry"
+
+
+def _is_ready(venv: Path) -> bool:
+    marker = venv / _MARKER
+    return (
+        _bin(venv).is_file()
+        and marker.is_file()
+        and marker.read_text(encoding="utf-8").strip() == POETRY_VERSION
+    )
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path, timeout: float) -> Iterator[None]:
+    """An exclusive ``flock`` on ``path``, waiting at most ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    with open(path, "a+b") as fh:
+        while True:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise PoetryUnavailable(
+                        f"Timed out after {timeout:g} s waiting for {path} (another test run "
+                        "creating the Poetry environment?)."
+                    ) from None
+                time.sleep(0.2)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def _run(cmd: list[str], env: Mapping[str, str], timeout: float, what: str) -> None:
+    try:
+        proc = subprocess.run(
+            cmd,
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise PoetryUnavailable(f"{what} timed out after {timeout:g} s: {cmd}") from exc
+    if proc.returncode != 0:
+        tail = (proc.stdout + proc.stderr).strip()[-3000:]
+        raise PoetryUnavailable(
+            f"{what} failed (exit {proc.returncode}); the parity tests need Poetry "
+            f"{POETRY_VERSION} from the package registry.\n$ {' '.join(cmd)}\n{tail}"
+        )
+
+
+def poetry_bin(venv: Path = VENV_DIR) -> Path:
+    """The ``poetry`` executable of a venv with Poetry ``POETRY_VERSION``, created if needed.
+
+    Raises :class:`PoetryUnavailable` (with pip's output) if it cannot be created.
+    """
+    if _is_ready(venv):
+        return _bin(venv)
+    venv.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = venv.parent / f"{venv.name}.lock"
+    with _file_lock(lock_path, LOCK_WAIT_TIMEOUT):
+        if _is_ready(venv):  # another run finished it while we waited
+            return _bin(venv)
+        deadline = time.monotonic() + INSTALL_TIMEOUT
+        # A venv's scripts hard-code its path, so it cannot be built elsewhere and renamed:
+        # it is built in place under the lock, and the marker is written last; a venv without
+        # the marker (a run killed half-way) is removed and built again.
+        if venv.exists():
+            shutil.rmtree(venv)
+        env = _install_env()
+        _run([_base_python(), "-m", "venv", str(venv)], env, INSTALL_TIMEOUT, "python -m venv")
+        python = venv / "bin" / "python"
+        remaining = max(deadline - time.monotonic(), 30.0)
+        _run(
+            [
+                str(python),
+                "-m",
+                "pip",
+                "install",
+                "--disable-pip-version-check",
+                "--no-input",
+                f"poetry=={POETRY_VERSION}",
+            ],
+            env,
+            remaining,
+            f"pip install poetry=={POETRY_VERSION}",
+        )
+        if not _bin(venv).is_file():
+            raise PoetryUnavailable(f"pip installed Poetry but {_bin(venv)} is missing")
+        (venv / _MARKER).write_text(POETRY_VERSION + "\n", encoding="utf-8")
+    return _bin(venv)
+
+
+def poetry_env(home: Path) -> dict[str, str]:
+    """A clean environment for running Poetry: everything of its own under ``home``."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in _CA_VARS
+        and k not in _PROXY_VARS
+        and not k.startswith(("PIP_", "POETRY_", "XDG_", "VIRTUAL_ENV", "PYTHON", "NBEXT_"))
+    }
+    env.update(
+        {
+            "HOME": str(home),
+            "XDG_CONFIG_HOME": str(home / "xdg-config"),
+            "XDG_CACHE_HOME": str(home / "xdg-cache"),
+            "XDG_DATA_HOME": str(home / "xdg-data"),
+            "POETRY_CONFIG_DIR": str(home / "poetry-config"),
+            "POETRY_CACHE_DIR": str(home / "poetry-cache"),
+            "POETRY_DATA_DIR": str(home / "poetry-data"),
+            "POETRY_KEYRING_ENABLED": "false",
+            "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
+            "POETRY_VIRTUALENVS_CREATE": "false",
+            "NO_PROXY": "*",
+            "no_proxy": "*",
+            "NO_COLOR": "1",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    return env
+
+
+@dataclass(frozen=True)
+class LockResult:
+    """What ``poetry lock`` did: the locked packages, or why it failed."""
+
+    packages: dict[str, tuple[str, str | None]]
+    error: str | None
+    output: str
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def parse_lock(path: Path) -> dict[str, tuple[str, str | None]]:
+    """``{name: (version, source reference or None)}`` from a poetry.lock file."""
+    with open(path, "rb") as fh:
+        data = tomllib.load(fh)
+    out: dict[str, tuple[str, str | None]] = {}
+    for pkg in data.get("package", []):
+        source = pkg.get("source")
+        ref = source.get("reference") if isinstance(source, dict) else None
+        out[str(pkg["name"])] = (str(pkg["version"]), ref)
+    return out
+
+
+def poetry_lock(
+    project_dir: Path,
+    env: Mapping[str, str] | None = None,
+    *,
+    poetry: Path | None = None,
+    timeout: float = LOCK_TIMEOUT,
+) -> LockResult:
+    """Run ``poetry lock`` in ``project_dir`` and return the locked packages or the error.
+
+    ``env`` defaults to :func:`poetry_env` with a fresh temporary home (deleted afterwards).
+    """
+    exe = poetry or poetry_bin()
+    lock_file = project_dir / "poetry.lock"
+    lock_file.unlink(missing_ok=True)
+    with contextlib.ExitStack() as stack:
+        if env is None:
+            home = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="poetry-home-")))
+            env = poetry_env(home)
+        cmd = [str(exe), "lock", "-n", "--no-interaction", "--no-ansi", "-v"]
+        try:
+            proc = subprocess.run(
+                cmd,
+                cwd=project_dir,
+                env=dict(env),
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
+        except subprocess.TimeoutExpired as exc:
+            out = (exc.stdout or b"") + (exc.stderr or b"")
+            text = out.decode(errors="replace") if isinstance(out, bytes) else str(out)
+            return LockResult({}, f"poetry lock timed out after {timeout:g} s", text)
+    output = (proc.stdout + proc.stderr).strip()
+    if proc.returncode != 0 or not lock_file.is_file():
+        return LockResult({}, _error_text(output, proc.returncode), output)
+    return LockResult(parse_lock(lock_file), None, output)
+
+
+def _error_text(output: str, code: int) -> str:
+    """The interesting part of Poetry's failure output."""
+    for marker in ("version solving failed", "Repository", "does not exist", "Error"):
+        for line in output.splitlines():
+            if marker in line:
+                return f"{line.strip()} (exit {code})"
+    return f"poetry lock failed (exit {code}): {output[-500:]}"
