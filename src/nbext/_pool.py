@@ -215,8 +215,17 @@ def parse_source_table(entries: Sequence[Any]) -> tuple[list[SourceSpec], list[s
                     priority = Priority.SECONDARY
         if priority is not None and priority.deprecated:
             notices.append(_deprecation_notice(name, priority))
-        extra = {k: raw[k] for k in ("links", "indexed") if k in raw}
-        specs.append(SourceSpec(name=name, url=url, priority=priority, extra=extra))
+        extra = {k: bool(raw[k]) for k in ("links", "indexed") if k in raw}
+        # Plain str copies: tomlkit items carry their comments, and sharing one item between
+        # two places in a document makes tomlkit drop the comment from both.
+        specs.append(
+            SourceSpec(
+                name=str(name),
+                url=None if url is None else str(url),
+                priority=priority,
+                extra=extra,
+            )
+        )
     return specs, notices
 
 

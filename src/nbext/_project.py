@@ -131,7 +131,9 @@ class Project:
                 entries = spec if isinstance(spec, list) else [spec]
                 for entry in entries:
                     if isinstance(entry, dict) and isinstance(entry.get("source"), str):
-                        out.append(DependencyPin(canonicalize_name(name), entry["source"], group))
+                        out.append(
+                            DependencyPin(canonicalize_name(name), str(entry["source"]), group)
+                        )
         return out
 
     def pin_for(self, name: str) -> DependencyPin | None:
@@ -185,9 +187,9 @@ class Project:
             )
         for entry in sources:
             if str(entry.get("name", "")).lower() == name.lower():
-                entry["name"] = name
+                entry["name"] = str(name)
                 if url:
-                    entry["url"] = url
+                    entry["url"] = str(url)
                 elif "url" in entry:
                     del entry["url"]
                 entry["priority"] = priority.value
@@ -313,6 +315,9 @@ class Project:
                 value = deps[key]
                 if isinstance(value, dict) and set(value) <= {"source"}:
                     del deps[key]
+        if not deps:
+            poetry = self._poetry_table(doc)
+            del poetry["dependencies"]
 
 
 def _pep508_name(spec: str) -> str:
@@ -326,10 +331,10 @@ def _pep508_name(spec: str) -> str:
 
 def _set_dep(table: Table, name: str, value: str | dict[str, Any]) -> None:
     """Set ``name = value`` replacing an entry under any spelling of the name."""
-    item: Any = value
+    item: Any = str(value) if isinstance(value, str) else value
     if isinstance(value, dict):
         inline: InlineTable = tomlkit.inline_table()
-        inline.update(value)
+        inline.update({k: str(v) if isinstance(v, str) else v for k, v in value.items()})
         item = inline
     for key in list(table):
         if canonicalize_name(key) == canonicalize_name(name):

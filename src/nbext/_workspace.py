@@ -126,12 +126,12 @@ class Workspace:
             doc = self.project.document()
             project = doc.get("project")
             if isinstance(project, dict) and isinstance(project.get("requires-python"), str):
-                return parse_constraint(project["requires-python"])
+                return parse_constraint(str(project["requires-python"]))
             tool = doc.get("tool", {})
             poetry = tool.get("poetry", {}) if isinstance(tool, dict) else {}
             deps = poetry.get("dependencies", {}) if isinstance(poetry, dict) else {}
             if isinstance(deps, dict) and isinstance(deps.get("python"), str):
-                return parse_constraint(deps["python"])
+                return parse_constraint(str(deps["python"]))
         return kernel_python_constraint()
 
     def close(self) -> None:

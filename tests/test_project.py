@@ -1,0 +1,198 @@
+"""pyproject.toml through tomlkit: surgical edits, both layouts, bad files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import nbext
+
+COMMENTED = """\
+# My project. Comments and formatting must survive nbext's edits.
+[project]
+name = "app"   # the name
+version = "0.1.0"
+requires-python = ">=3.11"
+dependencies = [
+    "numpy>=1.26",  # numerics
+]
+
+[tool.poetry]
+package-mode = false
+
+# Company index: keep this comment
+[[tool.poetry.source]]
+name = "corp"  # internal
+url = "https://pypi.corp.example/simple/"
+priority = "primary"
+
+[[tool.poetry.source]]
+name = "mirror"
+url = "https://mirror.example/simple/"
+priority = "supplemental"
+
+[tool.ruff]
+line-length = 88
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "pyproject.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_add_then_remove_source_round_trips_byte_for_byte(tmp_path: Path) -> None:
+    path = write(tmp_path, COMMENTED)
+    with nbext.Workspace(tmp_path) as ws:
+        ws.add_source("extra", "https://extra.example/simple/", "explicit")
+        text = path.read_text()
+        assert text.startswith(COMMENTED.split("[tool.ruff]")[0].rstrip("\n"))
+        assert (
+            '[[tool.poetry.source]]\nname = "extra"\nurl = "https://extra.example/simple/"\n'
+            'priority = "explicit"\n' in text
+        )
+        ws.remove_source("extra")
+    assert path.read_text() == COMMENTED
+
+
+def test_update_in_place_keeps_comments_and_position(tmp_path: Path) -> None:
+    path = write(tmp_path, COMMENTED)
+    with nbext.Workspace(tmp_path) as ws:
+        report = ws.add_source("CORP", "https://new.corp.example/simple/", "supplemental")
+    assert report.info == ["Source with name CORP already exists. Updating."]
+    expected = COMMENTED.replace('name = "corp"  # internal', 'name = "CORP"  # internal')
+    expected = expected.replace(
+        'url = "https://pypi.corp.example/simple/"\npriority = "primary"',
+        'url = "https://new.corp.example/simple/"\npriority = "supplemental"',
+    )
+    assert path.read_text() == expected
+
+
+def test_add_dependency_pep621_with_pin_changes_nothing_else(tmp_path: Path) -> None:
+    path = write(tmp_path, COMMENTED)
+    with nbext.Workspace(tmp_path) as ws:
+        ws.add("acme@^2.1", source="corp")
+    text = path.read_text()
+    assert '    "numpy>=1.26",  # numerics\n' in text
+    assert '"acme (>=2.1,<3.0)"' in text
+    assert '[tool.poetry.dependencies]\nacme = {source = "corp"}\n' in text
+    # everything that was there is still there, in order
+    rest = text
+    for line in COMMENTED.splitlines():
+        if line.strip() in ("]",):
+            continue
+        idx = rest.find(line)
+        assert idx >= 0, line
+        rest = rest[idx + len(line) :]
+
+
+def test_add_again_replaces_and_unpinning_removes_the_pin(tmp_path: Path) -> None:
+    path = write(tmp_path, COMMENTED)
+    with nbext.Workspace(tmp_path) as ws:
+        ws.add("acme@^2.1", source="corp")
+        ws.add("Acme@>=3")
+    text = path.read_text()
+    assert text.count("acme") == 0 and text.count('"Acme (>=3)"') == 1
+    assert "[tool.poetry.dependencies]" not in text  # emptied table removed
+    assert 'source = "corp"' not in text
+
+
+def test_group_pin_for_a_transitive_dependency(tmp_path: Path) -> None:
+    path = write(tmp_path, COMMENTED)
+    with nbext.Workspace(tmp_path) as ws:
+        ws.add("acme-core@*", source="corp", group="pins")
+        assert ws.project is not None
+        pin = ws.project.pin_for("ACME_core")
+    assert pin is not None and (pin.source, pin.group) == ("corp", "pins")
+    assert (
+        '[tool.poetry.group.pins.dependencies]\nacme-core = {version = "*", source = "corp"}'
+        in path.read_text()
+    )
+
+
+def test_old_layout_dependencies(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        '[tool.poetry]\nname = "old"\nversion = "1.0"\n\n[tool.poetry.dependencies]\n'
+        'python = "^3.11"\nrequests = "^2.31"  # http\n',
+    )
+    with nbext.Workspace(tmp_path) as ws:
+        ws.add_source("corp", "https://corp.example/simple/", "primary")
+        ws.add("acme@~1.2", source="corp")
+        ws.add("tiny@1.0")
+        assert str(ws.python) == ">=3.11,<4.0"
+    text = path.read_text()
+    assert (
+        'requests = "^2.31"  # http\nacme = {version = "~1.2", source = "corp"}\n'
+        'tiny = "1.0"\n' in text
+    )
+
+
+def test_pep621_project_gets_tool_poetry_created(tmp_path: Path) -> None:
+    path = write(tmp_path, '[project]\nname = "x"\nversion = "0"\n')
+    with nbext.Workspace(tmp_path) as ws:
+        ws.add_source("corp", "https://corp.example/simple/", "primary")
+    assert path.read_text() == (
+        '[project]\nname = "x"\nversion = "0"\n\n[[tool.poetry.source]]\nname = "corp"\n'
+        'url = "https://corp.example/simple/"\npriority = "primary"\n'
+    )
+
+
+def test_removing_the_last_source_removes_the_key(tmp_path: Path) -> None:
+    path = write(tmp_path, '[project]\nname = "x"\nversion = "0"\n')
+    with nbext.Workspace(tmp_path) as ws:
+        ws.add_source("corp", "https://corp.example/simple/", "primary")
+        ws.remove_source("corp")
+    assert "source" not in path.read_text()
+
+
+def test_malformed_pyproject_is_a_clear_error_and_untouched(tmp_path: Path) -> None:
+    broken = '[project\nname = "x"\n'
+    path = write(tmp_path, broken)
+    with nbext.Workspace(tmp_path) as ws:
+        with pytest.raises(nbext.ProjectError) as exc:
+            ws.add_source("corp", "https://corp.example/simple/", "primary")
+        assert str(path) in str(exc.value) and "not valid TOML" in str(exc.value)
+        with pytest.raises(nbext.ProjectError):
+            ws.lookup("x")
+    assert path.read_text() == broken
+
+
+def test_invalid_source_table_gives_poetrys_text(tmp_path: Path) -> None:
+    write(tmp_path, '[[tool.poetry.source]]\nname = "a"\nurl = "https://a/"\npriority = "nope"\n')
+    with nbext.Workspace(tmp_path) as ws, pytest.raises(nbext.ConfigurationError) as exc:
+        _ = ws.sources
+    assert str(exc.value) == (
+        "The Poetry configuration is invalid:\n  - tool.poetry.source[0].priority must be one of "
+        "['primary', 'supplemental', 'explicit']"
+    )
+
+
+def test_project_is_found_in_parents_only_when_discovering(tmp_path: Path) -> None:
+    write(tmp_path, COMMENTED)
+    sub = tmp_path / "notebooks" / "deep"
+    sub.mkdir(parents=True)
+    with nbext.Workspace(sub, discover=True) as ws:
+        assert ws.project is not None and ws.project.path == (tmp_path / "pyproject.toml")
+        assert ws.sources.names == ["corp", "mirror"]
+    with nbext.Workspace(sub) as ws:
+        assert ws.project is None
+
+
+def test_external_edits_are_seen(tmp_path: Path) -> None:
+    path = write(tmp_path, COMMENTED)
+    with nbext.Workspace(tmp_path) as ws:
+        assert ws.sources.names == ["corp", "mirror"]
+        path.write_text(COMMENTED.replace('"supplemental"', '"explicit"') + "\n")
+        assert [s.priority.value for s in ws.sources] == ["primary", "explicit"]
+
+
+def test_write_is_atomic_and_keeps_mode(tmp_path: Path) -> None:
+    path = write(tmp_path, COMMENTED)
+    path.chmod(0o640)
+    with nbext.Workspace(tmp_path) as ws:
+        ws.add_source("x", "https://x.example/simple/", "explicit")
+    assert path.stat().st_mode & 0o777 == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["pyproject.toml"]
