@@ -6,7 +6,7 @@ available from Python through :class:`Workspace` (``nbext.workspace()`` is the k
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from nbext._errors import (
     ConfigurationError,
@@ -23,7 +23,11 @@ from nbext._results import Chosen, LookupResult, LookupResults, Report, SourceRo
 from nbext._version import __version__
 from nbext._workspace import Workspace, workspace
 
+if TYPE_CHECKING:
+    from typing import Any
+
 __all__ = [
+    "__version__",
     "Chosen",
     "ConfigurationError",
     "IndexPageError",
@@ -42,7 +46,6 @@ __all__ = [
     "SourceTable",
     "UnknownSourceError",
     "Workspace",
-    "__version__",
     "load_ipython_extension",
     "unload_ipython_extension",
     "workspace",

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import email.parser
 import io
+import posixpath
 import re
 import tarfile
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from packaging.metadata import parse_email
 from packaging.utils import canonicalize_name
@@ -146,7 +148,8 @@ def parse_project_page(
     """
     media = _media_type(content_type)
     wanted = canonicalize_name(project)
-    if media == JSON_MEDIA_TYPE:
+    is_json = media == JSON_MEDIA_TYPE
+    if is_json:
         import json
 
         try:
@@ -169,7 +172,10 @@ def parse_project_page(
             raise PageFormatError(f"malformed HTML page ({exc})") from exc
     files: list[File] = []
     for pkg in page.packages:
-        parsed = parse_filename(pkg.filename)
+        # Poetry takes an HTML link's filename from its URL, ignoring the anchor text;
+        # pypi-simple uses the text, so recompute it. PEP 691 JSON names the file itself.
+        filename = pkg.filename if is_json else unquote(posixpath.basename(urlsplit(pkg.url).path))
+        parsed = parse_filename(filename)
         if parsed is None:
             continue
         name, ver, kind = parsed
@@ -181,7 +187,7 @@ def parse_project_page(
             continue
         files.append(
             File(
-                filename=pkg.filename,
+                filename=filename,
                 url=pkg.url,
                 name=name,
                 version=version,

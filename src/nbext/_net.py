@@ -35,6 +35,13 @@ def redact_url(url: str) -> str:
     return urlunsplit((parts.scheme, userinfo + host, parts.path, parts.query, parts.fragment))
 
 
+def _elapsed(response: httpx.Response, started: float) -> float:
+    try:
+        return response.elapsed.total_seconds()
+    except RuntimeError:  # transports that never set it (e.g. MockTransport)
+        return time.perf_counter() - started
+
+
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
     return {k: ("***" if k.lower() in _SECRET_HEADERS else v) for k, v in headers.items()}
 
@@ -121,7 +128,7 @@ class Http:
                 method=hop.request.method,
                 url=redact_url(str(hop.request.url)),
                 status=hop.status_code,
-                elapsed=hop.elapsed.total_seconds() if hop.is_closed else 0.0,
+                elapsed=_elapsed(hop, started),
                 size=len(hop.content) if hop.is_closed else 0,
                 request_headers=redact_headers(dict(hop.request.headers)),
                 response_headers=redact_headers(dict(hop.headers)),
