@@ -31,6 +31,7 @@ __all__ = [
     "Chosen",
     "ConfigurationError",
     "IndexPageError",
+    "load_ipython_extension",
     "LookupResult",
     "LookupResults",
     "NbextError",
@@ -45,9 +46,8 @@ __all__ = [
     "SourceRow",
     "SourceTable",
     "UnknownSourceError",
-    "Workspace",
-    "load_ipython_extension",
     "unload_ipython_extension",
+    "Workspace",
     "workspace",
 ]
 
