@@ -1,0 +1,143 @@
+"""Benchmark: lookup_many of N packages over 3 primary sources behind a delay proxy.
+
+Run: ``.venv/bin/python benchmarks/bench_lookup.py [--packages 50] [--rtt-ms 25]``
+
+Three nbext demo index servers (PEP 691 JSON + PEP 658) on 127.0.0.1, each behind a userspace
+proxy that adds the RTT (half each way, per chunk). It measures:
+
+* ``sequential``: one ``Workspace.lookup`` after another (what a loop of ``%lookup`` does);
+* ``lookup_many``: all requirements at once on the thread pool;
+* the peak number of requests in flight seen by the servers (proof of concurrency).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+
+import nbext
+from nbext.demo import Dist, IndexServer, _server
+
+
+class DelayProxy:
+    """TCP proxy on 127.0.0.1 that delays every chunk by ``rtt/2`` in each direction."""
+
+    def __init__(self, target_port: int, rtt: float) -> None:
+        self.target_port = target_port
+        self.delay = rtt / 2
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(256)
+        self.port = self.sock.getsockname()[1]
+        self._stop = threading.Event()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                client, _ = self.sock.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    def _pump(self, src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while data := src.recv(65536):
+                time.sleep(self.delay)
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                with contextlib.suppress(OSError):
+                    s.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        self._stop.set()
+        self.sock.close()
+
+
+class InFlight:
+    """Counts concurrent requests on the servers by wrapping their request handler."""
+
+    def __init__(self) -> None:
+        self.now = 0
+        self.peak = 0
+        self.lock = threading.Lock()
+
+    def wrap(self, fn: Callable[..., None]) -> Callable[..., None]:
+        def inner(*args: object, **kwargs: object) -> None:
+            with self.lock:
+                self.now += 1
+                self.peak = max(self.peak, self.now)
+            try:
+                fn(*args, **kwargs)
+            finally:
+                with self.lock:
+                    self.now -= 1
+
+        return inner
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--packages", type=int, default=50)
+    ap.add_argument("--rtt-ms", type=float, default=25.0)
+    ap.add_argument("--workers", type=int, default=16)
+    args = ap.parse_args()
+    names = [f"pkg{i:03d}" for i in range(args.packages)]
+    servers = []
+    proxies = []
+    inflight = InFlight()
+    _server._Handler.do_GET = inflight.wrap(_server._Handler.do_GET)  # type: ignore[method-assign]
+    for s in range(3):
+        dists = [Dist(n, f"1.{s}.{v}") for n in names for v in range(3)]
+        server = IndexServer(dists, name=f"src{s}", api="json").start()
+        servers.append(server)
+        proxies.append(DelayProxy(server.bound_port, args.rtt_ms / 1000))
+    tmp = tempfile.mkdtemp()
+    try:
+        results = {}
+        for mode in ("sequential", "lookup_many"):
+            ws = nbext.Workspace(tmp, max_workers=args.workers)
+            for s, proxy in enumerate(proxies):
+                ws.add_source(f"src{s}", f"http://127.0.0.1:{proxy.port}/simple/", "primary")
+            inflight.peak = 0
+            started = time.perf_counter()
+            if mode == "sequential":
+                out = [ws.lookup(n) for n in names]
+            else:
+                out = list(ws.lookup_many(names))
+            elapsed = time.perf_counter() - started
+            assert all(r.chosen and r.chosen.source == "src2" for r in out), "wrong answers"
+            requests = sum(
+                len(r.per_source[0].events)
+                + len(r.per_source[1].events)
+                + len(r.per_source[2].events)
+                for r in out
+            )
+            results[mode] = (elapsed, inflight.peak, requests)
+            ws.close()
+        for mode, (elapsed, peak, requests) in results.items():
+            print(
+                f"{mode:12s} {args.packages} pkgs x 3 sources, RTT {args.rtt_ms:g} ms: "
+                f"{elapsed:.2f} s, {requests} requests, peak in flight {peak}"
+            )
+        seq, many = results["sequential"][0], results["lookup_many"][0]
+        print(f"speed-up {seq / many:.1f}x")
+    finally:
+        for proxy in proxies:
+            proxy.close()
+        for server in servers:
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()
