@@ -333,3 +333,46 @@ def test_lookup_many_is_concurrent_and_in_order(tmp_path: Path, js: IndexServer)
         "3.0.0",
     ]
     assert [r.requirement for r in out] == ["yanky", "jspkg", "nothing-here", "foo"]
+
+
+# -- scenarios 5, 7, 8, 9 from a real pyproject.toml ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sources", "message"),
+    [
+        ([("pypi", "", "explicit")], "At least one source must not be configured as 'explicit'."),
+        (
+            [("PyPI", "https://mirror.example/simple/", None)],
+            "The PyPI repository cannot be configured with a custom url.",
+        ),
+        (
+            [("Foo", "https://a.example/simple/", None), ("foo", "https://b.example/", None)],
+            "A repository with name foo was already added.",
+        ),
+    ],
+)
+def test_invalid_pools_fail_every_lookup_with_poetrys_text(
+    tmp_path: Path, sources: list[tuple[str, str, str | None]], message: str
+) -> None:
+    ws = make_ws(tmp_path, sources)
+    with pytest.raises(nbext.SourceError) as exc:
+        ws.lookup("foo")
+    assert str(exc.value) == message
+
+
+def test_deprecated_default_priority_works_with_a_warning(
+    tmp_path: Path, pp: ServerProcess, st: ServerProcess, hits: Hits
+) -> None:  # scenario 9: Poetry 2 rejects it; nbext accepts it with Poetry 1.8's meaning
+    ws = make_ws(tmp_path, [("b", st.url, None), ("a", pp.url, "default")])
+    notices = ws.notices()
+    assert notices == [
+        "Found deprecated priority 'default' for source 'a' in pyproject.toml. You can achieve "
+        "the same effect by changing the priority to 'primary' and putting the source first. "
+        "(Poetry 2 rejects 'default': write priority = \"primary\".)"
+    ]
+    assert ws.notices() == []  # shown once
+    assert ws.sources.names == ["a", "b"]  # default goes first
+    res = ws.lookup("same")
+    assert (res.chosen.version, res.chosen.source) == ("1.0.0", "a")
+    assert hits("same") == {"pp": 1, "st": 1, "js": 0}
