@@ -131,11 +131,11 @@ def test_add_and_lookup_with_pin(
     assert (res.chosen.version, res.chosen.source) == ("2.0.0", "corp")
     assert other.project_requests("acme") == []
     out, _, _ = run(ip, "add acme-core@* --source corp --group pins")
-    assert "tool.poetry.group.pins.dependencies" in out
-    assert (
-        'acme-core = {version = "*", source = "corp"}'
-        in (project_dir / "pyproject.toml").read_text()
-    )
+    assert out == 'Added acme-core (*) to dependency-groups.pins with source = "corp".\n'
+    text = (project_dir / "pyproject.toml").read_text()
+    assert '[tool.poetry.group.pins.dependencies]\nacme-core = {source = "corp"}' in text
+    _, _, res = run(ip, "lookup acme-core")
+    assert res.pinned == "corp" and res.per_source[0].skipped == "no: pinned to corp"
 
 
 def test_lookup_verbose_lines(ip: InteractiveShell, corp: IndexServer) -> None:
@@ -181,3 +181,20 @@ def test_unload_restores_what_was_there(tmp_path: Path, monkeypatch: pytest.Monk
     finally:
         _workspace._reset_default()
         InteractiveShell.clear_instance()
+
+
+def test_default_workspace_follows_cd_between_projects(
+    ip: InteractiveShell, tmp_path: Path, corp: IndexServer
+) -> None:
+    one, two = tmp_path / "one", tmp_path / "two"
+    for d in (one, two):
+        (d / "sub").mkdir(parents=True)
+        (d / "pyproject.toml").write_text('[project]\nname = "p"\nversion = "0"\n')
+    ip.run_line_magic("cd", "-q " + str(one / "sub"))
+    run(ip, f"source add -p primary corp {corp.url}")
+    assert nbext.workspace().sources.names == ["corp"]
+    ip.run_line_magic("cd", "-q " + str(two))
+    _, err, table = run(ip, "source show")
+    assert f"nbext now uses {two / 'pyproject.toml'}." in err
+    assert repr(table).startswith("No sources configured for this project.")
+    assert "corp" in (one / "pyproject.toml").read_text()

@@ -88,28 +88,49 @@ def test_add_dependency_pep621_with_pin_changes_nothing_else(tmp_path: Path) -> 
         rest = rest[idx + len(line) :]
 
 
-def test_add_again_replaces_and_unpinning_removes_the_pin(tmp_path: Path) -> None:
+def test_add_again_replaces_and_keeps_the_pin_like_poetry(tmp_path: Path) -> None:
     path = write(tmp_path, COMMENTED)
     with nbext.Workspace(tmp_path) as ws:
         ws.add("acme@^2.1", source="corp")
-        ws.add("Acme@>=3")
+        report = ws.add("Acme@>=3")
     text = path.read_text()
-    assert text.count("acme") == 0 and text.count('"Acme (>=3)"') == 1
-    assert "[tool.poetry.dependencies]" not in text  # emptied table removed
-    assert 'source = "corp"' not in text
+    assert text.count("acme") == 1 and text.count('"Acme (>=3)"') == 1
+    assert 'acme = {source = "corp"}' in text  # Poetry keeps it too
+    assert report.warnings == [
+        "Acme stays pinned to source corp: like Poetry, nbext keeps an existing source pin when "
+        "--source is not given. Use --source NAME to change it."
+    ]
 
 
 def test_group_pin_for_a_transitive_dependency(tmp_path: Path) -> None:
     path = write(tmp_path, COMMENTED)
     with nbext.Workspace(tmp_path) as ws:
-        ws.add("acme-core@*", source="corp", group="pins")
+        report = ws.add("acme-core@*", source="corp", group="pins")
         assert ws.project is not None
         pin = ws.project.pin_for("ACME_core")
     assert pin is not None and (pin.source, pin.group) == ("corp", "pins")
-    assert (
-        '[tool.poetry.group.pins.dependencies]\nacme-core = {version = "*", source = "corp"}'
-        in path.read_text()
+    assert report.info == ['Added acme-core (*) to dependency-groups.pins with source = "corp".']
+    text = path.read_text()
+    # Poetry 2.5: a new group goes to PEP 735 [dependency-groups], the pin to tool.poetry.group
+    assert '[tool.poetry.group.pins.dependencies]\nacme-core = {source = "corp"}\n' in text
+    assert text.endswith('[dependency-groups]\npins = [\n    "acme-core"\n]\n')
+
+
+def test_existing_poetry_groups_are_used_as_they_are(tmp_path: Path) -> None:
+    path = write(tmp_path, COMMENTED + '\n[tool.poetry.group.dev.dependencies]\npytest = "^8"\n')
+    with nbext.Workspace(tmp_path) as ws:
+        ws.add("acme-core@*", source="corp", group="dev")
+    assert path.read_text().endswith(
+        '[tool.poetry.group.dev.dependencies]\npytest = "^8"\n'
+        'acme-core = {version = "*", source = "corp"}\n'
     )
+
+
+def test_pep621_without_dependencies_key_uses_tool_poetry(tmp_path: Path) -> None:
+    path = write(tmp_path, '[project]\nname = "x"\nversion = "0"\n')
+    with nbext.Workspace(tmp_path) as ws:
+        ws.add("acme@^1.2")
+    assert path.read_text().endswith('[tool.poetry.dependencies]\nacme = "^1.2"\n')
 
 
 def test_old_layout_dependencies(tmp_path: Path) -> None:
@@ -136,7 +157,7 @@ def test_pep621_project_gets_tool_poetry_created(tmp_path: Path) -> None:
         ws.add_source("corp", "https://corp.example/simple/", "primary")
     assert path.read_text() == (
         '[project]\nname = "x"\nversion = "0"\n\n[[tool.poetry.source]]\nname = "corp"\n'
-        'url = "https://corp.example/simple/"\npriority = "primary"\n'
+        'url = "https://corp.example/simple/"\npriority = "primary"\n\n'
     )
 
 

@@ -27,11 +27,9 @@ if TYPE_CHECKING:
     from typing import Any
 
 __all__ = [
-    "__version__",
     "Chosen",
     "ConfigurationError",
     "IndexPageError",
-    "load_ipython_extension",
     "LookupResult",
     "LookupResults",
     "NbextError",
@@ -46,8 +44,10 @@ __all__ = [
     "SourceRow",
     "SourceTable",
     "UnknownSourceError",
-    "unload_ipython_extension",
     "Workspace",
+    "__version__",
+    "load_ipython_extension",
+    "unload_ipython_extension",
     "workspace",
 ]
 

@@ -86,6 +86,7 @@ class NbextMagics(Magics):
           %source remove gpu
         """
         args = _split(line)
+        self._notices()
         if not args or args[0] not in ("add", "show", "remove"):
             raise UsageError(
                 "Usage: %source add [--priority P] NAME [URL] | %source show [NAME ...] | "
@@ -138,6 +139,7 @@ class NbextMagics(Magics):
         p.add_argument("--source", default=None)
         p.add_argument("-G", "--group", default="main")
         ns = p.parse_args(_split(line))
+        self._notices()
         _emit(self.ws.add(ns.requirement, source=ns.source, group=ns.group))
 
     @no_var_expand

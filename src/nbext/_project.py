@@ -16,8 +16,9 @@ from typing import Any
 
 import tomlkit
 from packaging.utils import canonicalize_name
+from poetry.core.packages.dependency import Dependency
 from tomlkit.exceptions import TOMLKitError
-from tomlkit.items import AoT, Array, InlineTable, Table
+from tomlkit.items import AoT, InlineTable
 from tomlkit.toml_document import TOMLDocument
 
 from nbext._errors import ProjectError
@@ -160,16 +161,21 @@ class Project:
             raise
         self._doc = None
 
-    def _ensure_poetry(self, doc: TOMLDocument) -> Table:
+    def _ensure_poetry(self, doc: TOMLDocument) -> Any:
+        """``tool.poetry`` (created if missing): a Table, or tomlkit's proxy when the file
+        splits it into several out-of-order tables."""
         if "tool" not in doc:
             doc.add("tool", tomlkit.table(is_super_table=True))
-        tool = doc["tool"]
-        assert isinstance(tool, Table)
-        if "poetry" not in tool:
-            tool.append("poetry", tomlkit.table())
-        poetry = tool["poetry"]
-        assert isinstance(poetry, Table)
-        return poetry
+        tool = self._child(doc, "tool", super_table=True)
+        return self._child(tool, "poetry", super_table=True)
+
+    def _child(self, parent: Any, key: str, *, super_table: bool = False) -> Any:
+        if key not in parent:
+            parent[key] = tomlkit.table(is_super_table=super_table)
+        child = parent[key]
+        if not isinstance(child, dict):
+            raise ProjectError(f"{self.path}: {key} must be a table", path=str(self.path))
+        return child
 
     def write_source(self, name: str, url: str | None, priority: Priority) -> bool:
         """Add a source, or update the one of that name in place. Returns True if updated."""
@@ -178,7 +184,7 @@ class Project:
         sources = poetry.get("source")
         if sources is None:
             sources = tomlkit.aot()
-            poetry.append("source", sources)
+            poetry["source"] = sources
         if not isinstance(sources, AoT):
             raise ProjectError(
                 f"{self.path}: tool.poetry.source must be an array of tables "
@@ -203,6 +209,7 @@ class Project:
         if url and not is_pypi_name(name):
             table.append("url", url)
         table.append("priority", priority.value)
+        table.add(tomlkit.nl())  # Poetry leaves one blank line after each source table
         sources.append(table)
         self._save(doc)
         return False
@@ -231,93 +238,98 @@ class Project:
         name: str,
         *,
         constraint: str,
-        pep508_constraint: str,
         source: str | None,
         group: str,
         extras: tuple[str, ...] = (),
-    ) -> str:
-        """Add or replace a dependency; returns where it was written (for the message)."""
-        doc = self.document()
-        project = doc.get("project")
-        if group == "main" and isinstance(project, dict):
-            extras_part = f"[{','.join(extras)}]" if extras else ""
-            spec = f"{name}{extras_part}"
-            if pep508_constraint and pep508_constraint != "*":
-                spec += f" ({pep508_constraint})"
-            deps = project.get("dependencies")
-            if deps is None:
-                deps = tomlkit.array()
-                project["dependencies"] = deps
-            if not isinstance(deps, Array):
-                raise ProjectError(
-                    f"{self.path}: project.dependencies must be an array", path=str(self.path)
-                )
-            wanted = canonicalize_name(name)
-            for i, item in enumerate(deps):
-                if canonicalize_name(_pep508_name(str(item))) == wanted:
-                    deps[i] = spec
-                    break
-            else:
-                deps.append(spec)
-            if source:
-                table = self._poetry_deps(doc, "main")
-                _set_dep(table, name, {"source": source})
-            else:
-                self._drop_source_pin(doc, name, "main")
-            self._save(doc)
-            return "project.dependencies"
-        table = self._poetry_deps(doc, group)
-        value: str | dict[str, Any]
-        if source or extras:
-            value = {"version": constraint}
-            if extras:
-                value["extras"] = list(extras)
-            if source:
-                value["source"] = source
-        else:
-            value = constraint
-        _set_dep(table, name, value)
-        self._save(doc)
-        return (
-            "tool.poetry.dependencies"
-            if group == "main"
-            else f"tool.poetry.group.{group}.dependencies"
-        )
+    ) -> tuple[str, str | None]:
+        """Add or replace a dependency where Poetry 2.5's ``poetry add`` puts it.
 
-    def _poetry_deps(self, doc: TOMLDocument, group: str) -> Table:
+        * main group, ``[project]`` with ``dependencies``: the PEP 508 string goes to
+          ``project.dependencies`` and only the source pin to ``[tool.poetry.dependencies]``;
+        * main group otherwise: ``[tool.poetry.dependencies] name = constraint``;
+        * another group, when ``[dependency-groups]`` exists or ``[tool.poetry.group]`` does
+          not: PEP 735 ``[dependency-groups]`` plus the pin in
+          ``[tool.poetry.group.<group>.dependencies]``; else the Poetry group table.
+
+        Returns where the dependency was written and, when a source pin from before was kept
+        (Poetry keeps it if ``--source`` is not given again), the name of that source.
+        """
+        doc = self.document()
+        canonical = canonicalize_name(name)
+        pep508 = Dependency(name, constraint, extras=list(extras)).to_pep_508()
+        full: str | dict[str, Any] = constraint
+        if source or extras:
+            full = {"version": constraint}
+            if extras:
+                full["extras"] = list(extras)
+            if source:
+                full["source"] = source
+        pin_only = {"source": source} if source else {}
+        project = doc.get("project")
+        poetry = self._poetry_table(doc)
+        value: str | dict[str, Any]
+        if group == "main":
+            if isinstance(project, dict) and (
+                "dependencies" in project or "optional-dependencies" in project
+            ):
+                if "dependencies" not in project:
+                    project["dependencies"] = tomlkit.array()
+                _put_pep508(project["dependencies"], canonical, pep508, self.path)
+                where, value = "project.dependencies", pin_only
+            else:
+                where, value = "tool.poetry.dependencies", full
+        else:
+            groups = poetry.get("group")
+            if "dependency-groups" in doc or not isinstance(groups, dict):
+                if "dependency-groups" not in doc:
+                    doc.add("dependency-groups", tomlkit.table())
+                dep_groups = doc["dependency-groups"]
+                assert isinstance(dep_groups, dict)
+                if group not in dep_groups:
+                    dep_groups[group] = tomlkit.array("[\n]")
+                _put_pep508(dep_groups[group], canonical, pep508, self.path)
+                where, value = f"dependency-groups.{group}", pin_only
+            else:
+                where, value = f"tool.poetry.group.{group}.dependencies", full
+        kept: str | None = None
+        if value:
+            _set_dep(self._poetry_deps(doc, group), name, value)
+        else:
+            kept = self._existing_pin(doc, canonical, group)
+        self._save(doc)
+        return where, kept
+
+    def _poetry_deps(self, doc: TOMLDocument, group: str) -> Any:
         poetry = self._ensure_poetry(doc)
         if group == "main":
-            if "dependencies" not in poetry:
-                poetry.append("dependencies", tomlkit.table())
-            deps = poetry["dependencies"]
-        else:
-            if "group" not in poetry:
-                poetry.append("group", tomlkit.table(is_super_table=True))
-            groups = poetry["group"]
-            assert isinstance(groups, Table)
-            if group not in groups:
-                groups.append(group, tomlkit.table(is_super_table=True))
-            gtable = groups[group]
-            assert isinstance(gtable, Table)
-            if "dependencies" not in gtable:
-                gtable.append("dependencies", tomlkit.table())
-            deps = gtable["dependencies"]
-        if not isinstance(deps, Table):
-            raise ProjectError(f"{self.path}: dependencies must be a table", path=str(self.path))
-        return deps
+            return self._child(poetry, "dependencies")
+        groups = self._child(poetry, "group", super_table=True)
+        return self._child(self._child(groups, group, super_table=True), "dependencies")
 
-    def _drop_source_pin(self, doc: TOMLDocument, name: str, group: str) -> None:
-        deps = self._poetry_table(doc).get("dependencies")
-        if not isinstance(deps, dict):
+    def _existing_pin(self, doc: TOMLDocument, canonical: str, group: str) -> str | None:
+        poetry = self._poetry_table(doc)
+        if group == "main":
+            table = poetry.get("dependencies")
+        else:
+            table = poetry.get("group", {}).get(group, {}).get("dependencies")
+        if not isinstance(table, dict):
+            return None
+        for key, value in table.items():
+            if canonicalize_name(key) == canonical and isinstance(value, dict):
+                pinned = value.get("source")
+                return str(pinned) if pinned else None
+        return None
+
+
+def _put_pep508(array: Any, canonical: str, pep508: str, path: Path) -> None:
+    """Replace the entry for that project in a PEP 508 array, or append it."""
+    if not isinstance(array, list):
+        raise ProjectError(f"{path}: expected an array of PEP 508 strings", path=str(path))
+    for index, item in enumerate(array):
+        if isinstance(item, str) and canonicalize_name(_pep508_name(item)) == canonical:
+            array[index] = pep508
             return
-        for key in list(deps):
-            if canonicalize_name(key) == canonicalize_name(name):
-                value = deps[key]
-                if isinstance(value, dict) and set(value) <= {"source"}:
-                    del deps[key]
-        if not deps:
-            poetry = self._poetry_table(doc)
-            del poetry["dependencies"]
+    array.append(pep508)
 
 
 def _pep508_name(spec: str) -> str:
@@ -329,7 +341,7 @@ def _pep508_name(spec: str) -> str:
     return spec[:end]
 
 
-def _set_dep(table: Table, name: str, value: str | dict[str, Any]) -> None:
+def _set_dep(table: Any, name: str, value: str | dict[str, Any]) -> None:
     """Set ``name = value`` replacing an entry under any spelling of the name."""
     item: Any = str(value) if isinstance(value, str) else value
     if isinstance(value, dict):
@@ -340,4 +352,4 @@ def _set_dep(table: Table, name: str, value: str | dict[str, Any]) -> None:
         if canonicalize_name(key) == canonicalize_name(name):
             table[key] = item
             return
-    table.append(name, item)
+    table[name] = item

@@ -76,6 +76,7 @@ class Workspace:
         self._lock = threading.Lock()
         self._seen_notices: set[str] = set()
         self._kernel_only_said = False
+        self._pending: list[str] = []
 
     # -- state --------------------------------------------------------------------------------
 
@@ -89,7 +90,8 @@ class Workspace:
         _specs, notices = self._specs()
         fresh = [n for n in notices if n not in self._seen_notices]
         self._seen_notices.update(fresh)
-        return fresh
+        pending, self._pending = self._pending, []
+        return pending + fresh
 
     @property
     def sources(self) -> SourcePool:
@@ -320,7 +322,7 @@ class Workspace:
                 )
             constraint = f"^{found.chosen.version}"
             report.info.append(f"Using version {constraint} for {dep.pretty_name}")
-        pep508 = _pep508_constraint(constraint)
+        _pep508_constraint(constraint)  # validates the constraint before anything is written
         if self.project is None:
             if source:
                 self._session_pins[canonicalize_name(dep.name)] = Pin(source, "project", group)
@@ -331,16 +333,20 @@ class Workspace:
                 else f"Noted {dep.pretty_name} ({constraint}); no project file to write it to"
             )
             return report
-        where = self.project.write_dependency(
+        where, kept = self.project.write_dependency(
             dep.pretty_name,
             constraint=constraint,
-            pep508_constraint=pep508,
             source=source,
             group=group,
             extras=extras,
         )
         pin = f' with source = "{source}"' if source else ""
         report.info.append(f"Added {dep.pretty_name} ({constraint}) to {where}{pin}.")
+        if kept:
+            report.warnings.append(
+                f"{dep.pretty_name} stays pinned to source {kept}: like Poetry, nbext keeps an "
+                f"existing source pin when --source is not given. Use --source NAME to change it."
+            )
         return report
 
     # -- %lookup ------------------------------------------------------------------------------
@@ -410,14 +416,28 @@ _default_lock = threading.Lock()
 
 
 def workspace() -> Workspace:
-    """The kernel's default Workspace (the one the magics use), created on first use.
+    """The kernel's default Workspace (the one the magics use).
 
-    It attaches the ``pyproject.toml`` found in the working directory or its parents.
+    It follows the working directory like Poetry does for each command: it attaches the
+    ``pyproject.toml`` found in the working directory or its parents, and when ``%cd`` leads
+    to another project, a new Workspace for that project replaces it (with a notice).
     """
     global _default
     with _default_lock:
-        if _default is None:
-            _default = Workspace(Path.cwd(), discover=True)
+        cwd = Path.cwd()
+        found = find_pyproject(cwd)
+        current = _default
+        if current is not None:
+            attached = current.project.path if current.project else None
+            if attached == (found.resolve() if found else None):
+                return current
+            if found is None and attached is None:
+                return current
+        _default = Workspace(cwd, discover=True)
+        if current is not None:
+            where = str(found) if found else "no project (sources live in this kernel only)"
+            _default._pending.append(f"nbext now uses {where}.")
+            current.close()
         return _default
 
 
