@@ -1,11 +1,12 @@
 """Run the real Poetry (pinned) against local index servers, for parity tests.
 
 * :func:`poetry_bin` - a dedicated virtual environment at ``<repo>/.venv-poetry`` with
-  ``poetry==POETRY_VERSION`` from the package registry, created once (under a file lock, built
-  in a temporary directory and renamed into place) and reused by later runs.
+  ``poetry==POETRY_VERSION`` from the package registry, created once (under a file lock held
+  inside it; a marker file written last says it is complete) and reused by later runs.
 * :func:`poetry_lock` - ``poetry lock`` on a project directory in a scrubbed environment (its
-  own HOME, XDG and POETRY_* directories, no keyring, no CA bundles, no ``PIP_*``), parsed into
-  ``{name: (version, source or None)}`` or the error text when Poetry fails.
+  own HOME, XDG and POETRY_* directories, no keyring, no CA bundles, no ``PIP_*``): a
+  :class:`LockResult` with ``{name: (version, source or None)}`` from poetry.lock, or the
+  error text (``... version solving failed.``) and Poetry's output when it fails.
 
 Poetry's implicit PyPI is the real public index: a project given to :func:`poetry_lock` must
 declare at least one primary source (and none named ``pypi``) so that Poetry never uses it.
@@ -51,6 +52,7 @@ _PROXY_VARS = frozenset(
     {"HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"}
 )
 _MARKER = ".nbext-poetry-ok"
+_LOCK = ".nbext-poetry.lock"
 
 
 class PoetryUnavailable(RuntimeError):
@@ -140,17 +142,22 @@ def poetry_bin(venv: Path = VENV_DIR) -> Path:
     """
     if _is_ready(venv):
         return _bin(venv)
-    venv.parent.mkdir(parents=True, exist_ok=True)
-    lock_path = venv.parent / f"{venv.name}.lock"
+    venv.mkdir(parents=True, exist_ok=True)
+    lock_path = venv / _LOCK  # inside the venv: .gitignore has .venv-poetry/ only
     with _file_lock(lock_path, LOCK_WAIT_TIMEOUT):
         if _is_ready(venv):  # another run finished it while we waited
             return _bin(venv)
         deadline = time.monotonic() + INSTALL_TIMEOUT
         # A venv's scripts hard-code its path, so it cannot be built elsewhere and renamed:
         # it is built in place under the lock, and the marker is written last; a venv without
-        # the marker (a run killed half-way) is removed and built again.
-        if venv.exists():
-            shutil.rmtree(venv)
+        # the marker (a run killed half-way) is emptied (all but the lock file) and rebuilt.
+        for entry in venv.iterdir():
+            if entry.name == _LOCK:
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
         env = _install_env()
         _run([_base_python(), "-m", "venv", str(venv)], env, INSTALL_TIMEOUT, "python -m venv")
         python = venv / "bin" / "python"
@@ -261,8 +268,11 @@ def poetry_lock(
                 check=False,
             )
         except subprocess.TimeoutExpired as exc:
-            out = (exc.stdout or b"") + (exc.stderr or b"")
-            text = out.decode(errors="replace") if isinstance(out, bytes) else str(out)
+            text = "".join(
+                part.decode(errors="replace") if isinstance(part, bytes) else part
+                for part in (exc.stdout, exc.stderr)
+                if part
+            )
             return LockResult({}, f"poetry lock timed out after {timeout:g} s", text)
     output = (proc.stdout + proc.stderr).strip()
     if proc.returncode != 0 or not lock_file.is_file():

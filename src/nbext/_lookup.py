@@ -374,7 +374,103 @@ class Lookup:
             s.key: SourceRow(source=s.name, priority=s.priority.value, url=s.url) for s in self.pool
         }
         answers: dict[str, PageResult] = {}
-        matches: dict[str, list[Release]] = {}
+        result = LookupResult(
+            requirement=job.text,
+            name=name,
+            constraint=str(dep.constraint),
+            per_source=[rows[s.key] for s in self.pool],
+            pinned=job.pin.source if job.pin else None,
+            python=str(self.python),
+        )
+        skipped_python: list[str] = []
+        rejected: set[Version] = set()
+        seen_meta: set[Future[MetadataResult]] = set()
+        current = dep
+        order: list[Source] = []
+        # Poetry's solver: take the best candidate; when its Requires-Python does not cover the
+        # project's range, exclude that version and go on; when the candidates run out, search
+        # the sources again with the narrowed constraint (which may now reach supplementals or
+        # the pre-release fallback). Pages are fetched once per lookup (the Fetcher memoises).
+        for _round in range(64):
+            matches: dict[str, list[Release]] = {}
+            order = yield from self._search(job, current, name, rows, answers, matches)
+            candidates = self._sorted_candidates(order, matches, current)
+            fresh = [(s, r) for s, r in candidates if r.version not in rejected]
+            if not fresh:
+                break
+            for source, release in fresh:
+                if release.version in rejected:
+                    continue
+                owner = self._owner(source, release, order, answers, job.pin is not None)
+                owner_release = next(
+                    r for r in answers[owner.key].releases if r.version == release.version
+                )
+                file = choose_metadata_file(owner_release)
+                meta: MetadataResult | None = None
+                if file is not None:
+                    mfut = self.fetcher.metadata(owner, file)
+                    yield [mfut]  # type: ignore[list-item]
+                    meta = mfut.result()
+                    if mfut not in seen_meta:
+                        seen_meta.add(mfut)
+                        rows[owner.key].events.extend(meta.events)
+                        rows[owner.key].requests += len(meta.events)
+                        for text in (meta.warning, meta.error):
+                            if text and text not in result.notes:
+                                result.notes.append(text)
+                rp = meta.metadata.requires_python if meta and meta.metadata else None
+                if rp and not _python_ok(rp, self.python):
+                    skipped_python.append(f"{release.version} (requires Python {rp})")
+                    rejected.add(release.version)
+                    continue
+                result.chosen = Chosen(
+                    name=name,
+                    version=str(release.version),
+                    source=owner.name,
+                    reason=self._reason(
+                        job, owner, owner_release, release, candidates, order, skipped_python
+                    ),
+                    yanked=owner_release.yanked,
+                    yanked_reason=owner_release.yanked_reason or None,
+                    prerelease=release.version.is_prerelease(),
+                    file=file.filename if file else None,
+                    url=redact_url(file.url) if file else None,
+                    metadata=meta.metadata if meta else None,
+                    metadata_via=meta.via if meta and meta.metadata else None,
+                )
+                shadowed = self._shadowed(owner, release, order, matches, job.pin is not None)
+                if shadowed:
+                    result.notes.append(shadowed)
+                if owner_release.yanked:
+                    why = owner_release.yanked_reason
+                    result.notes.append(
+                        f"Warning: The locked version {release.version} for {name} is a yanked "
+                        f"version." + (f" Reason for being yanked: {why}" if why else "")
+                    )
+                break
+            if result.chosen is not None:
+                break
+            constraint = current.constraint
+            for version in sorted(rejected):
+                constraint = constraint.difference(version)
+            current = current.with_constraint(constraint)
+        for page in answers.values():
+            if page.warning and page.warning not in result.notes:
+                result.notes.insert(0, page.warning)
+        if result.chosen is None:
+            result.message = self._nothing(job, order, rows, skipped_python)
+        job.result = result
+
+    def _search(
+        self,
+        job: _Job,
+        dep: Dependency,
+        name: str,
+        rows: dict[str, SourceRow],
+        answers: dict[str, PageResult],
+        matches: dict[str, list[Release]],
+    ) -> Generator[list[Future[object]], None, list[Source]]:
+        """Poetry's ``RepositoryPool.find_packages``: which sources, in which order."""
 
         def take(page: PageResult) -> None:
             src = page.source
@@ -383,14 +479,16 @@ class Lookup:
             matches[src.key] = found
             row = rows[src.key]
             row.asked = True
+            row.skipped = ""
             row.status = page.status
             row.elapsed = page.elapsed
             row.error = page.error
             row.warning = page.warning
             row.versions = [str(r.version) for r in found]
             row.listed = len(page.releases)
-            row.requests = len(page.events)
-            row.events = list(page.events)
+            if not row.events:
+                row.requests = len(page.events)
+                row.events = list(page.events)
 
         if job.pin is not None:
             pinned = self.pool.get(job.pin.source)
@@ -401,40 +499,42 @@ class Lookup:
             fut = self.fetcher.page(pinned, name)
             yield [fut]  # type: ignore[list-item]
             take(fut.result())
-            order = [pinned]
-        else:
-            for s in self.pool.explicit:
-                rows[s.key].skipped = "no: explicit (pins only)"
-            searchable = self.pool.searchable
-            first = [s for s in searchable if s.priority is not Priority.SUPPLEMENTAL]
-            supplementals = [s for s in searchable if s.priority is Priority.SUPPLEMENTAL]
-            futures = [self.fetcher.page(s, name) for s in first]
-            if futures:
-                yield futures  # type: ignore[misc]
-            for f in futures:
-                take(f.result())
-            order = list(first)
-            for i, s in enumerate(supplementals):
-                if any(matches.values()):
-                    winner = next((o for o in order if matches.get(o.key)), None)
-                    assert winner is not None
-                    reason = (
-                        "a primary source matched"
-                        if winner.priority is not Priority.SUPPLEMENTAL
-                        else f"{winner.name} matched first"
-                    )
-                    for rest in supplementals[i:]:
+            return [pinned]
+        for s in self.pool.explicit:
+            rows[s.key].skipped = "no: explicit (pins only)"
+        searchable = self.pool.searchable
+        first = [s for s in searchable if s.priority is not Priority.SUPPLEMENTAL]
+        supplementals = [s for s in searchable if s.priority is Priority.SUPPLEMENTAL]
+        futures = [self.fetcher.page(s, name) for s in first]
+        if futures:
+            yield futures  # type: ignore[misc]
+        for f in futures:
+            take(f.result())
+        order = list(first)
+        for i, s in enumerate(supplementals):
+            if any(matches.values()):
+                winner = next(o for o in order if matches.get(o.key))
+                reason = (
+                    "a primary source matched"
+                    if winner.priority is not Priority.SUPPLEMENTAL
+                    else f"{winner.name} matched first"
+                )
+                for rest in supplementals[i:]:
+                    if not rows[rest.key].asked:
                         rows[rest.key].skipped = f"no: {reason}"
-                    break
-                fut = self.fetcher.page(s, name)
-                yield [fut]  # type: ignore[list-item]
-                take(fut.result())
-                order.append(s)
+                break
+            fut = self.fetcher.page(s, name)
+            yield [fut]  # type: ignore[list-item]
+            take(fut.result())
+            order.append(s)
+        return order
 
-        # Merge in pool order, then Poetry's stable descending sort.
-        candidates: list[tuple[Source, Release]] = [
-            (s, r) for s in order for r in matches.get(s.key, [])
-        ]
+    @staticmethod
+    def _sorted_candidates(
+        order: Sequence[Source], matches: dict[str, list[Release]], dep: Dependency
+    ) -> list[tuple[Source, Release]]:
+        """Merged in pool order, then Poetry's stable descending sort."""
+        candidates = [(s, r) for s in order for r in matches.get(s.key, [])]
         allow_pre = dep.allows_prereleases()
         candidates.sort(
             key=lambda c: (
@@ -444,69 +544,7 @@ class Lookup:
             ),
             reverse=True,
         )
-        result = LookupResult(
-            requirement=job.text,
-            name=name,
-            constraint=str(dep.constraint),
-            per_source=[rows[s.key] for s in self.pool],
-            pinned=job.pin.source if job.pin else None,
-            python=str(self.python),
-        )
-        for page in answers.values():
-            if page.warning:
-                result.notes.append(page.warning)
-        skipped_python: list[str] = []
-        for source, release in candidates:
-            owner = self._owner(source, release, order, answers, job.pin is not None)
-            owner_release = next(
-                r for r in answers[owner.key].releases if r.version == release.version
-            )
-            file = choose_metadata_file(owner_release)
-            meta: MetadataResult | None = None
-            if file is not None:
-                mfut = self.fetcher.metadata(owner, file)
-                yield [mfut]  # type: ignore[list-item]
-                meta = mfut.result()
-                rows[owner.key].events.extend(meta.events)
-                rows[owner.key].requests += len(meta.events)
-                if meta.warning:
-                    result.notes.append(meta.warning)
-                if meta.error:
-                    result.notes.append(meta.error)
-            rp = meta.metadata.requires_python if meta and meta.metadata else None
-            if rp and not _python_ok(rp, self.python):
-                skipped_python.append(f"{release.version} (requires Python {rp})")
-                continue
-            result.chosen = Chosen(
-                name=name,
-                version=str(release.version),
-                source=owner.name,
-                reason=self._reason(job, owner, release, candidates, order, skipped_python),
-                yanked=release.yanked,
-                yanked_reason=release.yanked_reason or None,
-                prerelease=release.version.is_prerelease(),
-                file=file.filename if file else None,
-                url=redact_url(file.url) if file else None,
-                metadata=meta.metadata if meta else None,
-                metadata_via=meta.via if meta and meta.metadata else None,
-            )
-            shadowed = self._shadowed(owner, release, order, matches, job.pin is not None)
-            if shadowed:
-                result.notes.append(shadowed)
-            if release.yanked:
-                reason = (
-                    f" Reason for being yanked: {release.yanked_reason}"
-                    if (release.yanked_reason)
-                    else ""
-                )
-                result.notes.append(
-                    f"Warning: The locked version {release.version} for {name} is a yanked "
-                    f"version.{reason}"
-                )
-            break
-        if result.chosen is None:
-            result.message = self._nothing(job, order, rows, skipped_python)
-        job.result = result
+        return candidates
 
     def _owner(
         self,
@@ -557,6 +595,7 @@ class Lookup:
         self,
         job: _Job,
         owner: Source,
+        owner_release: Release,
         release: Release,
         candidates: Sequence[tuple[Source, Release]],
         order: Sequence[Source],
@@ -584,8 +623,13 @@ class Lookup:
             )
             if also:
                 text += f" (also on {', '.join(also)}; {owner.name} is declared first)"
-        if release.yanked:
+        if owner_release.yanked and release.yanked:
             text += "; yanked, allowed because the requirement pins this exact version"
+        elif owner_release.yanked:
+            text += (
+                f"; yanked on {owner.name}, which Poetry still records because it is the first "
+                f"source listing {v}"
+            )
         if release.version.is_prerelease():
             text += "; a pre-release, because no stable release matches"
         if skipped_python:
