@@ -2,13 +2,8 @@
 # Run the whole test suite from a fresh clone: venv, dependencies, lint, types, tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-VENV="${NBEXT_VENV:-.venv}"
-PY="${PYTHON:-python3}"
-if [ ! -x "$VENV/bin/python" ]; then
-    "$PY" -m venv "$VENV"
-fi
-"$VENV/bin/python" -m pip install -q --disable-pip-version-check -e '.[test]' 2>&1 \
-    | grep -v "^WARNING: Location" || true
+. scripts/_venv.sh
+ensure_venv test
 "$VENV/bin/python" -m pip check >/dev/null
 echo "== ruff"
 "$VENV/bin/ruff" check src tests benchmarks
