@@ -1,0 +1,204 @@
+"""The tutorials in notebooks/: re-run under strict nbval, and checked as committed files.
+
+Strict nbval compares every code cell's fresh outputs with the saved ones (after the rules in
+``notebooks/nbval-sanitize.cfg``), so a tutorial whose text no longer matches what nbext prints
+fails here. Refresh the saved outputs with ``bash scripts/refresh-notebooks.sh``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOK_DIR = ROOT / "notebooks"
+SANITIZE = NOTEBOOK_DIR / "nbval-sanitize.cfg"
+NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
+
+RUN_TIMEOUT = 600  # seconds for a whole notebook, kernel start included
+CELL_TIMEOUT = 120
+
+# Never inherited by the kernel: CA bundles, proxies, pip/Poetry/nbext settings, user config.
+_DROP_EXACT = {
+    "REQUESTS_CA_BUNDLE",
+    "CURL_CA_BUNDLE",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "NETRC",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "all_proxy",
+    "IPYTHONDIR",
+    "PYTHONPATH",
+}
+_DROP_PREFIXES = ("PIP_", "POETRY_", "NBEXT_", "JUPYTER_", "XDG_")
+
+# Things that must never be saved in a committed notebook.
+_SECRET_PATTERNS = {
+    "credentials in a URL": r"://[^/\s:@'\"]+:[^/\s@'\"]+@",
+    "a password or token assignment": (
+        r"(?i)\b(password|passwd|secret|token|api[-_]?key)\b['\"]?\s*[:=]\s*['\"]?[^\s'\"*<]{4,}"
+    ),
+    "an Authorization header": r"(?i)authorization:\s*(basic|bearer|token)\s+[\w+/=.-]{8,}",
+    "a PyPI API token": r"pypi-[\w-]{20,}",
+    "a GitHub token": r"\bgh[pousr]_[A-Za-z0-9]{30,}",
+    "an AWS key id": r"\bAKIA[0-9A-Z]{16}\b",
+    "a private key": r"-----BEGIN [A-Z ]*PRIVATE KEY-----",
+    "a widget password model": r"PasswordModel",
+    "a home directory path": r"(/home/[^/\s]+/|/Users/[^/\s]+/|[A-Za-z]:\\Users\\)",
+}
+
+
+def _isolated_env(base: Path) -> dict[str, str]:
+    """The environment the notebook kernel runs in (same as scripts/refresh-notebooks.sh)."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in _DROP_EXACT and not k.startswith(_DROP_PREFIXES)
+    }
+    home = base / "home"
+    runtime = base / "runtime"
+    env.update(
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / ".config"),
+        XDG_CACHE_HOME=str(home / ".cache"),
+        XDG_DATA_HOME=str(home / ".local" / "share"),
+        XDG_RUNTIME_DIR=str(runtime),
+        JUPYTER_CONFIG_DIR=str(home / ".jupyter"),
+        JUPYTER_DATA_DIR=str(home / ".local" / "share" / "jupyter"),
+        JUPYTER_RUNTIME_DIR=str(runtime / "jupyter"),
+        JUPYTER_PLATFORM_DIRS="1",
+        IPYTHONDIR=str(home / ".ipython"),
+        POETRY_CONFIG_DIR=str(home / "poetry-config"),
+        POETRY_CACHE_DIR=str(home / "poetry-cache"),
+        POETRY_DATA_DIR=str(home / "poetry-data"),
+        PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring",
+        # The public index is never contacted: a closed local port.
+        NBEXT_PYPI_URL="http://127.0.0.1:9/simple/",
+        NO_PROXY="*",
+    )
+    home.mkdir(parents=True)
+    (runtime / "jupyter").mkdir(parents=True)
+    runtime.chmod(0o700)
+    return env
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_notebook_passes_strict_nbval(notebook: Path, tmp_path: Path) -> None:
+    # A private copy: the kernel's working directory holds nothing of the checkout, and the
+    # empty pytest.ini keeps the repo's pytest settings (filterwarnings = error, testpaths)
+    # out of the nbval run.
+    work = tmp_path / "notebooks"
+    work.mkdir()
+    shutil.copy2(notebook, work / notebook.name)
+    shutil.copy2(SANITIZE, work / SANITIZE.name)
+    (work / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "--nbval",
+        "--nbval-current-env",
+        "--nbval-sanitize-with",
+        SANITIZE.name,
+        "--nbval-cell-timeout",
+        str(CELL_TIMEOUT),
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        notebook.name,
+    ]
+    proc = subprocess.run(
+        cmd,
+        cwd=work,
+        env=_isolated_env(tmp_path / "env"),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        check=False,
+    )
+    assert proc.returncode == 0, (
+        f"strict nbval failed on {notebook.name} (exit {proc.returncode}); if nbext's output "
+        f"changed on purpose, run: bash scripts/refresh-notebooks.sh {notebook.relative_to(ROOT)}"
+        f"\n--- stdout\n{proc.stdout}\n--- stderr\n{proc.stderr}"
+    )
+
+
+def _texts(cell: dict[str, Any]) -> list[str]:
+    """Every text a code cell's outputs carry (streams, reprs, errors)."""
+    out: list[str] = []
+    for output in cell.get("outputs", []):
+        out.append(json.dumps(output, ensure_ascii=False))
+        if "text" in output:
+            out.append("".join(output["text"]))
+        for value in output.get("data", {}).values():
+            out.append(value if isinstance(value, str) else "".join(value))
+    return out
+
+
+def _load(notebook: Path) -> dict[str, Any]:
+    nb: dict[str, Any] = json.loads(notebook.read_text(encoding="utf-8"))
+    return nb
+
+
+def test_there_are_notebooks() -> None:
+    assert NOTEBOOKS, f"no notebooks in {NOTEBOOK_DIR}"
+    assert SANITIZE.is_file()
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_committed_notebook_is_clean_and_has_outputs(notebook: Path) -> None:
+    nb = _load(notebook)
+    assert "widgets" not in nb.get("metadata", {}), (
+        "metadata.widgets is saved (widget state can hold secrets): "
+        "run bash scripts/refresh-notebooks.sh"
+    )
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert code, "a tutorial without code cells"
+
+    # Executed top to bottom in one run, so the saved outputs are what a reader would see.
+    counts = [c.get("execution_count") for c in code]
+    assert counts == list(range(1, len(code) + 1)), f"execution counts {counts}"
+    with_outputs = [c for c in code if c.get("outputs")]
+    assert len(with_outputs) * 2 >= len(code), "most code cells have no saved output"
+
+    for i, cell in enumerate(code, 1):
+        where = f"code cell {i} ({''.join(cell['source'])[:60]!r})"
+        assert "execution" not in cell.get("metadata", {}), f"{where}: timing metadata saved"
+        errors = [o for o in cell.get("outputs", []) if o["output_type"] == "error"]
+        if "raises-exception" in cell.get("metadata", {}).get("tags", []):
+            assert errors, f"{where} is tagged raises-exception but saved no error"
+        else:
+            assert not errors, f"{where}: unexpected error {errors[0].get('ename')}"
+        for output in cell.get("outputs", []):
+            assert "application/vnd.jupyter.widget-state+json" not in output.get("data", {})
+        for text in [*_texts(cell), "".join(cell["source"])]:
+            for what, pattern in _SECRET_PATTERNS.items():
+                match = re.search(pattern, text)
+                assert match is None, f"{where}: looks like {what}: {match.group(0)!r}"
+
+
+@pytest.mark.parametrize(
+    "sample",
+    [
+        "https://alice:s3cret@pypi.example/simple/",
+        "password = hunter22",
+        "Authorization: Basic YWxpY2U6czNjcmV0",
+        "pypi-AgEIcHlwaS5vcmcCJGQ1ZmI3",
+        "/home/alice/project/notebooks",
+    ],
+)
+def test_secret_patterns_catch_samples(sample: str) -> None:
+    assert any(re.search(p, sample) for p in _SECRET_PATTERNS.values())
