@@ -276,8 +276,14 @@ def test_yanked_skipped_unless_pinned_exactly(tmp_path: Path, js: IndexServer) -
     res = ws.lookup("yanky==1.1.0")
     assert res.chosen.version == "1.1.0"
     assert res.chosen.yanked and res.chosen.yanked_reason == "security issue"
-    assert any(
-        "is a yanked version. Reason for being yanked: security issue" in n for n in res.notes
+    assert (
+        "Warning: yanky 1.1.0 is yanked on js (reason: security issue); Poetry would lock it "
+        "with the same warning." in res.notes
+    )
+    res = ws.lookup("yanky")
+    assert (
+        "yanky 1.1.0 on js is yanked (security issue) and was skipped; require ==1.1.0 to "
+        "use it anyway." in res.notes
     )
 
 

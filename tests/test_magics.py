@@ -198,3 +198,19 @@ def test_default_workspace_follows_cd_between_projects(
     assert f"nbext now uses {two / 'pyproject.toml'}." in err
     assert repr(table).startswith("No sources configured for this project.")
     assert "corp" in (one / "pyproject.toml").read_text()
+
+
+def test_braces_expand_python_expressions_but_dollars_stay(
+    ip: InteractiveShell, corp: IndexServer
+) -> None:
+    ip.user_ns["urls"] = {"corp": corp.url}
+    ip.user_ns["word"] = "EXPANDED"
+    out, _, _ = run(ip, 'source add -p primary corp {urls["corp"]}')
+    assert out == "Adding source with name corp.\n"
+    assert nbext.workspace().sources.get("corp").url == corp.url.rstrip("/")
+    _, _, res = run(ip, "lookup acme>=1 --source {'co' + 'rp'}")
+    assert res.chosen is not None and res.chosen.source == "corp"
+    run(ip, "source add -p primary lit http://127.0.0.1:9/pa$word/{{x}}/{undefined_name}/")
+    assert nbext.workspace().sources.get("lit").url == (
+        "http://127.0.0.1:9/pa$word/{x}/{undefined_name}"
+    )

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import platform
+import re
 import threading
 import time
 from collections.abc import Generator, Sequence
@@ -288,7 +289,9 @@ class Fetcher:
 
 def _short(exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
-    return text.splitlines()[0][:200]
+    # "[Errno 111] Connection refused" -> "connection refused" (errno numbers differ by OS)
+    text = re.sub(r"\[Errno -?\d+\]\s*", "", text.splitlines()[0])
+    return (text[:1].lower() + text[1:])[:200]
 
 
 def filter_releases(releases: Sequence[Release], dependency: Dependency) -> list[Release]:
@@ -444,8 +447,9 @@ class Lookup:
                 if owner_release.yanked:
                     why = owner_release.yanked_reason
                     result.notes.append(
-                        f"Warning: The locked version {release.version} for {name} is a yanked "
-                        f"version." + (f" Reason for being yanked: {why}" if why else "")
+                        f"Warning: {name} {release.version} is yanked on {owner.name}"
+                        + (f" (reason: {why})" if why else "")
+                        + "; Poetry would lock it with the same warning."
                     )
                 break
             if result.chosen is not None:
@@ -457,6 +461,7 @@ class Lookup:
         for page in answers.values():
             if page.warning and page.warning not in result.notes:
                 result.notes.insert(0, page.warning)
+        result.notes.extend(self._yanked_skipped(dep, order, answers, result.chosen))
         if result.chosen is None:
             result.message = self._nothing(job, order, rows, skipped_python)
         job.result = result
@@ -546,6 +551,33 @@ class Lookup:
         )
         return candidates
 
+    @staticmethod
+    def _yanked_skipped(
+        dep: Dependency,
+        order: Sequence[Source],
+        answers: dict[str, PageResult],
+        chosen: Chosen | None,
+    ) -> list[str]:
+        """Notes for yanked releases the constraint would allow but Poetry skipped."""
+        if isinstance(dep.constraint, Version):
+            return []
+        best = Version.parse(chosen.version) if chosen else None
+        notes = []
+        for source in order:
+            page = answers.get(source.key)
+            for release in page.releases if page else ():
+                if (
+                    release.yanked
+                    and dep.constraint.allows(release.version)
+                    and (best is None or release.version > best)
+                ):
+                    why = f" ({release.yanked_reason})" if release.yanked_reason else ""
+                    notes.append(
+                        f"{dep.pretty_name} {release.version} on {source.name} is yanked{why} and "
+                        f"was skipped; require =={release.version} to use it anyway."
+                    )
+        return notes
+
     def _owner(
         self,
         source: Source,
@@ -571,15 +603,15 @@ class Lookup:
         matches: dict[str, list[Release]],
         pinned: bool,
     ) -> str | None:
-        """A note when another primary offers only lower versions (dependency confusion)."""
+        """A note when a source declared earlier offers only lower versions: the later one wins
+        (the dependency-confusion pattern Poetry's docs warn about)."""
         if pinned or owner.priority is Priority.SUPPLEMENTAL:
             return None
+        earlier = list(order)[: list(order).index(owner)] if owner in order else []
         lower = [
             s
-            for s in order
-            if s.key != owner.key
-            and matches.get(s.key)
-            and all(r.version < release.version for r in matches[s.key])
+            for s in earlier
+            if matches.get(s.key) and all(r.version < release.version for r in matches[s.key])
         ]
         if not lower:
             return None
@@ -645,13 +677,19 @@ class Lookup:
     ) -> str:
         asked = ", ".join(s.name for s in order) or "no source"
         failed = [rows[s.key].source for s in order if rows[s.key].error]
-        text = (
-            f"No version of {job.dependency.name} matching {job.dependency.constraint} on {asked}"
-        )
+        dep = job.dependency
+        matching = "" if str(dep.constraint) == "*" else f" matching {dep.constraint}"
+        text = f"no version of {dep.pretty_name}{matching} on {asked}"
         if skipped_python:
             text += f" for Python {self.python} (skipped: {', '.join(skipped_python)})"
         if failed:
             text += f"; {', '.join(failed)} did not answer (see the rows)"
+        explicit = [s.name for s in self.pool.explicit]
+        if job.pin is None and explicit:
+            text += (
+                f"; explicit sources ({', '.join(explicit)}) are only asked for pinned "
+                f"dependencies: %add {dep.pretty_name} --source {explicit[0]}"
+            )
         return text
 
 

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import re
 import shlex
 import sys
 from typing import Any
 
 from IPython.core.error import UsageError
-from IPython.core.magic import Magics, line_magic, magics_class, no_var_expand
+from IPython.core.magic import (
+    Magics,
+    line_magic,
+    magics_class,
+    needs_local_scope,
+    no_var_expand,
+)
 from IPython.core.magic_arguments import MagicArgumentParser
 
 from nbext._results import LookupResult, LookupResults, Report, SourceTable
@@ -16,6 +23,27 @@ from nbext._workspace import Workspace, workspace
 __all__ = ["NbextMagics", "load", "unload"]
 
 MAGIC_NAMES = ("source", "add", "lookup")
+
+
+_BRACES = re.compile(r"\{([^{}]+)\}")
+
+
+def _expand(line: str, namespace: dict[str, Any]) -> str:
+    """Replace ``{expr}`` with the value of the Python expression, as IPython does.
+
+    Unlike IPython's default expansion, ``$name`` is left alone, so a URL or a password that
+    contains ``$`` arrives intact. ``{{`` and ``}}`` give literal braces; an expression that
+    fails to evaluate is left as written (IPython's behaviour too).
+    """
+    line = line.replace("{{", "\x00").replace("}}", "\x01")
+
+    def value(match: re.Match[str]) -> str:
+        try:
+            return str(eval(match.group(1), namespace))
+        except Exception:
+            return match.group(0)
+
+    return _BRACES.sub(value, line).replace("\x00", "{").replace("\x01", "}")
 
 
 def _split(line: str) -> list[str]:
@@ -48,13 +76,19 @@ class NbextMagics(Magics):
     def ws(self) -> Workspace:
         return self._ws if self._ws is not None else workspace()
 
+    def _expand(self, line: str, local_ns: dict[str, Any] | None) -> str:
+        namespace = dict(self.shell.user_ns) if self.shell is not None else {}
+        namespace.update(local_ns or {})
+        return _expand(line, namespace)
+
     def _notices(self) -> None:
         for notice in self.ws.notices():
             print(notice, file=sys.stderr)
 
     @no_var_expand
+    @needs_local_scope
     @line_magic
-    def source(self, line: str) -> SourceTable | None:
+    def source(self, line: str, local_ns: dict[str, Any] | None = None) -> SourceTable | None:
         """Manage package sources, exactly like ``poetry source``.
 
         Usage::
@@ -78,14 +112,18 @@ class NbextMagics(Magics):
         ``%source add pypi`` (no URL) re-prioritises PyPI, e.g. ``--priority supplemental``.
         The deprecated ``default`` and ``secondary`` are accepted with a warning.
 
+        ``{expr}`` in the line is replaced by the value of a Python expression (``$name`` is
+        not: URLs and secrets containing ``$`` stay intact).
+
         Examples::
 
           %source add corp https://pypi.corp.example/simple/
+          %source add corp {urls["corp"]}
           %source add --priority explicit gpu https://gpu.example/simple/
           %source show
           %source remove gpu
         """
-        args = _split(line)
+        args = _split(self._expand(line, local_ns))
         self._notices()
         if not args or args[0] not in ("add", "show", "remove"):
             raise UsageError(
@@ -115,8 +153,9 @@ class NbextMagics(Magics):
         return self.ws.show_sources(*ns.names)
 
     @no_var_expand
+    @needs_local_scope
     @line_magic
-    def add(self, line: str) -> None:
+    def add(self, line: str, local_ns: dict[str, Any] | None = None) -> None:
         """Add a dependency to the project, optionally pinned to one source (``poetry add``).
 
         Usage::
@@ -138,13 +177,16 @@ class NbextMagics(Magics):
         p.add_argument("requirement")
         p.add_argument("--source", default=None)
         p.add_argument("-G", "--group", default="main")
-        ns = p.parse_args(_split(line))
+        ns = p.parse_args(_split(self._expand(line, local_ns)))
         self._notices()
         _emit(self.ws.add(ns.requirement, source=ns.source, group=ns.group))
 
     @no_var_expand
+    @needs_local_scope
     @line_magic
-    def lookup(self, line: str) -> LookupResult | LookupResults:
+    def lookup(
+        self, line: str, local_ns: dict[str, Any] | None = None
+    ) -> LookupResult | LookupResults:
         """Look packages up on the sources Poetry would ask, and show what each answered.
 
         Usage::
@@ -167,7 +209,7 @@ class NbextMagics(Magics):
         p.add_argument("requirements", nargs="+")
         p.add_argument("--source", default=None)
         p.add_argument("-v", "--verbose", action="count", default=0)
-        ns = p.parse_args(_split(line))
+        ns = p.parse_args(_split(self._expand(line, local_ns)))
         self._notices()
         results = self.ws.lookup_many(ns.requirements, source=ns.source)
         if ns.verbose:

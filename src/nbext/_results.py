@@ -61,7 +61,6 @@ class SourceRow:
     versions: list[str] = field(default_factory=list)  # matching, after Poetry's filters
     listed: int = 0  # versions on the page before filtering
     elapsed: float | None = None
-    cache: str = "-"
     error: str | None = None
     warning: str | None = None
     requests: int = 0
@@ -80,16 +79,16 @@ class SourceRow:
         return "yes"
 
     def cells(self) -> list[str]:
-        status = str(self.status) if self.status is not None else ("-" if not self.error else "—")
-        elapsed = f"{self.elapsed * 1000:.0f} ms" if self.elapsed is not None and self.asked else ""
+        if not self.asked:
+            return [self.source, self.priority, self.outcome, "", "", ""]
+        elapsed = f"{self.elapsed * 1000:.0f} ms" if self.elapsed is not None else ""
         return [
             self.source,
             self.priority,
             self.outcome,
-            status if self.asked else "",
-            _versions_text(self.versions) if self.asked else "",
+            str(self.status) if self.status is not None else "-",
+            _versions_text(self.versions),
             elapsed,
-            self.cache if self.asked else "",
         ]
 
 
@@ -113,7 +112,8 @@ class Chosen:
         return f"Chosen(name={self.name!r}, version={self.version!r}, source={self.source!r})"
 
 
-_HEADERS = ("source", "priority", "asked", "status", "matching versions", "time", "cache")
+_VIA = {"PEP 658": "(PEP 658 file)", "wheel": "(from the wheel)", "sdist": "(from the sdist)"}
+_HEADERS = ("source", "priority", "asked", "status", "matching versions", "time")
 
 
 @dataclass
@@ -147,7 +147,7 @@ class LookupResult:
             if verbosity >= 1 and row.asked:
                 lines.append(
                     f"Source ({row.source}): {len(row.versions)} packages found for {self.name} "
-                    f"{self.constraint} ({row.requests} requests)"
+                    f"{self.constraint} ({row.requests} request{'s' if row.requests != 1 else ''})"
                 )
             if verbosity >= 2:
                 for event in row.events:
@@ -168,7 +168,7 @@ class LookupResult:
             m = self.chosen.metadata
             deps = ", ".join(m.requires_dist) or "none"
             lines.append(
-                f"  metadata ({self.chosen.metadata_via}): requires-python "
+                f"  metadata {_VIA.get(self.chosen.metadata_via or '', '')}: requires-python "
                 f"{m.requires_python or 'any'}; requires {deps}"
             )
         return lines
@@ -180,8 +180,8 @@ class LookupResult:
         if self.chosen is not None:
             head = (
                 f"<b>{html.escape(self.requirement)}</b>: <b>{html.escape(self.chosen.version)}"
-                f"</b> from <b>{html.escape(self.chosen.source)}</b> "
-                f"<span>({html.escape(self.chosen.reason.split(': ', 1)[-1])})</span>"
+                f"</b> from <b>{html.escape(self.chosen.source)}</b>: "
+                f"<span>{html.escape(self.chosen.reason.split(': ', 1)[-1])}</span>"
             )
         else:
             head = f"<b>{html.escape(self.requirement)}</b>: {html.escape(self.message)}"
@@ -195,7 +195,8 @@ class LookupResult:
         if self.chosen and self.chosen.metadata:
             m = self.chosen.metadata
             parts.append(
-                f"<p>metadata ({html.escape(self.chosen.metadata_via or '')}): requires-python "
+                f"<p>metadata {html.escape(_VIA.get(self.chosen.metadata_via or '', ''))}: "
+                f"requires-python "
                 f"<code>{html.escape(m.requires_python or 'any')}</code>; requires "
                 f"<code>{html.escape(', '.join(m.requires_dist) or 'none')}</code></p>"
             )
