@@ -9,21 +9,7 @@ from pathlib import Path
 import pytest
 
 from nbext.demo import Dist, IndexServer
-
-# This machine (and CI) sets CA bundles and pip options globally; tests must not see them.
-_UNSET = (
-    "REQUESTS_CA_BUNDLE",
-    "CURL_CA_BUNDLE",
-    "SSL_CERT_FILE",
-    "SSL_CERT_DIR",
-    "NETRC",
-    "HTTP_PROXY",
-    "HTTPS_PROXY",
-    "ALL_PROXY",
-    "http_proxy",
-    "https_proxy",
-    "all_proxy",
-)
+from tests._env import dropped, isolated_vars
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -31,18 +17,10 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     home = tmp_path_factory.mktemp("home")
     mp = pytest.MonkeyPatch()
     for var in list(os.environ):
-        if var in _UNSET or var.startswith(("PIP_", "POETRY_", "NBEXT_")):
+        if dropped(var):
             mp.delenv(var, raising=False)
-    mp.setenv("HOME", str(home))
-    for sub in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME"):
-        mp.setenv(sub, str(home / sub.lower()))
-    mp.setenv("POETRY_CONFIG_DIR", str(home / "poetry-config"))
-    mp.setenv("POETRY_CACHE_DIR", str(home / "poetry-cache"))
-    mp.setenv("POETRY_DATA_DIR", str(home / "poetry-data"))
-    mp.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
-    mp.setenv("NO_PROXY", "*")
-    # The public index is never contacted: by default it points at a closed local port.
-    mp.setenv("NBEXT_PYPI_URL", "http://127.0.0.1:9/simple/")
+    for var, value in isolated_vars(home).items():
+        mp.setenv(var, value)
     yield home
     mp.undo()
 

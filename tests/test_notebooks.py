@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 
+from tests._env import isolated_environ
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = ROOT / "notebooks"
 SANITIZE = NOTEBOOK_DIR / "nbval-sanitize.cfg"
@@ -25,24 +27,6 @@ NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 
 RUN_TIMEOUT = 600  # seconds for a whole notebook, kernel start included
 CELL_TIMEOUT = 120
-
-# Never inherited by the kernel: CA bundles, proxies, pip/Poetry/nbext settings, user config.
-_DROP_EXACT = {
-    "REQUESTS_CA_BUNDLE",
-    "CURL_CA_BUNDLE",
-    "SSL_CERT_FILE",
-    "SSL_CERT_DIR",
-    "NETRC",
-    "HTTP_PROXY",
-    "HTTPS_PROXY",
-    "ALL_PROXY",
-    "http_proxy",
-    "https_proxy",
-    "all_proxy",
-    "IPYTHONDIR",
-    "PYTHONPATH",
-}
-_DROP_PREFIXES = ("PIP_", "POETRY_", "NBEXT_", "JUPYTER_", "XDG_")
 
 # Things that must never be saved in a committed notebook.
 _SECRET_PATTERNS = {
@@ -62,36 +46,7 @@ _SECRET_PATTERNS = {
 
 def _isolated_env(base: Path) -> dict[str, str]:
     """The environment the notebook kernel runs in (same as scripts/refresh-notebooks.sh)."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in _DROP_EXACT and not k.startswith(_DROP_PREFIXES)
-    }
-    home = base / "home"
-    runtime = base / "runtime"
-    env.update(
-        HOME=str(home),
-        XDG_CONFIG_HOME=str(home / ".config"),
-        XDG_CACHE_HOME=str(home / ".cache"),
-        XDG_DATA_HOME=str(home / ".local" / "share"),
-        XDG_RUNTIME_DIR=str(runtime),
-        JUPYTER_CONFIG_DIR=str(home / ".jupyter"),
-        JUPYTER_DATA_DIR=str(home / ".local" / "share" / "jupyter"),
-        JUPYTER_RUNTIME_DIR=str(runtime / "jupyter"),
-        JUPYTER_PLATFORM_DIRS="1",
-        IPYTHONDIR=str(home / ".ipython"),
-        POETRY_CONFIG_DIR=str(home / "poetry-config"),
-        POETRY_CACHE_DIR=str(home / "poetry-cache"),
-        POETRY_DATA_DIR=str(home / "poetry-data"),
-        PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring",
-        # The public index is never contacted: a closed local port.
-        NBEXT_PYPI_URL="http://127.0.0.1:9/simple/",
-        NO_PROXY="*",
-    )
-    home.mkdir(parents=True)
-    (runtime / "jupyter").mkdir(parents=True)
-    runtime.chmod(0o700)
-    return env
+    return isolated_environ(dict(os.environ), base / "home")
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
