@@ -214,3 +214,22 @@ def test_braces_expand_python_expressions_but_dollars_stay(
     assert nbext.workspace().sources.get("lit").url == (
         "http://127.0.0.1:9/pa$word/{x}/{undefined_name}"
     )
+
+
+def test_url_passwords_never_reach_outputs(ip: InteractiveShell, corp: IndexServer) -> None:
+    secret = "s3cr3t-Pa55"
+    url = corp.url.replace("//", f"//alice:{secret}@")
+    shown: list[str] = []
+    out, err, _ = run(ip, f"source add -p primary corp {url}")
+    shown += [out, err]
+    _, _, table = run(ip, "source show")
+    shown += [repr(table), table._repr_html_(), repr(nbext.workspace().sources)]
+    out, err, res = run(ip, "lookup acme -vvv")
+    shown += [out, err, repr(res), res._repr_html_(), repr(res.per_source)]
+    with pytest.raises(nbext.SourceError) as exc:
+        run(ip, f"source add bad 'https://alice:{secret}@host.example/a b/'")
+    shown += [str(exc.value), *exc.value._render_traceback_()]
+    text = "\n".join(shown)
+    assert "alice:***@" in text
+    assert secret not in text
+    assert res.chosen is not None and res.chosen.source == "corp"  # the credentials were used

@@ -47,8 +47,9 @@ from nbext._index import (
     parse_metadata,
     parse_project_page,
 )
-from nbext._net import Event, Http, redact_url
+from nbext._net import Event, Http
 from nbext._pool import Priority, Source, SourcePool
+from nbext._redact import redact_url
 from nbext._results import Chosen, LookupResult, SourceRow
 
 __all__ = ["Lookup", "Pin", "kernel_python_constraint", "parse_requirement"]
@@ -374,7 +375,8 @@ class Lookup:
         dep = job.dependency
         name = canonicalize_name(dep.name)
         rows: dict[str, SourceRow] = {
-            s.key: SourceRow(source=s.name, priority=s.priority.value, url=s.url) for s in self.pool
+            s.key: SourceRow(source=s.name, priority=s.priority.value, url=redact_url(s.url))
+            for s in self.pool
         }
         answers: dict[str, PageResult] = {}
         result = LookupResult(

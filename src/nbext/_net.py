@@ -10,29 +10,16 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
 from nbext import _version
 from nbext._constants import DEFAULT_TIMEOUT
+from nbext._redact import redact_url
 
 __all__ = ["Event", "Http", "redact_url"]
 
 _SECRET_HEADERS = {"authorization", "proxy-authorization", "cookie", "set-cookie"}
-
-
-def redact_url(url: str) -> str:
-    """The URL without its userinfo password (``https://user:***@host/``)."""
-    parts = urlsplit(url)
-    if parts.password is None and parts.username is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    user = parts.username or ""
-    userinfo = f"{user}:***@" if parts.password is not None else f"{user}@"
-    return urlunsplit((parts.scheme, userinfo + host, parts.path, parts.query, parts.fragment))
 
 
 def _elapsed(response: httpx.Response, started: float) -> float:

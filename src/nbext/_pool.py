@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from nbext._constants import PYPI_NAME, pypi_simple_url
 from nbext._errors import ConfigurationError, SourceError, UnknownSourceError
+from nbext._redact import redact_url
 
 __all__ = ["Priority", "Source", "SourcePool", "build_pool", "parse_source_table", "validate_url"]
 
@@ -105,7 +106,10 @@ class Source:
         return f"{self.url}/{normalized_name}/"
 
     def __repr__(self) -> str:
-        return f"Source(name={self.name!r}, url={self.url!r}, priority={self.priority.value!r})"
+        return (
+            f"Source(name={self.name!r}, url={redact_url(self.url)!r}, "
+            f"priority={self.priority.value!r})"
+        )
 
 
 @dataclass(frozen=True)
@@ -132,13 +136,14 @@ def validate_url(name: str, url: str) -> str:
         parts.scheme != "file" and not parts.hostname
     ):
         raise SourceError(
-            f"Invalid URL {url!r} for source {name}: a source URL needs a scheme and a host, "
+            f"Invalid URL {redact_url(url)!r} for source {name}: a source URL needs a scheme and a "
+            "host, "
             f"for example https://pypi.example.com/simple/",
             source=name,
         )
     if any(c.isspace() for c in url):
         raise SourceError(
-            f"Invalid URL {url!r} for source {name}: it contains spaces.", source=name
+            f"Invalid URL {redact_url(url)!r} for source {name}: it contains spaces.", source=name
         )
     return url
 
@@ -309,7 +314,7 @@ def build_pool(specs: Iterable[SourceSpec]) -> SourcePool:
             if defaults > 1:
                 raise SourceError("Only one repository can be the default.", source=spec.name)
         seen.add(source.key)
-        shown_url = pypi_simple_url() if source.kind == "pypi" else source.url
+        shown_url = pypi_simple_url() if source.kind == "pypi" else redact_url(source.url)
         log.append(f"Adding repository {source.name} ({shown_url}) and setting it as {priority}")
         sources.append(source)
 

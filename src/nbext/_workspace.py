@@ -25,6 +25,7 @@ from nbext._pool import (
     validate_url,
 )
 from nbext._project import FILENAME, DependencyPin, Project, find_pyproject
+from nbext._redact import redact_url
 from nbext._results import LookupResult, LookupResults, Report, SourceTable
 
 __all__ = ["Workspace", "workspace"]
@@ -272,7 +273,7 @@ class Workspace:
         for spec in chosen:
             entry = {"name": PYPI_NAME if is_pypi_name(spec.name) else spec.name}
             if spec.url and not is_pypi_name(spec.name):
-                entry["url"] = spec.url
+                entry["url"] = redact_url(spec.url)
             entry["priority"] = spec.effective_priority.value
             entries.append(entry)
         note = IMPLICIT_PYPI_NOTE if (not names and pool.has_implicit_pypi) else ""
