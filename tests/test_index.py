@@ -251,3 +251,18 @@ def test_public_api_is_exactly_all() -> None:
     }
     assert public | {"__version__"} == set(nbext.__all__)
     assert len(nbext.__all__) == len(set(nbext.__all__))
+
+
+def test_import_nbext_stays_light() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, nbext; "
+        "print(sorted(m for m in ('IPython', 'ipywidgets', 'pypi_simple', 'pydantic') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert out.stdout.strip() == "[]"

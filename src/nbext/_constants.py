@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import os
 
-from pypi_simple import PYPI_SIMPLE_ENDPOINT
-
 #: Accept header for simple-index pages, as Poetry 2.3+ sends it (PEP 691 JSON preferred).
 ACCEPT_SIMPLE = "application/vnd.pypi.simple.v1+json, */*;q=0.1"
 #: Accept header for the public index: JSON only, as Poetry sends it.
@@ -32,5 +30,10 @@ DEFAULT_TIMEOUT = 15.0
 
 def pypi_simple_url() -> str:
     """The public index's simple URL, with a trailing slash (``NBEXT_PYPI_URL`` overrides)."""
-    url = os.environ.get("NBEXT_PYPI_URL") or PYPI_SIMPLE_ENDPOINT
+    url = os.environ.get("NBEXT_PYPI_URL")
+    if not url:
+        # pypi-simple is imported here, not at module level: it costs ~0.5 s (pydantic).
+        from pypi_simple import PYPI_SIMPLE_ENDPOINT
+
+        url = PYPI_SIMPLE_ENDPOINT
     return url if url.endswith("/") else url + "/"

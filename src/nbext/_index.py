@@ -22,7 +22,6 @@ from packaging.metadata import parse_email
 from packaging.utils import canonicalize_name
 from poetry.core.constraints.version import Version
 from poetry.core.version.exceptions import InvalidVersionError
-from pypi_simple import ProjectPage
 
 from nbext._constants import JSON_MEDIA_TYPE
 
@@ -146,6 +145,9 @@ def parse_project_page(
     JSON is used iff the media type is exactly the PEP 691 one (Poetry's rule). HTML and
     ``*/*``-ish text types are parsed as PEP 503. Anything else is a :class:`PageFormatError`.
     """
+    # Imported on first use: pypi-simple (pydantic) costs ~0.5 s at import time.
+    from pypi_simple import ProjectPage
+
     media = _media_type(content_type)
     wanted = canonicalize_name(project)
     is_json = media == JSON_MEDIA_TYPE
