@@ -1,7 +1,7 @@
 """The tutorials in notebooks/: re-run under strict nbval, and checked as committed files.
 
 Strict nbval compares every code cell's fresh outputs with the saved ones (after the rules in
-``notebooks/nbval-sanitize.cfg``), so a tutorial whose text no longer matches what nbext prints
+``tests/nbval-sanitize.cfg``), so a tutorial whose text no longer matches what nbext prints
 fails here. Refresh the saved outputs with ``bash scripts/refresh-notebooks.sh``.
 """
 
@@ -22,7 +22,7 @@ from tests._env import isolated_environ
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = ROOT / "notebooks"
-SANITIZE = NOTEBOOK_DIR / "nbval-sanitize.cfg"
+SANITIZE = Path(__file__).resolve().parent / "nbval-sanitize.cfg"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 
 RUN_TIMEOUT = 600  # seconds for a whole notebook, kernel start included
