@@ -7,6 +7,9 @@
     │   └── ConfigurationError      Poetry's "The Poetry configuration is invalid" schema errors
     ├── SourceError                 a source definition Poetry refuses (name, url, priority)
     │   └── UnknownSourceError      a name that is not in the pool
+    ├── ConfigError                 a Poetry config key or value nbext refuses (Poetry's texts)
+    ├── CredentialError             credentials cannot be read or stored
+    │   └── KeyringError            the keyring failed, is locked or did not answer in time
     ├── RequirementError            a requirement or constraint that cannot be parsed
     └── IndexPageError              an index answered something unusable
 
@@ -16,8 +19,11 @@ Every message names the source or file concerned and, where there is one, the fi
 from __future__ import annotations
 
 __all__ = [
+    "ConfigError",
     "ConfigurationError",
+    "CredentialError",
     "IndexPageError",
+    "KeyringError",
     "NbextError",
     "ProjectError",
     "RequirementError",
@@ -56,6 +62,22 @@ class SourceError(NbextError, ValueError):
 
 class UnknownSourceError(SourceError, LookupError):
     """A source name that is not configured."""
+
+
+class ConfigError(NbextError, ValueError):
+    """A config key or value that ``poetry config`` would refuse."""
+
+
+class CredentialError(NbextError):
+    """Credentials cannot be read or stored."""
+
+    def __init__(self, message: str, *, source: str | None = None) -> None:
+        super().__init__(message)
+        self.source = source
+
+
+class KeyringError(CredentialError):
+    """The keyring failed, is locked, or did not answer within the time limit."""
 
 
 class RequirementError(NbextError, ValueError):
