@@ -4,6 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/_venv.sh
 ensure_venv test
+bash scripts/system-deps.sh
 "$VENV/bin/python" -m pip check >/dev/null
 echo "== ruff"
 "$VENV/bin/ruff" check src tests benchmarks

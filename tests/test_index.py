@@ -201,7 +201,10 @@ def test_auth_errors_are_per_source_warnings(tmp_path: Path) -> None:  # scenari
     with _ws(tmp_path, httpx.MockTransport(handler), "a", "b", "c") as ws:
         res = ws.lookup("acme")
     assert res.chosen is not None and res.chosen.source == "c"
-    assert "Source (a): Authorization error accessing https://a.example/simple/acme/" in res.notes
+    assert (
+        "Source (a): Authorization error accessing https://a.example/simple/acme/ (no "
+        "credentials for a: %config http-basic.a USERNAME)" in res.notes
+    )
     assert [r.outcome for r in res.per_source] == ["yes: auth error", "yes: auth error", "yes"]
 
 

@@ -63,7 +63,10 @@ def test_pypiserver_with_auth_is_a_warning_row_not_a_crash(
         )
         rows = {r.source: r for r in res.per_source}
         assert rows["private"].status == 401 and rows["private"].outcome == "yes: auth error"
-        assert f"Source (private): Authorization error accessing {private.url}acme/" in res.notes
+        assert (
+            f"Source (private): Authorization error accessing {private.url}acme/ (no credentials "
+            "for private: %config http-basic.private USERNAME)" in res.notes
+        )
         # wrong credentials in the URL: pypiserver answers 403, same treatment, no secret shown
         ws.add_source("private", private.url.replace("//", "//user:wrong@"), "primary")
         res = ws.lookup("acme")

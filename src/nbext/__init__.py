@@ -9,8 +9,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from nbext._errors import (
+    ConfigError,
     ConfigurationError,
+    CredentialError,
     IndexPageError,
+    KeyringError,
     NbextError,
     ProjectError,
     RequirementError,
@@ -28,8 +31,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Chosen",
+    "ConfigError",
     "ConfigurationError",
+    "CredentialError",
     "IndexPageError",
+    "KeyringError",
     "LookupResult",
     "LookupResults",
     "NbextError",

@@ -24,7 +24,7 @@ import platform
 import re
 import threading
 import time
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
@@ -121,7 +121,15 @@ def _best_hash(hashes: dict[str, str]) -> tuple[str, str] | None:
 class Fetcher:
     """Fetches pages and metadata on a thread pool, sharing identical requests in flight."""
 
-    def __init__(self, http: Http, executor: ThreadPoolExecutor, *, timeout: float) -> None:
+    def __init__(
+        self,
+        http: Http,
+        executor: ThreadPoolExecutor,
+        *,
+        timeout: float,
+        auth_hint: Callable[[str, int, bool], str] | None = None,
+    ) -> None:
+        self.auth_hint = auth_hint
         self.http = http
         self.executor = executor
         self.timeout = timeout
@@ -217,6 +225,9 @@ class Fetcher:
             return
         if status in (401, 403):
             result.warning = f"Source ({source.name}): Authorization error accessing {url}"
+            if self.auth_hint is not None:
+                sent = "authorization" in response.request.headers
+                result.warning += self.auth_hint(source.name, status, sent)
             return
         if not 200 <= status < 300:
             result.error = f"Source ({source.name}): HTTP {status} from {url}"
@@ -334,10 +345,11 @@ class Lookup:
         *,
         python: VersionConstraint,
         timeout: float,
+        auth_hint: Callable[[str, int, bool], str] | None = None,
     ) -> None:
         self.pool = pool
         self.python = python
-        self.fetcher = Fetcher(http, executor, timeout=timeout)
+        self.fetcher = Fetcher(http, executor, timeout=timeout, auth_hint=auth_hint)
 
     def run(self, jobs: Sequence[tuple[str, Dependency, Pin | None]]) -> list[LookupResult]:
         items = [_Job(text, dep, pin) for text, dep, pin in jobs]

@@ -16,13 +16,18 @@ from IPython.core.magic import (
     no_var_expand,
 )
 from IPython.core.magic_arguments import MagicArgumentParser
+from IPython.display import display
+from IPython.utils.text import DollarFormatter
 
+from nbext._config import is_poetry_key
+from nbext._prompt import choose_prompt
 from nbext._results import LookupResult, LookupResults, Report, SourceTable
+from nbext._secrets import scrub
 from nbext._workspace import Workspace, workspace
 
 __all__ = ["NbextMagics", "load", "unload"]
 
-MAGIC_NAMES = ("source", "add", "lookup")
+MAGIC_NAMES = ("source", "add", "lookup", "config", "nbconfig")
 
 
 _BRACES = re.compile(r"\{([^{}]+)\}")
@@ -221,17 +226,130 @@ class NbextMagics(Magics):
                     print(log_line)
         return results[0] if len(results) == 1 else results
 
+    @no_var_expand
+    @needs_local_scope
+    @line_magic("config")  # type: ignore[arg-type]
+    def config_magic(self, line: str, local_ns: dict[str, Any] | None = None) -> Any:
+        """Poetry's configuration (``poetry config``), next to IPython's own ``%config``.
+
+        Usage::
+
+          %config --list                                   every setting (credentials hidden)
+          %config KEY                                      one setting
+          %config [--local] KEY VALUE                      set (--local: the project's poetry.toml)
+          %config [--local] --unset KEY                    remove
+          %config http-basic.NAME USERNAME                 a password field appears (kernel)
+          %config pypi-token.NAME TOKEN                    publishing token (keyring)
+          %config repositories.NAME URL                    an upload target for %publish
+          %config certificates.NAME.cert PATH|false        CA bundle, or no verification
+          %config keyring.enabled false
+
+        The files, keys and keyring entries are Poetry's own (config.toml and auth.toml in
+        POETRY_CONFIG_DIR, service ``poetry-repository-NAME``), so ``poetry`` in a terminal
+        sees what you set here, and the other way round. Passwords and tokens go to the
+        keyring; with no usable keyring, to auth.toml with a notice. Put ``--`` before a value
+        that starts with ``-``.
+
+        A password or token typed on the line is removed from the cell and from IPython's
+        history after it is saved; prefer ``%config http-basic.NAME USERNAME`` and the field.
+
+        Any other line (``%config InlineBackend.figure_format = 'svg'``, ``%config`` alone,
+        ``%config HistoryManager``) goes to IPython's ``%config`` unchanged. ``%nbconfig`` is
+        this magic under a name IPython does not use.
+        """
+        tokens = line.split()
+        if not tokens or not self._claims(tokens[0]):
+            return self._ipython_config(line, local_ns)
+        return self.nbconfig_magic(line, local_ns)
+
+    def _claims(self, first: str) -> bool:
+        if first.startswith("--"):
+            return True
+        configurables = {type(c).__name__ for c in getattr(self.shell, "configurables", [])}
+        if first.split(".")[0] in configurables:
+            return False
+        return is_poetry_key(first)
+
+    def _ipython_config(self, line: str, local_ns: dict[str, Any] | None) -> Any:
+        original = _saved.get("config")
+        if original is None:
+            raise UsageError(f"Unknown Poetry setting {line.split()[0]!r} (see %config?)")
+        namespace = dict(self.shell.user_ns) if self.shell is not None else {}
+        namespace.update(local_ns or {})
+        try:
+            expanded = DollarFormatter().vformat(line, args=[], kwargs=namespace)
+        except Exception:
+            expanded = line
+        return original(expanded)
+
+    @no_var_expand
+    @needs_local_scope
+    @line_magic("nbconfig")  # type: ignore[arg-type]
+    def nbconfig_magic(self, line: str, local_ns: dict[str, Any] | None = None) -> Any:
+        """Poetry's configuration; the same as nbext's ``%config`` (see ``%config?``)."""
+        p = _parser("%config")
+        p.add_argument("--list", action="store_true")
+        p.add_argument("--unset", action="store_true")
+        p.add_argument("--local", action="store_true")
+        p.add_argument("key", nargs="?")
+        p.add_argument("values", nargs="*")
+        ns = p.parse_args(_split(line))
+        self._notices()
+        ws = self.ws
+        if ns.list:
+            print("\n".join(ws.config_list()))
+            return None
+        if not ns.key:
+            return None
+        if ns.unset:
+            if ns.values:
+                raise UsageError("You can not combine a setting value with --unset")
+            _emit(ws.config_unset(ns.key, local=ns.local))
+            return None
+        if not ns.values:
+            print(ws.config_get(ns.key))
+            return None
+        prompt = choose_prompt(self.shell, ws.passwords.set_http_password, display)
+        report = ws.config_set(ns.key, *ns.values, local=ns.local, prompt=prompt)
+        secret, replacement = self._typed_secret(ns.key, ns.values, line)
+        if secret:
+            rewritten = scrub(self.shell, [secret], replacement=replacement)
+            report.warnings.append(
+                "The secret was typed into the cell: nbext removed it from IPython's history"
+                + (" and from the cell" if rewritten else "")
+                + ". Next time leave it out: %config http-basic.NAME USERNAME shows a "
+                "password field."
+            )
+        _emit(report)
+        return None
+
+    @staticmethod
+    def _typed_secret(key: str, values: list[str], line: str) -> tuple[str | None, str]:
+        if key.startswith("http-basic.") and len(values) == 2:
+            return values[1], f"%config {key} {values[0]}"
+        if key.startswith("pypi-token.") and len(values) == 1:
+            return values[
+                0
+            ], f"# %config {key} ***  (saved; nbext removed the token from this cell)"
+        return None, ""
+
 
 _saved: dict[str, Any] = {}
 
 
 def load(ip: Any) -> None:
-    """Register the magics, remembering whatever they replace."""
+    """Register the magics, remembering whatever they replace.
+
+    IPython's ``%config`` is resolved first with ``find_line_magic`` (since IPython 9.17 the
+    table may hold a lazy placeholder that would resolve to nbext's own magic and recurse).
+    """
     table = ip.magics_manager.magics["line"]
     for name in MAGIC_NAMES:
         if name in table and name not in _saved:
-            current = table[name]
-            if not getattr(getattr(current, "__self__", None), "_nbext", False):
+            current = ip.find_line_magic(name) if name == "config" else table[name]
+            if current is not None and not getattr(
+                getattr(current, "__self__", None), "_nbext", False
+            ):
                 _saved[name] = current
     magics = NbextMagics(ip)
     magics._nbext = True  # type: ignore[attr-defined]

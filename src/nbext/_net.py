@@ -64,9 +64,11 @@ class Http:
         transport: httpx.BaseTransport | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         max_connections: int = 32,
+        auth: httpx.Auth | None = None,
     ) -> None:
         self.client = httpx.Client(
             transport=transport,
+            auth=auth,
             timeout=httpx.Timeout(timeout),
             follow_redirects=True,
             headers={"User-Agent": f"nbext/{_version.__version__}"},

@@ -6,16 +6,21 @@ import threading
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 from packaging.utils import canonicalize_name
 from poetry.core.constraints.version import VersionConstraint, parse_constraint
 from poetry.core.packages.dependency import Dependency
 
-from nbext._constants import DEFAULT_TIMEOUT, IMPLICIT_PYPI_NOTE, PYPI_NAME
+from nbext._config import Settings
+from nbext._configure import ConfigCommand, PasswordPrompt
+from nbext._constants import IMPLICIT_PYPI_NOTE, PYPI_NAME
+from nbext._credentials import Authenticator, PasswordManager, SourceAuth
 from nbext._errors import RequirementError, SourceError, UnknownSourceError
 from nbext._lookup import Lookup, Pin, kernel_python_constraint, parse_requirement
 from nbext._net import Http
+from nbext._paths import config_dir
 from nbext._pool import (
     Priority,
     SourcePool,
@@ -27,6 +32,9 @@ from nbext._pool import (
 from nbext._project import FILENAME, DependencyPin, Project, find_pyproject
 from nbext._redact import redact_url
 from nbext._results import LookupResult, LookupResults, Report, SourceTable
+
+if TYPE_CHECKING:
+    from nbext._keyring import KeyringStore
 
 __all__ = ["Workspace", "workspace"]
 
@@ -54,9 +62,10 @@ class Workspace:
         *,
         discover: bool = False,
         transport: httpx.BaseTransport | None = None,
-        timeout: float = DEFAULT_TIMEOUT,
+        timeout: float | None = None,
         max_workers: int = 16,
         python: str | None = None,
+        keyring_timeout: float = 5.0,
     ) -> None:
         self.directory = Path(project_dir or Path.cwd()).resolve()
         path: Path | None
@@ -67,7 +76,15 @@ class Workspace:
             path = candidate if candidate.is_file() else None
         self.project: Project | None = Project(path) if path else None
         self._transport = transport
-        self.timeout = timeout
+        self.settings = Settings(
+            config_dir=config_dir(),
+            project_root=self.project.root if self.project else self.directory,
+        )
+        self.timeout = timeout if timeout is not None else self.settings.timeout
+        self.keyring_timeout = keyring_timeout
+        self._keyring: KeyringStore | None = None
+        self._passwords: PasswordManager | None = None
+        self._authenticator: Authenticator | None = None
         self.max_workers = max_workers
         self._python = python
         self._session_sources: list[SourceSpec] = []
@@ -101,13 +118,37 @@ class Workspace:
         return build_pool(specs)
 
     @property
+    def keyring(self) -> KeyringStore:
+        """The keyring, time-limited; only touched when a credential is needed."""
+        with self._lock:
+            if self._keyring is None:
+                from nbext._keyring import KeyringStore
+
+                self._keyring = KeyringStore(enabled=True, timeout=self.keyring_timeout)
+            return self._keyring
+
+    @property
+    def passwords(self) -> PasswordManager:
+        if self._passwords is None:
+            self._passwords = PasswordManager(self.settings, self.keyring)
+        return self._passwords
+
+    @property
+    def authenticator(self) -> Authenticator:
+        if self._authenticator is None:
+            self._authenticator = Authenticator(self.settings, self.passwords)
+        return self._authenticator
+
+    @property
     def http(self) -> Http:
+        auth = SourceAuth(self.authenticator)
         with self._lock:
             if self._http is None:
                 self._http = Http(
                     transport=self._transport,
                     timeout=self.timeout,
                     max_connections=max(self.max_workers, 8),
+                    auth=auth,
                 )
             return self._http
 
@@ -384,8 +425,71 @@ class Workspace:
     ) -> LookupResults:
         """Look several requirements up concurrently; one result per requirement, in order."""
         pool, jobs = self._jobs(list(requirements), source)
-        run = Lookup(pool, self.http, self.executor, python=self.python, timeout=self.timeout)
-        return LookupResults(run.run(jobs))
+        self.authenticator.set_sources((s.name, s.url) for s in pool)
+        before = len(self.authenticator.warnings)
+        run = Lookup(
+            pool,
+            self.http,
+            self.executor,
+            python=self.python,
+            timeout=self.timeout,
+            auth_hint=self._auth_hint,
+        )
+        results = LookupResults(run.run(jobs))
+        for warning in self.authenticator.warnings[before:]:
+            for result in results:
+                result.notes.append(warning)
+        return results
+
+    def _auth_hint(self, source: str, status: int, sent: bool) -> str:
+        """What to do about a 401/403 from a source (appended to Poetry's warning)."""
+        if status == 403 and sent:
+            return (
+                f" (the credentials for {source} were refused: check them with "
+                f"%config http-basic.{source} USERNAME)"
+            )
+        if sent:
+            return f" (the credentials for {source} were not accepted)"
+        hint = f" (no credentials for {source}: %config http-basic.{source} USERNAME"
+        if self.passwords.has_pypi_token(source):
+            hint += f"; pypi-token.{source} is for publishing only, as in Poetry"
+        return hint + ")"
+
+    # -- %config ------------------------------------------------------------------------------
+
+    @property
+    def _config_command(self) -> ConfigCommand:
+        return ConfigCommand(self.settings, self.passwords)
+
+    def config_list(self) -> list[str]:
+        """``poetry config --list``: ``key = value`` lines; credentials are never listed."""
+        return self._config_command.list()
+
+    def config_get(self, key: str) -> str:
+        """``poetry config KEY``."""
+        return self._config_command.get(key)
+
+    def config_set(
+        self,
+        key: str,
+        *values: str,
+        local: bool = False,
+        prompt: PasswordPrompt | None = None,
+    ) -> Report:
+        """``poetry config KEY VALUE...`` (``http-basic``/``pypi-token`` go to the keyring)."""
+        report = self._config_command.set(key, values, local=local, prompt=prompt)
+        self._after_config_change()
+        return report
+
+    def config_unset(self, key: str, *, local: bool = False) -> Report:
+        """``poetry config --unset KEY``."""
+        report = self._config_command.unset(key, local=local)
+        self._after_config_change()
+        return report
+
+    def _after_config_change(self) -> None:
+        if self._authenticator is not None:
+            self._authenticator.forget()
 
 
 def _poetry_constraint_text(text: str) -> str | None:

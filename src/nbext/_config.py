@@ -1,0 +1,369 @@
+"""Poetry-compatible configuration: the same files, keys, value types and environment variables.
+
+Layers, later wins: defaults < ``config.toml`` < ``auth.toml`` (both in ``POETRY_CONFIG_DIR``
+or the platform config dir) < ``poetry.toml`` (project-local) < ``POETRY_*`` environment
+variables < session values (set from Python for this kernel only).
+
+Files are read on every access that needs them (they are small; a terminal ``poetry config``
+in parallel is seen at once) and written atomically (temporary file + rename), keeping every
+key nbext does not know. A new file is created with mode 0600, as Poetry does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from copy import deepcopy
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import tomlkit
+from tomlkit.exceptions import TOMLKitError
+
+from nbext._errors import ConfigError
+
+__all__ = [
+    "ConfigFile",
+    "Settings",
+    "env_name",
+    "is_poetry_key",
+    "split_key",
+]
+
+KeyPath = Sequence[str]
+
+
+def boolean_validator(value: str) -> bool:
+    return value in {"true", "false", "1", "0"}
+
+
+def boolean_normalizer(value: str) -> bool:
+    return value.lower() in ("true", "1")
+
+
+def _int_at_least(minimum: int) -> Callable[[str], bool]:
+    def check(value: str) -> bool:
+        try:
+            return int(value) >= minimum
+        except ValueError:
+            return False
+
+    return check
+
+
+def _path(value: str) -> str:
+    return str(Path(value))
+
+
+def _identity(value: str) -> Any:
+    return value
+
+
+def _str_list(value: str) -> list[str]:
+    return [v for part in value.split(",") if (v := part.strip())]
+
+
+#: Keys with one value: (validator, normalizer), as ``poetry config`` checks them.
+#: ``requests.timeout`` is nbext's: Poetry reads it only from ``POETRY_REQUESTS_TIMEOUT``.
+UNIQUE_KEYS: dict[str, tuple[Callable[[str], bool], Callable[[str], Any]]] = {
+    "cache-dir": (lambda v: True, _path),
+    "data-dir": (lambda v: True, _path),
+    "virtualenvs.create": (boolean_validator, boolean_normalizer),
+    "virtualenvs.in-project": (boolean_validator, boolean_normalizer),
+    "virtualenvs.options.always-copy": (boolean_validator, boolean_normalizer),
+    "virtualenvs.options.system-site-packages": (boolean_validator, boolean_normalizer),
+    "virtualenvs.options.no-pip": (boolean_validator, boolean_normalizer),
+    "virtualenvs.path": (lambda v: True, _path),
+    "virtualenvs.use-poetry-python": (boolean_validator, boolean_normalizer),
+    "virtualenvs.prompt": (lambda v: True, str),
+    "system-git-client": (boolean_validator, boolean_normalizer),
+    "requests.max-retries": (_int_at_least(0), int),
+    "requests.timeout": (_int_at_least(1), int),
+    "installer.re-resolve": (boolean_validator, boolean_normalizer),
+    "installer.parallel": (boolean_validator, boolean_normalizer),
+    "installer.max-workers": (_int_at_least(1), int),
+    "installer.no-binary": (lambda v: True, _str_list),
+    "installer.only-binary": (lambda v: True, _str_list),
+    "solver.lazy-wheel": (boolean_validator, boolean_normalizer),
+    "solver.min-release-age": (_int_at_least(0), int),
+    "keyring.enabled": (boolean_validator, boolean_normalizer),
+    "python.installation-dir": (lambda v: True, _path),
+}
+
+#: Normalizers applied to values read from POETRY_* environment variables (Poetry's rules:
+#: booleans and ints are converted; certificate values are not, so ``..._CERT=false`` is a
+#: path named "false" in Poetry; nbext follows Poetry here and says so in the docs).
+_ENV_NORMALIZERS: dict[str, Callable[[str], Any]] = {
+    key: norm
+    for key, (validator, norm) in UNIQUE_KEYS.items()
+    if validator is boolean_validator or norm is int
+}
+
+#: ``%config --list`` and reads hide these tables (Poetry's LIST_PROHIBITED_SETTINGS).
+LIST_PROHIBITED = {"http-basic", "pypi-token"}
+
+REPO_KEY = re.compile(r"^repos?(?:itories)?(?:\.(.+?)(?:\.(url))?)?$")
+AUTH_KEY = re.compile(r"^(http-basic|pypi-token)\.(.+)")
+CERT_KEY = re.compile(r"^certificates\.(.+)\.(cert|client-cert)$")
+_ENV_REPO = re.compile(r"POETRY_REPOSITORIES_(?P<name>[A-Z_]+)_URL")
+
+
+def default_settings() -> dict[str, Any]:
+    from nbext._paths import default_cache_dir, default_data_dir
+
+    return {
+        "cache-dir": str(default_cache_dir()),
+        "data-dir": str(default_data_dir()),
+        "requests": {"max-retries": 0, "timeout": 15},
+        "installer": {
+            "re-resolve": False,
+            "parallel": True,
+            "max-workers": None,
+            "no-binary": None,
+            "only-binary": None,
+        },
+        "solver": {"lazy-wheel": True, "min-release-age": 0},
+        "system-git-client": False,
+        "keyring": {"enabled": True},
+    }
+
+
+def split_key(key: str | KeyPath) -> list[str]:
+    return key.split(".") if isinstance(key, str) else list(key)
+
+
+def env_name(key: str | KeyPath) -> str:
+    """``POETRY_`` + segments upper-cased with ``-`` -> ``_`` (a ``.`` inside a segment stays)."""
+    return "POETRY_" + "_".join(k.upper().replace("-", "_") for k in split_key(key))
+
+
+def is_poetry_key(token: str) -> bool:
+    """Whether a ``%config`` first token is Poetry's (and not an IPython ``Class.trait``)."""
+    return bool(
+        token in UNIQUE_KEYS
+        or REPO_KEY.match(token)
+        or AUTH_KEY.match(token)
+        or CERT_KEY.match(token)
+    )
+
+
+class ConfigFile:
+    """One TOML config file (config.toml, auth.toml or poetry.toml)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def exists(self) -> bool:
+        return self.path.is_file()
+
+    def read(self) -> tomlkit.TOMLDocument:
+        if not self.exists():
+            return tomlkit.document()
+        try:
+            return tomlkit.parse(self.path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, TOMLKitError) as exc:
+            raise ConfigError(
+                f"Cannot read {self.path}: {exc}. Fix or remove the file; nbext has not changed it."
+            ) from exc
+
+    def data(self) -> dict[str, Any]:
+        return self.read().unwrap()
+
+    def write(self, doc: tomlkit.TOMLDocument) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        mode = self.path.stat().st_mode & 0o777 if self.exists() else 0o600
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+                fh.write(tomlkit.dumps(doc))
+            os.chmod(tmp, mode)
+            os.replace(tmp, self.path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+
+    def get(self, key: str | KeyPath) -> Any:
+        node: Any = self.data()
+        for part in split_key(key):
+            if not isinstance(node, dict) or part not in node:
+                return None
+            node = node[part]
+        return node
+
+    def add(self, key: str | KeyPath, value: Any) -> None:
+        doc = self.read()
+        node: Any = doc
+        keys = split_key(key)
+        for part in keys[:-1]:
+            if part not in node or not isinstance(node[part], dict):
+                node[part] = tomlkit.table()
+            node = node[part]
+        node[keys[-1]] = value
+        self.write(doc)
+
+    def remove(self, key: str | KeyPath) -> bool:
+        """Remove a key and prune the tables it leaves empty (Poetry's remove_property)."""
+        if not self.exists():
+            return False
+        doc = self.read()
+        stack: list[tuple[Any, str]] = []
+        node: Any = doc
+        for part in split_key(key):
+            if not isinstance(node, dict) or part not in node:
+                return False
+            stack.append((node, part))
+            node = node[part]
+        while stack:
+            parent, part = stack.pop()
+            del parent[part]
+            if parent:
+                break
+        self.write(doc)
+        return True
+
+
+def _merge(base: dict[str, Any], other: Mapping[str, Any]) -> None:
+    for key, value in other.items():
+        if isinstance(value, Mapping) and isinstance(base.get(key), dict):
+            _merge(base[key], value)
+        else:
+            base[key] = deepcopy(dict(value)) if isinstance(value, Mapping) else value
+
+
+@dataclass
+class Settings:
+    """The merged view of every layer, with Poetry's ``get`` semantics."""
+
+    config_dir: Path
+    project_root: Path | None = None
+    environ: Mapping[str, str] | None = None
+
+    def __post_init__(self) -> None:
+        self.session: dict[str, Any] = {}
+
+    @property
+    def env(self) -> Mapping[str, str]:
+        return os.environ if self.environ is None else self.environ
+
+    @property
+    def config_file(self) -> ConfigFile:
+        return ConfigFile(self.config_dir / "config.toml")
+
+    @property
+    def auth_file(self) -> ConfigFile:
+        return ConfigFile(self.config_dir / "auth.toml")
+
+    @property
+    def local_file(self) -> ConfigFile | None:
+        return ConfigFile(self.project_root / "poetry.toml") if self.project_root else None
+
+    def files(self) -> list[ConfigFile]:
+        """The files that hold values, lowest precedence first."""
+        out = [self.config_file, self.auth_file]
+        if self.local_file is not None:
+            out.append(self.local_file)
+        return out
+
+    def merged(self) -> dict[str, Any]:
+        data = default_settings()
+        for f in self.files():
+            _merge(data, f.data())
+        _merge(data, self.session)
+        return data
+
+    def get(self, key: str | KeyPath, default: Any = None) -> Any:
+        """A value: the environment first (Poetry's rule), then the merged layers.
+
+        Session values (set from Python) win over everything, including the environment.
+        """
+        keys = split_key(key)
+        node: Any = self.session
+        for part in keys:
+            if not isinstance(node, dict) or part not in node:
+                break
+            node = node[part]
+        else:
+            return node
+        if keys == ["repositories"]:
+            from_env = self.env_repositories()
+            if from_env:
+                return from_env
+        value = self.env.get(env_name(keys))
+        if value is not None:
+            return _ENV_NORMALIZERS.get(".".join(keys), _identity)(value)
+        node = self.merged()
+        for part in keys:
+            if not isinstance(node, dict) or part not in node:
+                return default
+            node = node[part]
+        if isinstance(node, dict):
+            return {k: self.get([*keys, k]) for k in node}
+        return node
+
+    def env_repositories(self) -> dict[str, dict[str, str]]:
+        """Poetry's scan of ``POETRY_REPOSITORIES_<NAME>_URL`` (names lowercased, _ -> -)."""
+        found: dict[str, dict[str, str]] = {}
+        for key, value in self.env.items():
+            m = _ENV_REPO.match(key)
+            if m:
+                found[m.group("name").lower().replace("_", "-")] = {"url": value}
+        return found
+
+    def all(self) -> dict[str, Any]:
+        data = self.merged()
+
+        def walk(node: dict[str, Any], prefix: list[str]) -> dict[str, Any]:
+            out: dict[str, Any] = {}
+            for key, value in node.items():
+                if isinstance(value, dict):
+                    out[key] = walk(value, [*prefix, key])
+                else:
+                    out[key] = self.get([*prefix, key])
+            return out
+
+        return walk(data, [])
+
+    # -- typed accessors used by the rest of nbext -------------------------------------------
+
+    @property
+    def keyring_enabled(self) -> bool:
+        return bool(self.get("keyring.enabled", True))
+
+    @property
+    def timeout(self) -> float:
+        value = self.get("requests.timeout", 15)
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            return 15.0
+
+    @property
+    def max_workers(self) -> int:
+        """``installer.max-workers`` as Poetry computes it (capped at cpu_count + 4)."""
+        default = (os.cpu_count() or 1) + 4
+        wanted = self.get("installer.max-workers")
+        return default if wanted is None else min(default, int(wanted))
+
+
+def format_list(settings: Settings) -> list[str]:
+    """``poetry config --list`` lines: ``key = json``, sorted, secrets tables hidden."""
+    lines: list[str] = []
+
+    def walk(node: dict[str, Any], prefix: str) -> None:
+        for key, value in sorted(node.items()):
+            if prefix + key in LIST_PROHIBITED:
+                continue
+            if isinstance(value, dict):
+                walk(value, f"{prefix}{key}.")
+                continue
+            if isinstance(value, list):
+                value = "[" + ", ".join(str(v) for v in value) + "]"
+            lines.append(f"{prefix}{key} = {json.dumps(value)}")
+
+    walk(settings.all(), "")
+    return lines
