@@ -201,7 +201,8 @@ class Authenticator:
         key = f"pre:{name}"
         with self._lock:
             if key in self._cache:
-                return self._cache[key]
+                cached = self._cache[key]
+                return cached if cached.present else None
         try:
             cred = self.passwords.get_http_auth(name)
         except KeyringError as exc:
@@ -226,12 +227,18 @@ class Authenticator:
             base = self.passwords.get_http_auth(name, use_keyring=False)
             username, password = base.username, base.password
         store = self.passwords.keyring
+        keyring_broken = self.settings.keyring_enabled and not store.usable and store.failed
+        if password is None and keyring_broken:
+            reason = store.status().reason
+            self._warn(f"Keyring not used for {name or _netloc(url)}: {reason}")
         if password is None and self.passwords.use_keyring:
             try:
                 lookups: list[str] = []
                 if name is not None:
                     repo_url = dict(self.repositories())[name]
-                    lookups += [repo_url, _netloc(repo_url)]
+                    # as Poetry (repository URL, then netloc), plus the URL with its trailing
+                    # slash, which is how pip and most users store index URLs
+                    lookups += [repo_url, repo_url.rstrip("/") + "/", _netloc(repo_url)]
                 lookups += [url, _netloc(url)]
                 for target in lookups:
                     found = store.get_credential(target, username)

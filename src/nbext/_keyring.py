@@ -189,6 +189,12 @@ class KeyringStore:
     def usable(self) -> bool:
         return self.status().usable
 
+    @property
+    def failed(self) -> bool:
+        """The backend failed or timed out (not merely absent, or refused as plaintext)."""
+        self.status()
+        return self._failed
+
     def _ensure_status(self) -> KeyringStatus:
         """Compute the status (``_io_lock`` held)."""
         if self._status is not None:
