@@ -158,6 +158,8 @@ def test_plaintext_backend_is_refused_like_poetry_2_5() -> None:
         status = store.status()
     assert not status.usable
     assert status.backend == "keyrings.alt.file.PlaintextKeyring"
+    assert not store.failed  # refused, not broken: reads find nothing, writes go elsewhere
+    assert store.get_password("corp", "alice") is None
     assert "keyrings.alt.file.PlaintextKeyring stores passwords in plain text" in status.reason
     with pytest.raises(KeyringError, match="plain text"):
         store.set_password("corp", "alice", SECRET)
@@ -336,6 +338,7 @@ def test_blocked_keyring_costs_one_timeout() -> None:
         assert time.monotonic() - start < 0.2
         assert not store.usable
         assert "did not answer within 0.5 s" in store.status().reason
+        assert store.failed
         assert backend.calls == 1  # the probe, never again
 
 
