@@ -1,0 +1,105 @@
+"""The password form (ipywidgets, headless: the comm package gives a DummyComm) and prompts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import nbext
+from nbext._prompt import PasswordForm, choose_prompt
+
+
+@pytest.fixture(autouse=True)
+def _close_widgets() -> Iterator[None]:
+    yield
+    import ipywidgets
+
+    ipywidgets.Widget.close_all()
+
+
+def test_save_stores_the_password_and_clears_the_field() -> None:
+    saved: list[tuple[str, str, str]] = []
+    form = PasswordForm("corp", "alice", lambda r, u, p: saved.append((r, u, p)))
+    form.password.value = "typed-secret"
+    form.save_button.click()
+    assert saved == [("corp", "alice", "typed-secret")]
+    assert form.password.value == ""
+    assert form.status.value == "saved for corp"
+    assert form.password.disabled and form.save_button.disabled
+    assert repr(form) == "Password form for alice on corp (saved)"
+    state = json.dumps(form.password.get_state()) + json.dumps(form.widget.get_state())
+    assert "typed-secret" not in state
+
+
+def test_cancel_and_empty_save_store_nothing() -> None:
+    saved: list[Any] = []
+    form = PasswordForm("corp", "alice", lambda *a: saved.append(a))
+    form.save_button.click()
+    assert saved == [] and "empty" in form.status.value and form.state == "waiting"
+    form.password.value = "x"
+    form.cancel_button.click()
+    assert saved == [] and form.password.value == "" and form.state == "cancelled"
+
+
+def test_a_failing_save_is_shown_in_the_form_without_the_secret() -> None:
+    def boom(repo: str, user: str, password: str) -> None:
+        raise nbext.KeyringError("the keyring did not answer within 5 s")
+
+    form = PasswordForm("corp", "alice", boom)
+    form.password.value = "never-shown"
+    form.submit()
+    assert form.state == "error" and "did not answer" in form.status.value
+    assert "never-shown" not in form.status.value and form.password.value == ""
+
+
+def test_the_text_repr_is_constant_and_the_bundle_has_the_widget() -> None:
+    form = PasswordForm("corp", "alice", lambda *a: None)
+    bundle = form._repr_mimebundle_()
+    assert bundle["text/plain"] == "Password form for alice on corp (waiting)"
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+
+
+class _FakeKernelShell:
+    """Looks like ipykernel's shell to the prompt chooser (module name decides)."""
+
+
+_FakeKernelShell.__module__ = "ipykernel.zmqshell"
+
+
+def test_in_a_kernel_the_form_is_displayed_and_the_cell_does_not_wait(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    shown: list[Any] = []
+    ask = choose_prompt(_FakeKernelShell(), lambda *a: None, shown.append)
+    assert ask("corp", "alice") is None
+    assert isinstance(shown[0], PasswordForm)
+    assert "click Save (the cell does not wait)" in capsys.readouterr().err
+
+
+def test_without_a_front_end_the_error_names_the_env_var(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("sys.stdin", None)
+    ask = choose_prompt(None, lambda *a: None, lambda obj: None)
+    with pytest.raises(nbext.CredentialError) as exc:
+        ask("corp", "alice")
+    assert "POETRY_HTTP_BASIC_CORP_PASSWORD" in str(exc.value)
+
+
+def test_config_http_basic_with_the_form_saves_through_the_workspace(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("POETRY_CONFIG_DIR", str(tmp_path / "conf"))
+    monkeypatch.setenv("POETRY_KEYRING_ENABLED", "false")
+    shown: list[PasswordForm] = []
+    with nbext.Workspace(tmp_path) as ws:
+        ask = choose_prompt(_FakeKernelShell(), ws.passwords.set_http_password, shown.append)
+        report = ws.config_set("http-basic.corp", "alice", prompt=ask)
+        assert report.info == []  # nothing saved yet: the form saves on click
+        shown[0].password.value = "from-the-form"
+        shown[0].save_button.click()
+        assert ws.passwords.get_http_auth("corp").password == "from-the-form"
