@@ -174,3 +174,17 @@ def test_credentials_match_the_source_url_not_just_the_host(
         ws.add_source("public", public.url, "primary")
         ws.lookup("acme")
     assert public.requests and not any(r.has_auth for r in public.requests)
+
+
+def test_url_credentials_go_to_the_keyring_not_to_pyproject(
+    cfg_dir: Path, project_dir: Path, protected: ServerProcess, tmp_path: Path
+) -> None:
+    backend = FileKeyring(tmp_path / "keyring.json")
+    url = protected.url.replace("//", f"//{USER}:{PASSWORD}@")
+    with nbext.Workspace(project_dir) as ws, use_backend(backend):
+        report = ws.add_source("corp", url, "primary")
+        assert any("saved as http-basic.corp" in w for w in report.warnings)
+        text = (project_dir / "pyproject.toml").read_text()
+        assert f'url = "{protected.url}"' in text and PASSWORD not in text
+        assert backend.entries() == {"poetry-repository-corp": {USER: PASSWORD}}
+        assert chosen(ws.lookup("acme")) == ("2.0.0", "corp")

@@ -6,6 +6,7 @@ import re
 import shlex
 import sys
 from typing import Any
+from urllib.parse import urlsplit
 
 from IPython.core.error import UsageError
 from IPython.core.magic import (
@@ -142,7 +143,16 @@ class NbextMagics(Magics):
             p.add_argument("name")
             p.add_argument("url", nargs="?")
             ns = p.parse_args(rest)
-            _emit(self.ws.add_source(ns.name, ns.url, ns.priority))
+            report = self.ws.add_source(ns.name, ns.url, ns.priority)
+            password = urlsplit(ns.url).password if ns.url else None
+            if password:
+                clean = ns.url.replace(f":{password}@", "@")
+                scrub(self.shell, [password], replacement=line.replace(ns.url, clean))
+                report.warnings.append(
+                    "The password in the URL was removed from IPython's history. Next time: "
+                    f"%source add {ns.name} URL, then %config http-basic.{ns.name} USERNAME."
+                )
+            _emit(report)
             self._notices()
             return None
         if command == "remove":
