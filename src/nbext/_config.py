@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from copy import deepcopy
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from typing import Any
 import tomlkit
 from tomlkit.exceptions import TOMLKitError
 
+from nbext._atomic import write_text_atomic
 from nbext._errors import ConfigError
 
 __all__ = [
@@ -176,16 +176,7 @@ class ConfigFile:
     def write(self, doc: tomlkit.TOMLDocument) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         mode = self.path.stat().st_mode & 0o777 if self.exists() else 0o600
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-                fh.write(tomlkit.dumps(doc))
-            os.chmod(tmp, mode)
-            os.replace(tmp, self.path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        write_text_atomic(self.path, tomlkit.dumps(doc), mode=mode)
 
     def get(self, key: str | KeyPath) -> Any:
         node: Any = self.data()

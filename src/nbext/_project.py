@@ -7,8 +7,6 @@ comments; nbext does not). Writes are atomic (temporary file + rename) and keep 
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +19,7 @@ from tomlkit.exceptions import TOMLKitError
 from tomlkit.items import AoT, InlineTable
 from tomlkit.toml_document import TOMLDocument
 
+from nbext._atomic import write_text_atomic
 from nbext._errors import ProjectError
 from nbext._pool import Priority, SourceSpec, is_pypi_name, parse_source_table
 
@@ -147,18 +146,7 @@ class Project:
     # -- writing ------------------------------------------------------------------------------
 
     def _save(self, doc: TOMLDocument) -> None:
-        text = tomlkit.dumps(doc)
-        mode = self.path.stat().st_mode & 0o7777
-        fd, tmp = tempfile.mkstemp(prefix=".pyproject.", suffix=".tmp", dir=self.root)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-                fh.write(text)
-            os.chmod(tmp, mode)
-            os.replace(tmp, self.path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        write_text_atomic(self.path, tomlkit.dumps(doc), mode=self.path.stat().st_mode & 0o7777)
         self._doc = None
 
     def _ensure_poetry(self, doc: TOMLDocument) -> Any:
