@@ -274,3 +274,17 @@ def test_dashed_password_after_double_dash(ip: InteractiveShell, cfg_dir: Path) 
         }
     finally:
         ip.run_line_magic("unload_ext", "nbext")
+
+
+def test_braces_expand_in_config_and_leave_nothing_to_scrub(
+    ip: InteractiveShell, cfg_dir: Path
+) -> None:
+    ip.run_line_magic("load_ext", "nbext")
+    try:
+        ip.user_ns["tok"] = "pypi-from-a-variable"
+        with capture_output() as cap:
+            ip.run_line_magic("config", "pypi-token.corp {tok}")
+        assert toml(cfg_dir / "auth.toml") == {"pypi-token": {"corp": "pypi-from-a-variable"}}
+        assert "removed it" not in cap.stderr  # nothing secret was typed on the line
+    finally:
+        ip.run_line_magic("unload_ext", "nbext")

@@ -109,32 +109,10 @@ SPREAD_GETS = (
     "pypi-token.pub",
 )
 
-_CERT_GET_REASON = (
-    "nbext answers `config certificates.corp.cert` (and .client-cert) with the value (false, "
-    "/etc/ssl/corp-client.pem); Poetry 2.5.1 has no read for certificates keys: they are not "
-    'in unique_config_values, so it says "There is no certificates.corp.cert setting." '
-    "(poetry/console/commands/config.py:207-208)"
-)
 CERT_GETS = ("certificates.corp.cert", "certificates.corp.client-cert")
 
-#: Keys that ``poetry config --list`` (2.5.1) prints on every configuration and nbext's
-#: ``config_list`` does not (Config.default_config, poetry/config/config.py:152-190).
-POETRY_ONLY_LISTED = frozenset(
-    {
-        "installer.builtin-uninstall",
-        "python.installation-dir",
-        "solver.min-release-age-exclude",
-        "solver.min-release-age-exclude-source",
-        "virtualenvs.create",
-        "virtualenvs.in-project",
-        "virtualenvs.options.always-copy",
-        "virtualenvs.options.no-pip",
-        "virtualenvs.options.system-site-packages",
-        "virtualenvs.path",
-        "virtualenvs.prompt",
-        "virtualenvs.use-poetry-python",
-    }
-)
+#: Keys that ``poetry config --list`` (2.5.1) prints and nbext's ``config_list`` does not.
+POETRY_ONLY_LISTED: frozenset[str] = frozenset()
 #: nbext's own key (Poetry reads requests.timeout only from POETRY_REQUESTS_TIMEOUT).
 NBEXT_ONLY_LISTED = frozenset({"requests.timeout"})
 
@@ -153,12 +131,6 @@ _ENV_STRING_REASON = (
     "poetry/console/commands/config.py:415-418; the defaults come from DEFAULT_CACHE_DIR and "
     "data_dir(), which ignore those variables, poetry/locations.py:14,21); nbext lists only "
     '`cache-dir = "<env value>"`'
-)
-_ENV_REPO_LIST_REASON = (
-    "POETRY_REPOSITORIES_CORP_URL over a configured repositories.corp: nbext's list shows the "
-    "environment's URL, Poetry 2.5.1 shows the file's (it prints the raw value for every "
-    "repositories.* line, poetry/console/commands/config.py:413-414), although both answer the "
-    "environment's URL to `config repositories.corp.url`"
 )
 
 #: (kind, key, values...): kind is "get" (``poetry config KEY``), "set" or "unset".
@@ -443,7 +415,6 @@ def test_poetry_gets_what_nbext_wrote(nbext_wrote: Observed, key: str) -> None:
     assert nbext_wrote.nbext_gets[key] == nbext_wrote.poetry_gets[key].outcome()
 
 
-@pytest.mark.xfail(strict=True, reason=_CERT_GET_REASON)
 @pytest.mark.parametrize("key", CERT_GETS)
 def test_certificates_get_like_poetry(nbext_wrote: Observed, key: str) -> None:
     assert nbext_wrote.nbext_gets[key] == nbext_wrote.poetry_gets[key].outcome()
@@ -615,15 +586,6 @@ def test_local_writes_the_same_poetry_toml(poetry: Path, tmp_path: Path) -> None
     assert_same_listing(nbext_list, reads[-1], lambda key: key == "cache-dir")
 
 
-_NO_PROJECT_REASON = (
-    "poetry.toml in a directory without pyproject.toml: nbext's Workspace reads it "
-    '(Settings.project_root = the directory), so `config installer.parallel` is "false"; '
-    "Poetry 2.5.1 only merges poetry.toml next to a project's pyproject.toml (it would still "
-    'write there with --local), so it prints "true" (poetry/console/commands/config.py:138-143)'
-)
-
-
-@pytest.mark.xfail(strict=True, reason=_NO_PROJECT_REASON)
 def test_poetry_toml_without_a_project(poetry: Path, tmp_path: Path) -> None:
     env = make_env(tmp_path)
     cwd = workdir(tmp_path / "work")
@@ -774,10 +736,7 @@ def test_environment_overrides_files_in_lists(env_scenario: Observed) -> None:
     [
         pytest.param("cache-dir", marks=pytest.mark.xfail(strict=True, reason=_ENV_STRING_REASON)),
         pytest.param("data-dir", marks=pytest.mark.xfail(strict=True, reason=_ENV_STRING_REASON)),
-        pytest.param(
-            "repositories.corp.url",
-            marks=pytest.mark.xfail(strict=True, reason=_ENV_REPO_LIST_REASON),
-        ),
+        "repositories.corp.url",
     ],
 )
 def test_environment_overrides_listed_like_poetry(env_scenario: Observed, key: str) -> None:
@@ -794,30 +753,11 @@ _INT_REASON = (
     "prints \"invalid literal for int() with base 10: 'abc'\" "
     "(poetry/console/commands/config.py:97 and 383)"
 )
-_EMPTY_STR_REASON = (
-    'an empty path: Poetry 2.5.1 validates cache-dir/data-dir/virtualenvs.path with `str`, so "" '
-    "is refused ('\"\" is an invalid value for cache-dir', poetry/console/commands/config.py:79 "
-    'and 383-384); nbext accepts it and writes cache-dir = "."'
-)
-_FILTER_REASON = (
-    "installer.no-binary/only-binary values: Poetry 2.5.1 validates and normalizes them with "
-    "PackageFilterPolicy (poetry/config/config.py:112-143, used at "
-    "poetry/console/commands/config.py:98-105): names must match ^[a-zA-Z\\d_-]+$ "
-    "('\"bad name!\" is an invalid value for installer.no-binary'), are canonicalized "
-    '(Foo_Bar -> ["foo-bar"]) and true/false become [":all:"]/[":none:"]; nbext only splits on '
-    'commas (["Foo_Bar"], ["true"], "bad name!" accepted)'
-)
 _TIMEOUT_REASON = (
     "requests.timeout is nbext's key (UNIQUE_KEYS in nbext/_config.py): nbext sets it and reads "
     "15; Poetry 2.5.1 has no such `poetry config` key: 'Setting requests.timeout does not "
     "exist' (poetry/console/commands/config.py:368) / 'There is no requests.timeout setting.' "
     "(:208)"
-)
-_VENV_DEFAULTS_REASON = (
-    "nbext accepts the virtualenvs.* and python.installation-dir keys but has no defaults for "
-    "them (default_settings() in nbext/_config.py), so it prints null; Poetry 2.5.1 prints its "
-    "defaults: true, <cache-dir>/virtualenvs, {project_name}-py{python_version}, false, "
-    "<data-dir>/python (Config.default_config, poetry/config/config.py:155-166,179)"
 )
 _NEW_KEYS_REASON = (
     "keys of Poetry 2.5.1 that nbext does not know: Poetry prints false for "
@@ -856,8 +796,8 @@ CASES: list[Any] = [
     _p(("unset", "repositories.nope")),
     _p(("unset", "nonsense.key")),
     _xfail(("set", "installer.max-workers", "abc"), _INT_REASON),
-    _xfail(("set", "cache-dir", ""), _EMPTY_STR_REASON),
-    _xfail(("set", "installer.no-binary", "bad name!"), _FILTER_REASON),
+    _p(("set", "cache-dir", "")),
+    _p(("set", "installer.no-binary", "bad name!")),
     _xfail(("set", "requests.timeout", "30"), _TIMEOUT_REASON),
     _xfail(("get", "requests.timeout"), _TIMEOUT_REASON),
     # defaults
@@ -881,7 +821,7 @@ CASES: list[Any] = [
         )
     ),
     *(
-        _xfail(("get", key), _VENV_DEFAULTS_REASON)
+        _p(("get", key))
         for key in (
             "virtualenvs.create",
             "virtualenvs.path",
@@ -894,20 +834,20 @@ CASES: list[Any] = [
         )
     ),
     *(
-        _xfail(("get", key), _NEW_KEYS_REASON)
+        _p(("get", key))
         for key in (
             "installer.builtin-uninstall",
             "solver.min-release-age-exclude",
             "solver.min-release-age-exclude-source",
-            "installer.build-config-settings",
         )
     ),
+    _xfail(("get", "installer.build-config-settings"), _NEW_KEYS_REASON),
 ]
 #: Accepted by both; the value each tool then stores (read back with `config KEY`).
 NORMALIZED: list[Any] = [
     _p(("set", "installer.no-binary", ":all:")),
-    _xfail(("set", "installer.no-binary", "Foo_Bar"), _FILTER_REASON),
-    _xfail(("set", "installer.only-binary", "true"), _FILTER_REASON),
+    _p(("set", "installer.no-binary", "Foo_Bar")),
+    _p(("set", "installer.only-binary", "true")),
 ]
 CLI_CHECKED: Op = ("set", "nonsense.key", "x")
 

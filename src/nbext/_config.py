@@ -59,6 +59,31 @@ def _path(value: str) -> str:
     return str(Path(value))
 
 
+def _reserved(name: str) -> bool:
+    return bool(re.match(r":(all|none):", name))
+
+
+def _filter_policy(value: str) -> list[str]:
+    """Poetry's PackageFilterPolicy.normalize: true/false, :all:/:none:, canonical names."""
+    from packaging.utils import canonicalize_name
+
+    if boolean_validator(value):
+        return [":all:"] if boolean_normalizer(value) else [":none:"]
+    names = {n if _reserved(n) else canonicalize_name(n) for n in _str_list(value)}
+    return sorted(names)
+
+
+def _filter_policy_ok(value: str) -> bool:
+    """Poetry's PackageFilterPolicy.validator."""
+    if boolean_validator(value):
+        return True
+    names = value.strip().split(",")
+    return all(
+        not name or (_reserved(name) and len(names) == 1) or re.match(r"^[a-zA-Z\d_-]+$", name)
+        for name in names
+    )
+
+
 def _identity(value: str) -> Any:
     return value
 
@@ -70,28 +95,31 @@ def _str_list(value: str) -> list[str]:
 #: Keys with one value: (validator, normalizer), as ``poetry config`` checks them.
 #: ``requests.timeout`` is nbext's: Poetry reads it only from ``POETRY_REQUESTS_TIMEOUT``.
 UNIQUE_KEYS: dict[str, tuple[Callable[[str], bool], Callable[[str], Any]]] = {
-    "cache-dir": (lambda v: True, _path),
-    "data-dir": (lambda v: True, _path),
+    "cache-dir": (bool, _path),
+    "data-dir": (bool, _path),
     "virtualenvs.create": (boolean_validator, boolean_normalizer),
     "virtualenvs.in-project": (boolean_validator, boolean_normalizer),
     "virtualenvs.options.always-copy": (boolean_validator, boolean_normalizer),
     "virtualenvs.options.system-site-packages": (boolean_validator, boolean_normalizer),
     "virtualenvs.options.no-pip": (boolean_validator, boolean_normalizer),
-    "virtualenvs.path": (lambda v: True, _path),
+    "virtualenvs.path": (bool, _path),
     "virtualenvs.use-poetry-python": (boolean_validator, boolean_normalizer),
-    "virtualenvs.prompt": (lambda v: True, str),
+    "virtualenvs.prompt": (bool, str),
     "system-git-client": (boolean_validator, boolean_normalizer),
     "requests.max-retries": (_int_at_least(0), int),
     "requests.timeout": (_int_at_least(1), int),
     "installer.re-resolve": (boolean_validator, boolean_normalizer),
     "installer.parallel": (boolean_validator, boolean_normalizer),
     "installer.max-workers": (_int_at_least(1), int),
-    "installer.no-binary": (lambda v: True, _str_list),
-    "installer.only-binary": (lambda v: True, _str_list),
+    "installer.builtin-uninstall": (boolean_validator, boolean_normalizer),
+    "installer.no-binary": (_filter_policy_ok, _filter_policy),
+    "installer.only-binary": (_filter_policy_ok, _filter_policy),
     "solver.lazy-wheel": (boolean_validator, boolean_normalizer),
     "solver.min-release-age": (_int_at_least(0), int),
+    "solver.min-release-age-exclude": (_filter_policy_ok, _filter_policy),
+    "solver.min-release-age-exclude-source": (lambda v: bool(v.strip()), _str_list),
     "keyring.enabled": (boolean_validator, boolean_normalizer),
-    "python.installation-dir": (lambda v: True, _path),
+    "python.installation-dir": (bool, _path),
 }
 
 #: Normalizers applied to values read from POETRY_* environment variables (Poetry's rules:
@@ -118,6 +146,14 @@ def default_settings() -> dict[str, Any]:
     return {
         "cache-dir": str(default_cache_dir()),
         "data-dir": str(default_data_dir()),
+        "virtualenvs": {
+            "create": True,
+            "in-project": None,
+            "path": os.path.join("{cache-dir}", "virtualenvs"),
+            "options": {"always-copy": False, "system-site-packages": False, "no-pip": False},
+            "use-poetry-python": False,
+            "prompt": "{project_name}-py{python_version}",
+        },
         "requests": {"max-retries": 0, "timeout": 15},
         "installer": {
             "re-resolve": False,
@@ -125,8 +161,15 @@ def default_settings() -> dict[str, Any]:
             "max-workers": None,
             "no-binary": None,
             "only-binary": None,
+            "builtin-uninstall": False,
         },
-        "solver": {"lazy-wheel": True, "min-release-age": 0},
+        "python": {"installation-dir": os.path.join("{data-dir}", "python")},
+        "solver": {
+            "lazy-wheel": True,
+            "min-release-age": 0,
+            "min-release-age-exclude": None,
+            "min-release-age-exclude-source": None,
+        },
         "system-git-client": False,
         "keyring": {"enabled": True},
     }
@@ -231,11 +274,14 @@ class Settings:
     """The merged view of every layer, with Poetry's ``get`` semantics."""
 
     config_dir: Path
-    project_root: Path | None = None
+    project_root: Path | None = None  # its poetry.toml is read (Poetry: only in a project)
     environ: Mapping[str, str] | None = None
+    local_dir: Path | None = None  # where --local writes (default: the project, else here)
 
     def __post_init__(self) -> None:
         self.session: dict[str, Any] = {}
+        if self.local_dir is None:
+            self.local_dir = self.project_root or Path.cwd()
 
     @property
     def env(self) -> Mapping[str, str]:
@@ -294,7 +340,18 @@ class Settings:
             node = node[part]
         if isinstance(node, dict):
             return {k: self.get([*keys, k]) for k in node}
-        return node
+        return self._process(node)
+
+    def _process(self, value: Any) -> Any:
+        """Poetry's ``{other-key}`` substitution in string values (unknown keys stay)."""
+        if not isinstance(value, str):
+            return value
+
+        def resolve(match: re.Match[str]) -> str:
+            found = self.get(match.group(1))
+            return str(found) if found is not None else match.group(0)
+
+        return re.sub(r"{(.+?)}", resolve, value)
 
     def env_repositories(self) -> dict[str, dict[str, str]]:
         """Poetry's scan of ``POETRY_REPOSITORIES_<NAME>_URL`` (names lowercased, _ -> -)."""
@@ -342,19 +399,29 @@ class Settings:
 
 
 def format_list(settings: Settings) -> list[str]:
-    """``poetry config --list`` lines: ``key = json``, sorted, secrets tables hidden."""
+    """``poetry config --list`` lines: ``key = json``, sorted, secrets tables hidden.
+
+    As Poetry prints it: a string whose stored form differs from its value (a ``{cache-dir}``
+    placeholder) shows both, ``key = "raw"  # value``.
+    """
     lines: list[str] = []
 
-    def walk(node: dict[str, Any], prefix: str) -> None:
+    def walk(node: dict[str, Any], raw: dict[str, Any], prefix: str) -> None:
         for key, value in sorted(node.items()):
             if prefix + key in LIST_PROHIBITED:
                 continue
+            raw_value = raw.get(key) if isinstance(raw, dict) else None
             if isinstance(value, dict):
-                walk(value, f"{prefix}{key}.")
+                walk(value, raw_value if isinstance(raw_value, dict) else {}, f"{prefix}{key}.")
                 continue
             if isinstance(value, list):
                 value = "[" + ", ".join(str(v) for v in value) + "]"
-            lines.append(f"{prefix}{key} = {json.dumps(value)}")
+            if prefix.startswith("repositories."):
+                lines.append(f"{prefix}{key} = {json.dumps(raw_value)}")
+            elif isinstance(raw_value, str) and raw_value != value:
+                lines.append(f"{prefix}{key} = {json.dumps(raw_value)}  # {value}")
+            else:
+                lines.append(f"{prefix}{key} = {json.dumps(value)}")
 
-    walk(settings.all(), "")
+    walk(settings.all(), settings.merged(), "")
     return lines

@@ -38,10 +38,8 @@ class ConfigCommand:
 
     def _target(self, local: bool) -> ConfigFile:
         if local:
-            local_file = self.settings.local_file
-            if local_file is None:
-                raise ConfigError("--local needs a project directory.")
-            return local_file
+            assert self.settings.local_dir is not None  # set in Settings.__post_init__
+            return ConfigFile(self.settings.local_dir / "poetry.toml")
         return self.settings.config_file
 
     def list(self) -> list[str]:
@@ -57,10 +55,7 @@ class ConfigCommand:
             if repo is None:
                 raise ConfigError(f"There is no {m.group(1)} repository defined")
             return str(repo.get(m.group(2), "") if m.group(2) else repo)
-        if m := CERT_KEY.match(key):
-            value = self.settings.get(["certificates", m.group(1), m.group(2)])
-            return value if isinstance(value, str) else json.dumps(value)
-        if key not in UNIQUE_KEYS:
+        if key not in UNIQUE_KEYS:  # Poetry has no read for certificates.* either
             raise ConfigError(f"There is no {key} setting.")
         value = self.settings.get(key)
         return value if isinstance(value, str) else json.dumps(value)

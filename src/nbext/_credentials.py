@@ -69,10 +69,10 @@ class PasswordManager:
 
     def _plaintext(self) -> None:
         logger.debug(PLAINTEXT_NOTICE)
-        status = self.keyring.status()
-        why = status.reason or "keyring disabled"
         if not self.settings.keyring_enabled:
-            why = "keyring.enabled is false"
+            why = "keyring.enabled is false"  # the keyring is not touched at all
+        else:
+            why = self.keyring.status().reason or "no usable keyring"
         self.notices.append(f"{PLAINTEXT_NOTICE} ({self.settings.auth_file.path}): {why}.")
 
     def set_http_password(self, repository: str, username: str, password: str) -> None:

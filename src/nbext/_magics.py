@@ -145,9 +145,9 @@ class NbextMagics(Magics):
             ns = p.parse_args(rest)
             report = self.ws.add_source(ns.name, ns.url, ns.priority)
             password = urlsplit(ns.url).password if ns.url else None
-            if password:
+            if password and password in line:  # typed literally, not from a {variable}
                 clean = ns.url.replace(f":{password}@", "@")
-                scrub(self.shell, [password], replacement=line.replace(ns.url, clean))
+                scrub(self.shell, [password], replacement="%source " + line.replace(ns.url, clean))
                 report.warnings.append(
                     "The password in the URL was removed from IPython's history. Next time: "
                     f"%source add {ns.name} URL, then %config http-basic.{ns.name} USERNAME."
@@ -303,7 +303,7 @@ class NbextMagics(Magics):
         p.add_argument("--local", action="store_true")
         p.add_argument("key", nargs="?")
         p.add_argument("values", nargs="*")
-        ns = p.parse_args(_split(line))
+        ns = p.parse_args(_split(self._expand(line, local_ns)))
         self._notices()
         ws = self.ws
         if ns.list:
@@ -322,7 +322,7 @@ class NbextMagics(Magics):
         prompt = choose_prompt(self.shell, ws.passwords.set_http_password, display)
         report = ws.config_set(ns.key, *ns.values, local=ns.local, prompt=prompt)
         secret, replacement = self._typed_secret(ns.key, ns.values, line)
-        if secret:
+        if secret and secret in line:  # typed literally (a {variable} leaves no trace)
             rewritten = scrub(self.shell, [secret], replacement=replacement)
             report.warnings.append(
                 "The secret was typed into the cell: nbext removed it from IPython's history"

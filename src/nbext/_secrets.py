@@ -25,6 +25,20 @@ def _clean(text: Any, secrets: list[str]) -> Any:
     return text
 
 
+def _current_cell(shell: Any) -> str:
+    """The source of the cell being run: ipykernel's parent message (cells run with
+    ``store_history=False``, as nbval does, are not in the history), else the last input."""
+    get_parent = getattr(shell, "get_parent", None)
+    if callable(get_parent):
+        with contextlib.suppress(Exception):
+            code = get_parent().get("content", {}).get("code")
+            if isinstance(code, str):
+                return code
+    hm = getattr(shell, "history_manager", None)
+    raw = getattr(hm, "input_hist_raw", None)
+    return raw[-1] if raw else ""
+
+
 def scrub(shell: Any, secrets: list[str], *, replacement: str | None = None) -> bool:
     """Remove ``secrets`` from everything IPython keeps; returns True if the cell was rewritten.
 
@@ -35,10 +49,8 @@ def scrub(shell: Any, secrets: list[str], *, replacement: str | None = None) -> 
     if not secrets or shell is None:
         return False
     hm = getattr(shell, "history_manager", None)
-    original_cell = ""
+    original_cell = _current_cell(shell)
     if hm is not None:
-        if hm.input_hist_raw:
-            original_cell = hm.input_hist_raw[-1]
         for name in ("_i00", "_i", "_ii", "_iii"):  # pushed into _i/_ii/_iii by later cells
             if isinstance(getattr(hm, name, None), str):
                 setattr(hm, name, _clean(getattr(hm, name), secrets))
@@ -54,6 +66,7 @@ def scrub(shell: Any, secrets: list[str], *, replacement: str | None = None) -> 
         db = getattr(hm, "db", None)
         if db is not None and getattr(hm, "enabled", False):
             with contextlib.suppress(Exception), db:
+                db.execute("PRAGMA secure_delete = ON")  # no old text left in free pages
                 for secret in secrets:
                     db.execute(
                         "UPDATE history SET source = replace(source, ?, ?), "
@@ -64,7 +77,11 @@ def scrub(shell: Any, secrets: list[str], *, replacement: str | None = None) -> 
     for key in list(ns):
         if key in ("_i", "_ii", "_iii") or (key.startswith("_i") and key[2:].isdigit()):
             ns[key] = _clean(ns[key], secrets)
-    if replacement is None or not original_cell or "ipykernel" not in type(shell).__module__:
+    if (
+        replacement is None
+        or not any(secret in original_cell for secret in secrets)
+        or "ipykernel" not in type(shell).__module__
+    ):
         return False
     new_cell = original_cell
     for line in original_cell.splitlines():

@@ -79,7 +79,8 @@ class Workspace:
         self._transport = transport
         self.settings = Settings(
             config_dir=config_dir(),
-            project_root=self.project.root if self.project else self.directory,
+            project_root=self.project.root if self.project else None,
+            local_dir=self.project.root if self.project else self.directory,
         )
         self.timeout = timeout if timeout is not None else self.settings.timeout
         self.keyring_timeout = keyring_timeout

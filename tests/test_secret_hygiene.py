@@ -1,0 +1,376 @@
+"""No secret typed into, or handled by, a notebook survives in what the notebook leaves behind.
+
+A kernel (nbclient, the isolated environment of ``tests/_env.py``, the kernel's own history
+database under ``IPYTHONDIR``) runs a notebook written here that types a password, a token
+and a URL with credentials into magics, looks packages up on two protected demo indexes,
+prints everything that could show a secret and logs nbext at DEBUG level. Then the saved
+notebook (cell sources as a front end leaves them after nbext's ``set_next_input`` rewrite,
+outputs, widget state), the history database and the log are scanned: nothing may be found.
+
+The scanner itself is tested first on planted secrets, so a clean result means something.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from nbformat import NotebookNode
+
+from tests._env import isolated_environ
+from tests.secret_scan import SecretScan, scan_for_secrets, secret_forms, secret_scan_fixture
+
+secret_scan = secret_scan_fixture()
+
+CELL_TIMEOUT = 120  # seconds per cell
+STARTUP_TIMEOUT = 60
+
+PYPROJECT = """\
+[project]
+name = "hygiene-app"
+version = "0.1.0"
+requires-python = ">=3.11"
+dependencies = []
+"""
+
+
+# -- the scanner finds what is planted ----------------------------------------------------------
+
+
+def _planted_notebook(path: Path, secret: str) -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("print('clean')"),
+        nbformat.v4.new_code_cell(f"x = 1\n%config http-basic.corp alice {secret}\n"),
+    ]
+    nb.metadata["widgets"] = {
+        "application/vnd.jupyter.widget-state+json": {
+            "state": {"abc": {"model_name": "PasswordModel", "state": {"value": secret}}}
+        }
+    }
+    nbformat.write(nb, path)
+
+
+def test_scanner_finds_planted_secrets(tmp_path: Path) -> None:
+    secret = "s3cr3t/with+odd chars" + secrets.token_hex(4)
+    other = secrets.token_urlsafe(16)
+    notebook = tmp_path / "planted.ipynb"
+    _planted_notebook(notebook, secret)
+    db = tmp_path / "history.sqlite"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE history (session, line, source, source_raw)")
+        conn.execute("CREATE TABLE output_history (session, line, output)")
+        conn.execute("INSERT INTO history VALUES (1, 1, 'ok', 'ok')")
+        conn.execute("INSERT INTO output_history VALUES (1, 1, ?)", (f"[{other!r}]",))
+    conn.close()
+    basic = base64.b64encode(f"bob:{secret}".encode()).decode()
+    hits = scan_for_secrets(
+        {"password": secret, "token": other},
+        notebook=notebook,
+        history_db=db,
+        texts={
+            "headers": f"Authorization: Basic {basic}",
+            "url": f"https://bob:{quote(secret, safe='')}@example.invalid/simple/",
+            "blob": base64.b64encode(b"\x01\x02" + other.encode() + b"!").decode(),
+        },
+    )
+    joined = "\n".join(hits)
+    assert "['cells'][1]['source']" in joined
+    assert "['widgets']" in joined
+    assert "table output_history" in joined
+    assert "headers: password" in joined and "decoded Basic credential" in joined
+    assert "url: password (URL-quoted)" in joined
+    assert "blob: token (base64, alignment 2)" in joined
+    assert not any(secret in hit or other in hit for hit in hits), "a hit shows the secret"
+    assert not [h for h in hits if "['cells'][0]" in h]
+
+
+def test_scanner_is_quiet_on_clean_input(tmp_path: Path, secret_scan: SecretScan) -> None:
+    notebook = tmp_path / "clean.ipynb"
+    _planted_notebook(notebook, "***")
+    secret_scan.secret("password", secrets.token_urlsafe(16))
+    secret_scan.notebook(notebook)
+    secret_scan.text("log", "Authorization: Basic " + base64.b64encode(b"alice:other").decode())
+    assert secret_scan.hits() == []
+    secret_scan.assert_clean()
+
+
+def test_secret_forms_cover_quoting_and_base64() -> None:
+    forms = secret_forms("a b/c" + "x" * 12)
+    assert {"a b/cxxxxxxxxxxxx", "a%20b%2Fcxxxxxxxxxxxx", "a+b%2Fcxxxxxxxxxxxx"} <= set(forms)
+    assert any(what.startswith("base64") for what in forms.values())
+
+
+# -- a real kernel ------------------------------------------------------------------------------
+
+
+def _code(source: str) -> NotebookNode:
+    return nbformat.v4.new_code_cell(source)
+
+
+def _text(cell: NotebookNode) -> str:
+    """Everything a code cell printed or displayed as text."""
+    parts: list[str] = []
+    for output in cell.get("outputs", []):
+        if "text" in output:
+            parts.append(output["text"])
+        for key, value in output.get("data", {}).items():
+            if key.startswith("text/"):
+                parts.append(value)
+    return "\n".join(parts)
+
+
+SETUP = """\
+import logging
+import os
+
+from nbext.demo import Dist, IndexServer
+
+log_handler = logging.FileHandler(os.environ["NBEXT_HYGIENE_LOG"], encoding="utf-8")
+log_handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+for name in ("nbext", "httpx", "httpcore"):
+    logging.getLogger(name).setLevel(logging.DEBUG)
+    logging.getLogger(name).addHandler(log_handler)
+
+corp_pw = os.environ.pop("NBEXT_HYGIENE_CORP_PASSWORD")
+corp = IndexServer([Dist("acme-private", "1.0.0")], name="corp", auth=("alice", corp_pw))
+vault = IndexServer(
+    [Dist("vault-tool", "2.0.0")],
+    name="vault",
+    auth=("alice", os.environ.pop("NBEXT_HYGIENE_VAULT_PASSWORD")),
+)
+corp.start()
+vault.start()
+print(corp.url)
+print(vault.url)
+"""
+
+FORM = """\
+import nbext
+from nbext._prompt import PasswordForm
+
+form = PasswordForm("corp", "alice", nbext.workspace().passwords.set_http_password)
+display(form)
+form.password.value = corp_pw  # what the front end sends when the user types
+form.save_button.click()
+print(form.state, repr(form.password.value))
+"""
+
+CHECK = """\
+import json
+
+results = nbext.workspace().lookup_many(["acme-private", "vault-tool"])
+print(json.dumps([[r.name, r.chosen and r.chosen.version, r.chosen and r.chosen.source]
+                  for r in results]))
+print(json.dumps(sorted({(rec.path.split("/")[2], rec.status, rec.has_auth)
+                         for server in (corp, vault) for rec in server.requests})))
+"""
+
+DUMP = """\
+import re
+
+ws = nbext.workspace()
+print(repr(ws), repr(ws.sources), [repr(s) for s in ws.sources])
+print(repr(ws.passwords.get_http_auth("corp")), repr(ws.passwords.get_http_auth("vault")))
+print(In)
+print({k: v for k, v in globals().items() if re.fullmatch(r"_i+\\d*", k)})
+print(Out)
+"""
+
+TEARDOWN = """\
+corp.stop()
+vault.stop()
+log_handler.flush()
+log_handler.close()
+"""
+
+
+def _set_next_input(reply: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        p
+        for p in reply["content"].get("payload", [])
+        if p.get("source") == "set_next_input" and p.get("replace")
+    ]
+
+
+@dataclass
+class Session:
+    """What one kernel session left behind, and what the tests need to judge it."""
+
+    secrets: dict[str, str]
+    home: Path
+    project: Path
+    notebook: Path
+    history_db: Path
+    log_file: Path
+    vault_url: str
+    typed: dict[str, NotebookNode]  # the cells a secret was typed into, after the rewrite
+    payloads: dict[str, list[dict[str, Any]]]
+    cells: dict[str, NotebookNode] = field(default_factory=dict)
+
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory: pytest.TempPathFactory) -> Session:
+    """Run the notebook once (a kernel start costs seconds); each test judges one aspect."""
+    tmp_path = tmp_path_factory.mktemp("hygiene")
+    corp_pw = secrets.token_urlsafe(18)
+    token = "pypi-" + secrets.token_urlsafe(40)
+    # Characters that must be percent-encoded in a URL: nbext has to decode them to log in.
+    vault_pw = secrets.token_urlsafe(12) + "@:/ +%"
+
+    home = tmp_path / "home"
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
+    log_file = tmp_path / "nbext.log"
+    env = isolated_environ(dict(os.environ), home)
+    env["NBEXT_HYGIENE_LOG"] = str(log_file)
+    env["NBEXT_HYGIENE_CORP_PASSWORD"] = corp_pw
+    env["NBEXT_HYGIENE_VAULT_PASSWORD"] = vault_pw
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    replies: dict[int, dict[str, Any]] = {}
+
+    def on_cell_executed(cell: NotebookNode, cell_index: int, execute_reply: Any) -> None:
+        replies[cell_index] = execute_reply
+
+    client = NotebookClient(
+        nb,
+        kernel_name="python3",
+        timeout=CELL_TIMEOUT,
+        startup_timeout=STARTUP_TIMEOUT,
+        # "": no --HistoryManager.hist_file, so the kernel keeps its history where IPython
+        # does by default (under IPYTHONDIR), as in JupyterLab; nbclient's default is :memory:.
+        ipython_hist_file="",
+        resources={"metadata": {"path": str(project)}},
+        on_cell_executed=on_cell_executed,
+    )
+
+    def run(source: str) -> NotebookNode:
+        cell = _code(source)
+        nb.cells.append(cell)
+        client.execute_cell(cell, len(nb.cells) - 1)
+        return cell
+
+    cells: dict[str, NotebookNode] = {}
+    with client.setup_kernel(env=env):
+        urls = _text(run(SETUP)).split()
+        assert len(urls) == 2, urls
+        corp_url, vault_url = urls
+        vault_with_credentials = vault_url.replace("://", f"://alice:{quote(vault_pw, safe='')}@")
+        run("%load_ext nbext")
+        run(f"%source add --priority primary corp {corp_url}")
+        typed = {
+            "http-basic": run(f"%config http-basic.corp alice {corp_pw}"),
+            "pypi-token": run(f"%config pypi-token.corp {token}"),
+            "url": run(f"%source add --priority primary vault {vault_with_credentials}"),
+        }
+        cells["lookup"] = run("%lookup -vvv acme-private vault-tool")
+        cells["config list"] = run("%config --list")
+        cells["source show"] = run("%source show")
+        cells["form"] = run(FORM)
+        cells["check"] = run(CHECK)
+        cells["dump"] = run(DUMP)
+        run(TEARDOWN)
+        client.set_widgets_metadata()
+
+    # The kernel asked the front end to rewrite each cell a secret was typed into; apply that
+    # as JupyterLab does (nbclient does not), then save what a user would save.
+    payloads: dict[str, list[dict[str, Any]]] = {}
+    for what, cell in typed.items():
+        payloads[what] = _set_next_input(replies[nb.cells.index(cell)])
+        if payloads[what]:
+            cell.source = payloads[what][-1]["text"]
+    saved = tmp_path / "hygiene.ipynb"
+    nbformat.write(nb, saved)
+    return Session(
+        secrets={
+            "the http-basic password": corp_pw,
+            "the pypi token": token,
+            "the URL password": vault_pw,
+        },
+        home=home,
+        project=project,
+        notebook=saved,
+        history_db=Path(env["IPYTHONDIR"]) / "profile_default" / "history.sqlite",
+        log_file=log_file,
+        vault_url=vault_url,
+        typed=typed,
+        payloads=payloads,
+        cells=cells,
+    )
+
+
+def test_the_credentials_worked(session: Session) -> None:
+    """Both protected indexes answered: the typed password and the URL's were used."""
+    shown = _text(session.cells["lookup"])
+    assert "acme-private: 1.0.0 from corp" in shown, shown
+    assert "vault-tool: 2.0.0 from vault" in shown, shown
+    chosen, requests = (json.loads(line) for line in _text(session.cells["check"]).splitlines())
+    assert chosen == [["acme-private", "1.0.0", "corp"], ["vault-tool", "2.0.0", "vault"]]
+    assert ["acme-private", 200, True] in requests, requests
+    assert ["vault-tool", 200, True] in requests, requests
+    form = _text(session.cells["form"])
+    assert "saved ''" in form, form  # the password form saved, and emptied its field
+
+
+def test_the_kernel_asked_to_rewrite_each_cell_a_secret_was_typed_into(session: Session) -> None:
+    for what, payloads in session.payloads.items():
+        assert len(payloads) == 1, f"{what}: {len(payloads)} set_next_input(replace=True) payloads"
+    assert session.typed["http-basic"].source == "%config http-basic.corp alice"
+    assert session.typed["pypi-token"].source.startswith("# %config pypi-token.corp ***")
+    assert "alice@" in session.typed["url"].source
+
+
+def test_the_rewritten_source_cell_is_still_the_magic(session: Session) -> None:
+    clean_url = session.vault_url.replace("://", "://alice@")
+    expected = f"%source add --priority primary vault {clean_url}"
+    assert session.typed["url"].source == expected
+
+
+def test_the_places_scanned_hold_what_they_should(session: Session) -> None:
+    """So that a clean scan means something."""
+    assert session.history_db.is_file(), f"no history database at {session.history_db}"
+    conn = sqlite3.connect(f"{session.history_db.as_uri()}?mode=ro", uri=True)
+    try:
+        rows = [str(r[0]) for r in conn.execute("SELECT source_raw FROM history")]
+    finally:
+        conn.close()
+    assert "%config http-basic.corp alice ***" in rows, rows
+    assert any(r.startswith("%lookup -vvv") for r in rows), rows
+    log = session.log_file.read_text(encoding="utf-8")
+    assert "nbext DEBUG" in log, log[:2000]
+    assert "HTTP Request: GET" in log, log[:2000]
+    assert "[corp] GET" in _text(session.cells["lookup"])  # -vvv printed the request log
+    widgets = json.loads(session.notebook.read_text(encoding="utf-8"))["metadata"]["widgets"]
+    assert "PasswordModel" in json.dumps(widgets)  # the password form's saved state
+    assert "keyring.enabled" in _text(session.cells["config list"])
+    assert "vault" in _text(session.cells["source show"])
+
+
+def test_no_secret_survives_a_kernel_session(session: Session, secret_scan: SecretScan) -> None:
+    for label, value in session.secrets.items():
+        secret_scan.secret(label, value)
+    secret_scan.notebook(session.notebook)
+    secret_scan.history(session.history_db)
+    secret_scan.file(session.log_file)
+    secret_scan.file(session.project / "pyproject.toml")
+    config_toml = session.home / "poetry-config" / "config.toml"
+    if config_toml.exists():
+        secret_scan.file(config_toml)
+    secret_scan.assert_clean()
