@@ -288,3 +288,14 @@ def test_braces_expand_in_config_and_leave_nothing_to_scrub(
         assert "removed it" not in cap.stderr  # nothing secret was typed on the line
     finally:
         ip.run_line_magic("unload_ext", "nbext")
+
+
+def test_installer_max_workers_sizes_the_pool(cfg_dir: Path, project_dir: Path) -> None:
+    import os
+
+    with nbext.Workspace(project_dir) as ws:
+        assert ws.max_workers == 16
+        ws.config_set("installer.max-workers", "2")
+    with nbext.Workspace(project_dir) as ws:
+        assert ws.max_workers == min(2, (os.cpu_count() or 1) + 4)
+        assert ws.executor._max_workers == ws.max_workers

@@ -52,7 +52,8 @@ class Workspace:
       project, sources live in this object only.
     * ``transport`` - an ``httpx`` transport (``httpx.MockTransport`` in unit tests).
     * ``timeout`` - seconds per request (default 15, Poetry's).
-    * ``max_workers`` - size of the thread pool that runs requests concurrently.
+    * ``max_workers`` - size of the thread pool that runs requests concurrently (default:
+      ``installer.max-workers`` if configured, capped at cpu_count + 4 as Poetry does; else 16).
     * ``python`` - the Python range releases must support (default: the project's
       ``requires-python``, else the running interpreter's version).
     """
@@ -64,7 +65,7 @@ class Workspace:
         discover: bool = False,
         transport: httpx.BaseTransport | None = None,
         timeout: float | None = None,
-        max_workers: int = 16,
+        max_workers: int | None = None,
         python: str | None = None,
         keyring_timeout: float = 5.0,
     ) -> None:
@@ -83,11 +84,16 @@ class Workspace:
             local_dir=self.project.root if self.project else self.directory,
         )
         self.timeout = timeout if timeout is not None else self.settings.timeout
+        if max_workers is None:
+            # installer.max-workers when set (capped as Poetry caps it), else 16: lookups wait
+            # on the network, so more threads than Poetry's cpu_count + 4 pay off.
+            configured = self.settings.get("installer.max-workers")
+            max_workers = self.settings.max_workers if configured is not None else 16
         self.keyring_timeout = keyring_timeout
         self._keyring: KeyringStore | None = None
         self._passwords: PasswordManager | None = None
         self._authenticator: Authenticator | None = None
-        self.max_workers = max_workers
+        self.max_workers: int = max_workers
         self._python = python
         self._session_sources: list[SourceSpec] = []
         self._session_pins: dict[str, Pin] = {}
