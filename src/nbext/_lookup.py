@@ -51,6 +51,7 @@ from nbext._net import Event, Http
 from nbext._pool import Priority, Source, SourcePool
 from nbext._redact import redact_url
 from nbext._results import Chosen, LookupResult, SourceRow
+from nbext._tls import TlsConnectError
 
 __all__ = ["Lookup", "Pin", "kernel_python_constraint", "parse_requirement"]
 
@@ -172,6 +173,8 @@ class Fetcher:
                 f"Source ({source.name}): timed out after {self.timeout:g} s at "
                 f"{redact_url(url)}. Check that the server is up, or raise requests.timeout."
             )
+        except TlsConnectError as exc:
+            result.error = f"Source ({source.name}): {exc}"
         except httpx.HTTPError as exc:
             host = httpx.URL(url).netloc.decode()
             result.error = (

@@ -33,6 +33,7 @@ from nbext._pool import (
 from nbext._project import FILENAME, DependencyPin, Project, find_pyproject
 from nbext._redact import redact_url
 from nbext._results import LookupResult, LookupResults, Report, SourceTable
+from nbext._tls import SourceTransport, tls_settings
 
 if TYPE_CHECKING:
     from nbext._keyring import KeyringStore
@@ -150,10 +151,18 @@ class Workspace:
     @property
     def http(self) -> Http:
         auth = SourceAuth(self.authenticator)
+        transport = self._transport
+        if transport is None:
+            size = max(self.max_workers, 8)
+            transport = SourceTransport(
+                self.settings,
+                self.authenticator.repository_for,
+                limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
+            )
         with self._lock:
             if self._http is None:
                 self._http = Http(
-                    transport=self._transport,
+                    transport=transport,
                     timeout=self.timeout,
                     max_connections=max(self.max_workers, 8),
                     auth=auth,
@@ -460,6 +469,21 @@ class Workspace:
         for warning in self.authenticator.warnings[before:]:
             for result in results:
                 result.notes.append(warning)
+        unverified = {
+            s.name
+            for s in pool
+            if s.url.startswith("https:")
+            and tls_settings(self.settings, self.authenticator.repository_for(s.url)).verify
+            is False
+        }
+        for result in results:
+            for row in result.per_source:
+                if row.asked and row.source in unverified:
+                    result.notes.append(
+                        f"TLS verification is off for {row.source} "
+                        f"(certificates.{row.source}.cert = false): its answers could come "
+                        "from anyone on the network."
+                    )
         return results
 
     def _auth_hint(self, source: str, status: int, sent: bool) -> str:

@@ -15,6 +15,7 @@ import html
 import json
 import re
 import socket
+import ssl
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -314,6 +315,7 @@ class IndexServer:
         layout: Literal["simple", "single-page"] = "simple",
         max_age: int | None = None,
         port: int = 0,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         if api not in ("json", "html"):
             raise ValueError(f"api must be 'json' or 'html', not {api!r}")
@@ -326,6 +328,7 @@ class IndexServer:
         self.layout: Literal["simple", "single-page"] = layout
         self.max_age = max_age
         self.port = port
+        self.ssl_context = ssl_context  # serve HTTPS (tests: trustme certificates)
         self._lock = threading.Lock()
         self._projects: dict[str, _Project] = {}
         self._faults: list[_Fault] = []
@@ -342,6 +345,12 @@ class IndexServer:
         if self._httpd is not None:
             raise RuntimeError(f"IndexServer {self.name!r} is already running")
         httpd = _HTTPServer(("127.0.0.1", self.port), self)
+        if self.ssl_context is not None:
+            # The handshake happens on the first read, in the request's own thread, so a
+            # client that fails it (no client certificate, untrusted CA) blocks no one else.
+            httpd.socket = self.ssl_context.wrap_socket(
+                httpd.socket, server_side=True, do_handshake_on_connect=False
+            )
         thread = threading.Thread(
             target=httpd.serve_forever,
             kwargs={"poll_interval": 0.05},
@@ -390,8 +399,9 @@ class IndexServer:
 
     @property
     def base_url(self) -> str:
-        """``http://127.0.0.1:PORT`` (no trailing slash)."""
-        return f"http://127.0.0.1:{self.bound_port}"
+        """``http://127.0.0.1:PORT`` (``https`` with TLS; no trailing slash)."""
+        scheme = "https" if self.ssl_context is not None else "http"
+        return f"{scheme}://127.0.0.1:{self.bound_port}"
 
     @property
     def url(self) -> str:

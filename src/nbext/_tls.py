@@ -1,0 +1,164 @@
+"""Per-source TLS, the way Poetry configures it (spec section 6).
+
+``certificates.<name>.cert`` is a CA bundle path, or ``false`` to turn verification off;
+``certificates.<name>.client-cert`` is a PEM file with the client certificate and its key
+(mutual TLS); ``certificates.<name>.verify`` is read first if present (legacy). The settings of
+the repository matched to the request URL apply (Poetry's netloc + longest-prefix match); other
+hosts get the default trust: the operating system's store (truststore) plus certifi, so a
+corporate CA installed system-wide just works.
+
+nbext uses ``ssl.SSLContext`` objects, never ``verify=<path>`` with ``cert=``: httpx 0.28
+silently drops the client certificate in that combination.
+"""
+
+from __future__ import annotations
+
+import ssl
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from nbext._config import Settings
+
+__all__ = ["SourceTransport", "TlsConnectError", "TlsSettings", "tls_settings"]
+
+
+@dataclass(frozen=True)
+class TlsSettings:
+    verify: bool | str = True  # True (default trust), False (off), or a CA bundle path
+    client_cert: str | None = None
+    source: str | None = None
+
+
+def _flag(value: Any) -> bool | str | None:
+    if value is None or isinstance(value, bool):
+        return value
+    text = str(value)
+    # Poetry treats POETRY_CERTIFICATES_X_CERT=false as a path named "false"; nbext reads
+    # the usual spellings as booleans, as `poetry config` itself stores them.
+    if text.lower() in ("true", "1"):
+        return True
+    if text.lower() in ("false", "0"):
+        return False
+    return text
+
+
+def tls_settings(settings: Settings, repository: str | None) -> TlsSettings:
+    if repository is None:
+        return TlsSettings()
+    verify = _flag(settings.get(["certificates", repository, "verify"]))
+    if verify is None:
+        verify = _flag(settings.get(["certificates", repository, "cert"]))
+    client = settings.get(["certificates", repository, "client-cert"])
+    return TlsSettings(
+        verify=True if verify is None else verify,
+        client_cert=str(client) if client else None,
+        source=repository,
+    )
+
+
+def ssl_context(tls: TlsSettings) -> ssl.SSLContext:
+    """The client context for these settings."""
+    if tls.verify is False:
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+    elif isinstance(tls.verify, str):
+        ctx = ssl.create_default_context(cafile=tls.verify)
+    else:
+        import certifi
+        import truststore
+
+        ctx = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.load_verify_locations(certifi.where())
+    if tls.client_cert:
+        ctx.load_cert_chain(tls.client_cert)
+    return ctx
+
+
+class TlsConnectError(httpx.ConnectError):
+    """A TLS failure, with a message that names the source, the host and the fix."""
+
+
+def _explain(exc: Exception, tls: TlsSettings, host: str) -> str | None:
+    text = str(exc)
+    name = tls.source or host
+    key = f"certificates.{name}"
+    if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
+        where = (
+            f"the CA bundle {tls.verify} (certificates.{name}.cert) does not trust it"
+            if isinstance(tls.verify, str)
+            else "it is not trusted by the system store or certifi"
+        )
+        return (
+            f"TLS certificate of {host} not verified: {where}. Fix: %config {key}.cert "
+            f"/path/to/ca-bundle.pem (or %config {key}.cert false to skip verification)"
+        )
+    if "CERTIFICATE_REQUIRED" in text or "certificate required" in text:
+        return (
+            f"{host} requires a client certificate (mutual TLS). Fix: %config "
+            f"{key}.client-cert /path/to/client.pem (certificate and key in one PEM file)"
+        )
+    if "SSL" in text or "TLS" in text:
+        return f"TLS handshake with {host} failed ({text.splitlines()[0][:160]})"
+    return None
+
+
+class SourceTransport(httpx.BaseTransport):
+    """Routes each request through an ``HTTPTransport`` with its source's TLS settings."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        repository_for: Callable[[str], str | None],
+        *,
+        limits: httpx.Limits,
+    ) -> None:
+        self.settings = settings
+        self.repository_for = repository_for
+        self.limits = limits
+        self._lock = threading.Lock()
+        self._transports: dict[TlsSettings, httpx.HTTPTransport] = {}
+
+    def tls_for(self, url: str) -> TlsSettings:
+        if not url.startswith("https:"):
+            return TlsSettings()
+        return tls_settings(self.settings, self.repository_for(url))
+
+    def _transport(self, tls: TlsSettings) -> httpx.HTTPTransport:
+        key = TlsSettings(tls.verify, tls.client_cert)  # one pool per TLS configuration
+        with self._lock:
+            transport = self._transports.get(key)
+            if transport is None:
+                transport = httpx.HTTPTransport(verify=ssl_context(tls), limits=self.limits)
+                self._transports[key] = transport
+            return transport
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        tls = self.tls_for(str(request.url))
+        try:
+            transport = self._transport(tls)
+        except (OSError, ssl.SSLError) as exc:
+            name = tls.source or request.url.host
+            raise TlsConnectError(
+                f"cannot load the certificate files for {name} ({exc}). Check "
+                f"%config certificates.{name}.cert / .client-cert",
+                request=request,
+            ) from exc
+        try:
+            return transport.handle_request(request)
+        except (httpx.ConnectError, httpx.ReadError) as exc:
+            host = request.url.netloc.decode()
+            explained = _explain(exc, tls, host)
+            if explained is None:
+                raise
+            raise TlsConnectError(explained, request=request) from exc
+
+    def close(self) -> None:
+        with self._lock:
+            transports, self._transports = list(self._transports.values()), {}
+        for transport in transports:
+            transport.close()

@@ -1,0 +1,128 @@
+"""Per-source TLS against real HTTPS index servers on 127.0.0.1 (trustme certificates)."""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import trustme
+
+import nbext
+from nbext.demo import Dist, IndexServer
+
+
+@pytest.fixture(scope="module")
+def ca() -> trustme.CA:
+    return trustme.CA()
+
+
+@pytest.fixture(scope="module")
+def pems(ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("pki")
+    ca.cert_pem.write_to_path(str(d / "ca.pem"))
+    client = ca.issue_cert("client@example.test")
+    client.private_key_and_cert_chain_pem.write_to_path(str(d / "client.pem"))
+    return {"ca": d / "ca.pem", "client": d / "client.pem"}
+
+
+def _server_ctx(ca: trustme.CA, *, mtls: bool) -> ssl.SSLContext:
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1", "localhost").configure_cert(ctx)
+    if mtls:
+        ctx.verify_mode = ssl.CERT_REQUIRED
+        ca.configure_trust(ctx)
+    return ctx
+
+
+@pytest.fixture(scope="module")
+def https_index(ca: trustme.CA) -> Iterator[IndexServer]:
+    server = IndexServer([Dist("acme", "1.0")], ssl_context=_server_ctx(ca, mtls=False)).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def mtls_index(ca: trustme.CA) -> Iterator[IndexServer]:
+    server = IndexServer([Dist("acme", "2.0")], ssl_context=_server_ctx(ca, mtls=True)).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[nbext.Workspace]:
+    monkeypatch.setenv("POETRY_CONFIG_DIR", str(tmp_path / "conf"))
+    with nbext.Workspace(tmp_path, timeout=5) as workspace:
+        yield workspace
+
+
+def test_untrusted_ca_names_the_source_and_the_config_key(
+    ws: nbext.Workspace, https_index: IndexServer
+) -> None:
+    ws.add_source("corp", https_index.url, "primary")
+    res = ws.lookup("acme")
+    assert res.chosen is None
+    error = res.per_source[0].error or ""
+    assert error.startswith("Source (corp): TLS certificate of 127.0.0.1:")
+    assert "%config certificates.corp.cert /path/to/ca-bundle.pem" in error
+
+
+def test_ca_bundle_per_source(
+    ws: nbext.Workspace, https_index: IndexServer, pems: dict[str, Path]
+) -> None:
+    ws.add_source("corp", https_index.url, "primary")
+    ws.config_set("certificates.corp.cert", str(pems["ca"]))
+    res = ws.lookup("acme")
+    assert res.chosen is not None and (res.chosen.version, res.chosen.source) == ("1.0", "corp")
+    assert res.chosen.metadata is not None  # the metadata file came over TLS too
+    assert not any("TLS verification is off" in n for n in res.notes)
+
+
+def test_verification_off_works_with_a_warning(
+    ws: nbext.Workspace, https_index: IndexServer
+) -> None:
+    ws.add_source("corp", https_index.url, "primary")
+    ws.config_set("certificates.corp.cert", "false")
+    res = ws.lookup("acme")
+    assert res.chosen is not None and res.chosen.source == "corp"
+    assert any("TLS verification is off for corp" in n for n in res.notes)
+
+
+def test_mutual_tls_needs_the_client_certificate(
+    ws: nbext.Workspace, mtls_index: IndexServer, pems: dict[str, Path]
+) -> None:
+    ws.add_source("secure", mtls_index.url, "primary")
+    ws.config_set("certificates.secure.cert", str(pems["ca"]))
+    res = ws.lookup("acme")
+    assert res.chosen is None
+    error = res.per_source[0].error or ""
+    assert "requires a client certificate" in error or "TLS handshake" in error, error
+    ws.config_set("certificates.secure.client-cert", str(pems["client"]))
+    ws.close()  # new settings, new connections
+    res = ws.lookup("acme")
+    assert res.chosen is not None and (res.chosen.version, res.chosen.source) == ("2.0", "secure")
+
+
+def test_settings_of_one_source_do_not_apply_to_another_host(
+    ws: nbext.Workspace, https_index: IndexServer
+) -> None:
+    ws.add_source("corp", https_index.url, "primary")
+    ws.config_set("repositories.other", "https://127.0.0.1:9/simple/")
+    ws.config_set("certificates.other.cert", "false")
+    res = ws.lookup("acme")
+    assert res.chosen is None and "TLS certificate of" in (res.per_source[0].error or "")
+
+
+def test_system_trust_via_ssl_cert_file(
+    ws: nbext.Workspace,
+    https_index: IndexServer,
+    pems: dict[str, Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # truststore reads the system store through OpenSSL's default paths on Linux, which
+    # honour SSL_CERT_FILE: a CA "installed system-wide" for this process.
+    monkeypatch.setenv("SSL_CERT_FILE", str(pems["ca"]))
+    ws.add_source("corp", https_index.url, "primary")
+    res = ws.lookup("acme")
+    assert res.chosen is not None and res.chosen.source == "corp", repr(res)
