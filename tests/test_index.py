@@ -168,7 +168,7 @@ def test_parse_metadata() -> None:
 
 
 def _ws(tmp_path: Path, handler: httpx.MockTransport, *names: str) -> nbext.Workspace:
-    ws = nbext.Workspace(tmp_path, transport=handler)
+    ws = nbext.Workspace(tmp_path, transport=handler, retry_sleep=lambda _s: None)
     for name in names:
         ws.add_source(name, f"https://{name}.example/simple/", "primary")
     return ws
@@ -222,7 +222,7 @@ def test_server_errors_are_error_rows_and_others_still_answer(tmp_path: Path) ->
     rows = {r.source: r for r in res.per_source}
     assert rows["a"].error == "Source (a): HTTP 500 from https://a.example/simple/acme/"
     assert rows["b"].error is not None and rows["b"].error.startswith(
-        "Source (b): cannot connect to b.example (connection refused)."
+        "Source (b): All attempts to connect to b.example failed (connection refused)."
     )
     assert "%source show b" in rows["b"].error
 

@@ -177,9 +177,14 @@ class Fetcher:
             result.error = f"Source ({source.name}): {exc}"
         except httpx.HTTPError as exc:
             host = httpx.URL(url).netloc.decode()
+            what = (
+                f"{exc}"
+                if str(exc).startswith("All attempts")
+                else f"cannot connect to {host} ({_short(exc)})"
+            )
             result.error = (
-                f"Source ({source.name}): cannot connect to {host} ({_short(exc)}). Check the "
-                f"URL (%source show {source.name}) and that the server is running."
+                f"Source ({source.name}): {what}. Check the URL (%source show {source.name}) "
+                f"and that the server is running."
             )
         else:
             result.events = events
@@ -434,7 +439,7 @@ class Lookup:
                     if mfut not in seen_meta:
                         seen_meta.add(mfut)
                         rows[owner.key].events.extend(meta.events)
-                        rows[owner.key].requests += len(meta.events)
+                        rows[owner.key].requests += sum(1 for e in meta.events if e.is_request)
                         for text in (meta.warning, meta.error):
                             if text and text not in result.notes:
                                 result.notes.append(text)
@@ -509,7 +514,7 @@ class Lookup:
             row.versions = [str(r.version) for r in found]
             row.listed = len(page.releases)
             if not row.events:
-                row.requests = len(page.events)
+                row.requests = sum(1 for e in page.events if e.is_request)
                 row.events = list(page.events)
 
         if job.pin is not None:

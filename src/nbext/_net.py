@@ -22,6 +22,40 @@ __all__ = ["Event", "Http", "redact_url"]
 _SECRET_HEADERS = {"authorization", "proxy-authorization", "cookie", "set-cookie"}
 
 
+#: Poetry's retry loop: the first attempt plus 5 retries, on these statuses.
+MAX_ATTEMPTS = 6
+RETRY_STATUSES = frozenset({429, 500, 501, 502, 503, 504})
+MAX_RETRY_AFTER = 60.0
+
+
+def _reason(exc: BaseException) -> str:
+    """ "[Errno 111] Connection refused" -> "connection refused" (errno numbers differ by OS)."""
+    import re
+
+    text = re.sub(r"\[Errno -?\d+\]\s*", "", (str(exc) or type(exc).__name__).splitlines()[0])
+    return text[:1].lower() + text[1:200]
+
+
+def _retryable_error(exc: httpx.HTTPError) -> bool:
+    from nbext._tls import TlsConnectError
+
+    if isinstance(exc, TlsConnectError):
+        return False
+    return isinstance(
+        exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.RemoteProtocolError | httpx.ReadError
+    )
+
+
+def _retry_after(response: httpx.Response, default: float) -> float:
+    value = response.headers.get("retry-after")
+    if value is None:
+        return default
+    try:
+        return min(max(float(value), 0.0), MAX_RETRY_AFTER)
+    except ValueError:
+        return default  # an HTTP date: Poetry ignores it too (float() fails)
+
+
 def _elapsed(response: httpx.Response, started: float) -> float:
     try:
         return response.elapsed.total_seconds()
@@ -47,7 +81,13 @@ class Event:
     request_headers: dict[str, str] = field(default_factory=dict)
     response_headers: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def is_request(self) -> bool:
+        return self.method != "RETRY"
+
     def line(self) -> str:
+        if not self.is_request:
+            return f"[{self.source}] {self.error}"
         outcome = str(self.status) if self.status is not None else f"failed: {self.error}"
         return (
             f"[{self.source}] {self.method} {self.url} -> {outcome} "
@@ -65,7 +105,9 @@ class Http:
         timeout: float = DEFAULT_TIMEOUT,
         max_connections: int = 32,
         auth: httpx.Auth | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        self.sleep = sleep
         self.client = httpx.Client(
             transport=transport,
             auth=auth,
@@ -90,41 +132,75 @@ class Http:
     def get(
         self, url: str, *, source: str, headers: Mapping[str, str] | None = None
     ) -> tuple[httpx.Response, list[Event]]:
-        """GET ``url`` for ``source``; returns the response and the events it produced.
+        """GET ``url`` for ``source`` with Poetry's retry loop; returns the last response and
+        the events of every attempt.
 
-        Raises ``httpx.HTTPError`` subclasses for transport failures (after logging them).
+        Poetry's loop (spec 5.3): up to 6 attempts; retried on connection errors and on 429,
+        500, 501, 502, 503, 504; the delay before retry *k* is ``Retry-After`` (seconds, capped
+        at 60 s so a cell never hangs) or ``0.5 * k``; never on other 4xx, never on a read
+        timeout (the request's deadline) or a TLS failure. After the last attempt the status
+        is returned, or the connection error raised.
         """
-        started = time.perf_counter()
         events: list[Event] = []
-        try:
-            response = self.client.get(url, headers=dict(headers or {}))
-        except httpx.HTTPError as exc:
-            event = Event(
-                source=source,
-                method="GET",
-                url=redact_url(url),
-                status=None,
-                elapsed=time.perf_counter() - started,
-                size=0,
-                error=f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__,
-                request_headers=redact_headers(dict(headers or {})),
-            )
-            self._record(event)
-            raise
-        for hop in (*response.history, response):
-            event = Event(
-                source=source,
-                method=hop.request.method,
-                url=redact_url(str(hop.request.url)),
-                status=hop.status_code,
-                elapsed=_elapsed(hop, started),
-                size=len(hop.content) if hop.is_closed else 0,
-                request_headers=redact_headers(dict(hop.request.headers)),
-                response_headers=redact_headers(dict(hop.headers)),
-            )
-            events.append(event)
-            self._record(event)
-        return response, events
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            started = time.perf_counter()
+            try:
+                response = self.client.get(url, headers=dict(headers or {}))
+            except httpx.HTTPError as exc:
+                event = Event(
+                    source=source,
+                    method="GET",
+                    url=redact_url(url),
+                    status=None,
+                    elapsed=time.perf_counter() - started,
+                    size=0,
+                    error=f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__,
+                    request_headers=redact_headers(dict(headers or {})),
+                )
+                events.append(event)
+                self._record(event)
+                if attempt == MAX_ATTEMPTS or not _retryable_error(exc):
+                    if attempt > 1 and isinstance(exc, httpx.ConnectError):
+                        host = httpx.URL(url).netloc.decode()
+                        raise httpx.ConnectError(
+                            f"All attempts to connect to {host} failed ({_reason(exc)})",
+                            request=exc.request,
+                        ) from exc
+                    raise
+                self._wait(source, url, 0.5 * attempt, events)
+                continue
+            for hop in (*response.history, response):
+                event = Event(
+                    source=source,
+                    method=hop.request.method,
+                    url=redact_url(str(hop.request.url)),
+                    status=hop.status_code,
+                    elapsed=_elapsed(hop, started),
+                    size=len(hop.content) if hop.is_closed else 0,
+                    request_headers=redact_headers(dict(hop.request.headers)),
+                    response_headers=redact_headers(dict(hop.headers)),
+                )
+                events.append(event)
+                self._record(event)
+            if response.status_code in RETRY_STATUSES and attempt < MAX_ATTEMPTS:
+                self._wait(source, url, _retry_after(response, 0.5 * attempt), events)
+                continue
+            return response, events
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _wait(self, source: str, url: str, delay: float, events: list[Event]) -> None:
+        event = Event(
+            source=source,
+            method="RETRY",
+            url=redact_url(url),
+            status=None,
+            elapsed=delay,
+            size=0,
+            error=f"Retrying HTTP request in {delay:g} seconds.",
+        )
+        events.append(event)
+        self._record(event)
+        self.sleep(delay)
 
     def close(self) -> None:
         self.client.close()

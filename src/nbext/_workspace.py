@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -55,6 +56,8 @@ class Workspace:
     * ``timeout`` - seconds per request (default 15, Poetry's).
     * ``max_workers`` - size of the thread pool that runs requests concurrently (default:
       ``installer.max-workers`` if configured, capped at cpu_count + 4 as Poetry does; else 16).
+    * ``keyring_timeout`` - seconds any keyring call may take (then a warning, never a hang).
+    * ``retry_sleep`` - how to wait between Poetry's retries (tests pass a no-op).
     * ``python`` - the Python range releases must support (default: the project's
       ``requires-python``, else the running interpreter's version).
     """
@@ -69,6 +72,7 @@ class Workspace:
         max_workers: int | None = None,
         python: str | None = None,
         keyring_timeout: float = 5.0,
+        retry_sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.directory = Path(project_dir or Path.cwd()).resolve()
         path: Path | None
@@ -91,6 +95,7 @@ class Workspace:
             configured = self.settings.get("installer.max-workers")
             max_workers = self.settings.max_workers if configured is not None else 16
         self.keyring_timeout = keyring_timeout
+        self._retry_sleep = retry_sleep
         self._keyring: KeyringStore | None = None
         self._passwords: PasswordManager | None = None
         self._authenticator: Authenticator | None = None
@@ -166,6 +171,7 @@ class Workspace:
                     timeout=self.timeout,
                     max_connections=max(self.max_workers, 8),
                     auth=auth,
+                    sleep=self._retry_sleep,
                 )
             return self._http
 
