@@ -126,3 +126,31 @@ def test_system_trust_via_ssl_cert_file(
     ws.add_source("corp", https_index.url, "primary")
     res = ws.lookup("acme")
     assert res.chosen is not None and res.chosen.source == "corp", repr(res)
+
+
+def test_diagnose_names_the_trust_that_works(
+    ws: nbext.Workspace, https_index: IndexServer, pems: dict[str, Path]
+) -> None:
+    ws.add_source("corp", https_index.url, "primary")
+    report = ws.diagnose("corp")
+    assert [a.ok for a in report.attempts] == [False, False]  # system store, certifi
+    assert "%config certificates.corp.cert /path/to/ca.pem" in report.advice
+    assert report.certificate["names"].startswith("127.0.0.1") or "127.0.0.1" in repr(report)
+    assert report.tls_version in ("TLSv1.2", "TLSv1.3")
+    ws.config_set("certificates.corp.cert", str(pems["ca"]))
+    report = ws.diagnose("corp")
+    assert [(a.trust.split(" ")[0], a.ok) for a in report.attempts] == [
+        ("system", False),
+        ("certifi", False),
+        ("configured", True),
+    ]
+    assert "issuer" in report.certificate and "valid until" in report.certificate
+    text = repr(report)
+    assert text.startswith(f"corp: {https_index.url.rstrip('/')}")
+    assert "ok   configured CA" in text
+
+
+def test_diagnose_plain_http(ws: nbext.Workspace, index_factory: type[IndexServer]) -> None:
+    server = index_factory([])
+    ws.add_source("plain", server.url, "primary")
+    assert "plain HTTP: no TLS to check" in repr(ws.diagnose("plain"))

@@ -22,7 +22,7 @@ from IPython.utils.text import DollarFormatter
 
 from nbext._config import is_poetry_key
 from nbext._prompt import choose_prompt
-from nbext._results import LookupResult, LookupResults, Report, SourceTable
+from nbext._results import LookupResult, LookupResults, Report
 from nbext._secrets import scrub
 from nbext._workspace import Workspace, workspace
 
@@ -94,7 +94,7 @@ class NbextMagics(Magics):
     @no_var_expand
     @needs_local_scope
     @line_magic
-    def source(self, line: str, local_ns: dict[str, Any] | None = None) -> SourceTable | None:
+    def source(self, line: str, local_ns: dict[str, Any] | None = None) -> Any:
         """Manage package sources, exactly like ``poetry source``.
 
         Usage::
@@ -102,6 +102,7 @@ class NbextMagics(Magics):
           %source add [--priority primary|supplemental|explicit] NAME [URL]
           %source show [NAME ...]
           %source remove NAME
+          %source diagnose NAME
 
         ``add`` appends a ``[[tool.poetry.source]]`` entry to the project's pyproject.toml (or
         updates the one with the same name, keeping its comments). Without a project, the
@@ -128,13 +129,15 @@ class NbextMagics(Magics):
           %source add --priority explicit gpu https://gpu.example/simple/
           %source show
           %source remove gpu
+          %source diagnose corp      (which trust store accepts its certificate, TLS version,
+                                     subject, issuer and expiry)
         """
         args = _split(self._expand(line, local_ns))
         self._notices()
-        if not args or args[0] not in ("add", "show", "remove"):
+        if not args or args[0] not in ("add", "show", "remove", "diagnose"):
             raise UsageError(
                 "Usage: %source add [--priority P] NAME [URL] | %source show [NAME ...] | "
-                "%source remove NAME  (see %source?)"
+                "%source remove NAME | %source diagnose NAME  (see %source?)"
             )
         command, rest = args[0], args[1:]
         if command == "add":
@@ -155,6 +158,11 @@ class NbextMagics(Magics):
             _emit(report)
             self._notices()
             return None
+        if command == "diagnose":
+            p = _parser("%source diagnose")
+            p.add_argument("name")
+            ns = p.parse_args(rest)
+            return self.ws.diagnose(ns.name)
         if command == "remove":
             p = _parser("%source remove")
             p.add_argument("name")

@@ -19,6 +19,7 @@ from nbext._config import Settings
 from nbext._configure import ConfigCommand, PasswordPrompt
 from nbext._constants import IMPLICIT_PYPI_NOTE, PYPI_NAME
 from nbext._credentials import Authenticator, PasswordManager, SourceAuth
+from nbext._diagnose import Diagnosis, diagnose
 from nbext._errors import RequirementError, SourceError, UnknownSourceError
 from nbext._lookup import Lookup, Pin, kernel_python_constraint, parse_requirement
 from nbext._net import Http
@@ -355,6 +356,12 @@ class Workspace:
             entries.append(entry)
         note = IMPLICIT_PYPI_NOTE if (not names and pool.has_implicit_pypi) else ""
         return SourceTable(entries=entries, note=note)
+
+    def diagnose(self, name: str) -> Diagnosis:
+        """Which trust store accepts the source's TLS certificate, and what it is."""
+        source = self.sources.get(name)
+        tls = tls_settings(self.settings, source.name)
+        return diagnose(source.name, source.url, tls, timeout=self.timeout)
 
     def check(self) -> list[str]:
         """``poetry check``'s source errors: pins naming a source that does not exist."""

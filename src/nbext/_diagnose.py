@@ -1,0 +1,166 @@
+"""``%source diagnose``: which trust store accepts a source's certificate, and what it is.
+
+For an HTTPS source nbext connects with each candidate trust (the operating system's store
+through truststore, certifi's bundle, the CA bundle configured for the source) and reports
+which ones complete the handshake, the negotiated TLS version, and the server certificate's
+subject, issuer and expiry. It sends no HTTP request and no credential.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import os
+import socket
+import ssl
+import tempfile
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from nbext._redact import redact_url
+from nbext._tls import TlsSettings
+
+__all__ = ["Diagnosis", "TrustAttempt", "diagnose"]
+
+
+@dataclass
+class TrustAttempt:
+    trust: str
+    ok: bool
+    detail: str = ""
+
+
+@dataclass
+class Diagnosis:
+    source: str
+    url: str
+    host: str
+    port: int
+    attempts: list[TrustAttempt] = field(default_factory=list)
+    tls_version: str | None = None
+    certificate: dict[str, str] = field(default_factory=dict)
+    advice: str = ""
+
+    def lines(self) -> list[str]:
+        out = [f"{self.source}: {self.url}"]
+        if not self.attempts:
+            out.append(f"  {self.advice}")
+            return out
+        for a in self.attempts:
+            mark = "ok  " if a.ok else "fail"
+            out.append(f"  {mark} {a.trust}" + (f": {a.detail}" if a.detail else ""))
+        if self.tls_version:
+            out.append(f"  TLS version: {self.tls_version}")
+        for key in ("subject", "issuer", "valid until", "names"):
+            if key in self.certificate:
+                out.append(f"  {key}: {self.certificate[key]}")
+        if self.advice:
+            out.append(f"  -> {self.advice}")
+        return out
+
+    def __repr__(self) -> str:
+        return "\n".join(self.lines())
+
+    def _repr_html_(self) -> str:
+        return "<pre class='nbext-diagnose'>" + html.escape(repr(self)) + "</pre>"
+
+
+def _name(parts: Any) -> str:
+    return ", ".join(f"{k}={v}" for rdn in parts or () for k, v in rdn)
+
+
+def _describe(der: bytes) -> dict[str, str]:
+    """Subject, issuer and expiry of a DER certificate (CPython's own decoder)."""
+    pem = ssl.DER_cert_to_PEM_cert(der)
+    fd, path = tempfile.mkstemp(suffix=".pem")
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(pem)
+        decoded = ssl._ssl._test_decode_cert(path)  # type: ignore[attr-defined]
+    except Exception:
+        return {}
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+    names = ", ".join(v for k, v in decoded.get("subjectAltName", ()) if k in ("DNS", "IP Address"))
+    info = {
+        "subject": _name(decoded.get("subject")),
+        "issuer": _name(decoded.get("issuer")),
+        "valid until": str(decoded.get("notAfter", "")),
+    }
+    if names:
+        info["names"] = names
+    return info
+
+
+def _contexts(tls: TlsSettings) -> list[tuple[str, ssl.SSLContext]]:
+    import certifi
+    import truststore
+
+    out: list[tuple[str, ssl.SSLContext]] = []
+    system = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    out.append(("system store (truststore)", system))
+    out.append(("certifi bundle", ssl.create_default_context(cafile=certifi.where())))
+    if isinstance(tls.verify, str):
+        with contextlib.suppress(OSError, ssl.SSLError):
+            out.append(
+                (f"configured CA {tls.verify}", ssl.create_default_context(cafile=tls.verify))
+            )
+    if tls.client_cert:
+        for _label, ctx in out:
+            with contextlib.suppress(OSError, ssl.SSLError):
+                ctx.load_cert_chain(tls.client_cert)
+    return out
+
+
+def diagnose(source: str, url: str, tls: TlsSettings, *, timeout: float = 10.0) -> Diagnosis:
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    result = Diagnosis(source, redact_url(url), host, port)
+    if parts.scheme != "https":
+        result.advice = "plain HTTP: no TLS to check (credentials would travel unencrypted)"
+        return result
+    der: bytes | None = None
+    for label, ctx in _contexts(tls):
+        try:
+            with (
+                socket.create_connection((host, port), timeout=timeout) as sock,
+                ctx.wrap_socket(sock, server_hostname=host) as ssock,
+            ):
+                result.tls_version = ssock.version()
+                der = der or ssock.getpeercert(binary_form=True)
+            result.attempts.append(TrustAttempt(label, True))
+        except (OSError, ssl.SSLError) as exc:
+            result.attempts.append(TrustAttempt(label, False, str(exc).splitlines()[0][:160]))
+    if der is None:  # nothing verified: look at the certificate without verifying it
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        if tls.client_cert:
+            with contextlib.suppress(OSError, ssl.SSLError):
+                ctx.load_cert_chain(tls.client_cert)
+        with (
+            contextlib.suppress(OSError, ssl.SSLError),
+            socket.create_connection((host, port), timeout=timeout) as sock,
+            ctx.wrap_socket(sock, server_hostname=host) as ssock,
+        ):
+            result.tls_version = ssock.version()
+            der = ssock.getpeercert(binary_form=True)
+    if der:
+        result.certificate = _describe(der)
+    passed = [a.trust for a in result.attempts if a.ok]
+    if not passed:
+        result.advice = (
+            f"no trust store accepts this certificate: give its CA with %config "
+            f"certificates.{source}.cert /path/to/ca.pem (or install it in the system store)"
+        )
+    elif isinstance(tls.verify, str) and not passed[0].startswith("configured"):
+        result.advice = f"trusted by the {passed[0]}; certificates.{source}.cert is not needed"
+    elif tls.verify is False:
+        result.advice = (
+            f"verification is off (certificates.{source}.cert = false) although the "
+            f"{passed[0]} trusts this server: %config --unset certificates.{source}.cert"
+        )
+    return result
