@@ -81,3 +81,30 @@ def test_a_lookup_recovers_from_transient_errors(
     row = res.per_source[0]
     assert row.status == 200 and row.requests == 4  # 3 page attempts + the metadata file
     assert any("Retrying HTTP request in 0 seconds." in line for line in res.log_lines(2))
+
+
+def test_a_stalled_server_never_hangs_the_lookup(
+    tmp_path: Path, index_factory: type[IndexServer]
+) -> None:
+    import socket
+    import time
+
+    stalled = socket.socket()
+    stalled.bind(("127.0.0.1", 0))
+    stalled.listen(8)  # connections complete in the kernel; nothing ever answers
+    port = stalled.getsockname()[1]
+    healthy = index_factory([Dist("acme", "1.0")])
+    try:
+        with nbext.Workspace(tmp_path, timeout=0.5, retry_sleep=lambda _s: None) as ws:
+            ws.add_source("stalled", f"http://127.0.0.1:{port}/simple/", "primary")
+            ws.add_source("healthy", healthy.url, "primary")
+            started = time.monotonic()
+            res = ws.lookup("acme")
+            elapsed = time.monotonic() - started
+    finally:
+        stalled.close()
+    assert elapsed < 5
+    assert res.chosen is not None and res.chosen.source == "healthy"
+    error = res.per_source[0].error or ""
+    assert error.startswith("Source (stalled): timed out after 0.5 s at http://127.0.0.1:")
+    assert "raise requests.timeout" in error
