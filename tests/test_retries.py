@@ -108,3 +108,15 @@ def test_a_stalled_server_never_hangs_the_lookup(
     error = res.per_source[0].error or ""
     assert error.startswith("Source (stalled): timed out after 0.5 s at http://127.0.0.1:")
     assert "raise requests.timeout" in error
+
+
+def test_every_request_goes_to_the_nbext_logger_redacted(
+    tmp_path: Path, index_factory: type[IndexServer], caplog: pytest.LogCaptureFixture
+) -> None:
+    server = index_factory([Dist("acme", "1.0")], auth=("alice", "log-secret-77"))
+    with caplog.at_level("DEBUG", logger="nbext"), nbext.Workspace(tmp_path) as ws:
+        ws.add_source("corp", server.url.replace("//", "//alice:log-secret-77@"), "primary")
+        assert ws.lookup("acme").chosen is not None
+    lines = [r.getMessage() for r in caplog.records if r.name == "nbext.http"]
+    assert any(line.startswith("[corp] GET http://alice:***@127.0.0.1:") for line in lines)
+    assert "log-secret-77" not in caplog.text

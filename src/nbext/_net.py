@@ -6,6 +6,7 @@ redacted before they are logged or shown: no credential ever reaches an event.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -18,6 +19,8 @@ from nbext._constants import DEFAULT_TIMEOUT
 from nbext._redact import redact_url
 
 __all__ = ["Event", "Http", "redact_url"]
+
+logger = logging.getLogger("nbext.http")
 
 _SECRET_HEADERS = {"authorization", "proxy-authorization", "cookie", "set-cookie"}
 
@@ -123,6 +126,7 @@ class Http:
         self.sinks: list[Callable[[Event], None]] = []
 
     def _record(self, event: Event) -> None:
+        logger.debug("%s", event.line())  # redacted already; `logging` users see every request
         with self._lock:
             self.events.append(event)
             sinks = list(self.sinks)
