@@ -142,3 +142,25 @@ def test_hash_mismatch_is_refused(ws: nbext.Workspace, index_factory: type[Index
     res = ws.lookup("acme")
     assert res.chosen is not None and res.chosen.metadata is None
     assert any("does not match its sha256 hash" in n for n in res.notes)
+
+
+def test_wheel_metadata_by_range_requests_and_fallbacks(
+    tmp_path: Path, index_factory: type[IndexServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    big = Dist("bigwheel", "1.0", requires_dist=("numpy>=2",), sdist=False)
+    server = index_factory([big], api="html", metadata=False)
+    with nbext.Workspace(tmp_path) as ws:
+        ws.add_source("corp", server.url, "primary")
+        res = ws.lookup("bigwheel")
+        assert res.chosen is not None and res.chosen.metadata is not None
+        assert res.chosen.metadata_via == "range requests"
+        assert res.chosen.metadata.requires_dist == ("numpy>=2",)
+        ranges = [r.range for r in server.requests if r.path.endswith(".whl")]
+        assert ranges[0] == "bytes=-10000"
+        assert all(r is not None for r in ranges)  # never a full download
+        # solver.lazy-wheel false: the whole wheel is downloaded (and its hash verified)
+        monkeypatch.setenv("POETRY_SOLVER_LAZY_WHEEL", "false")
+        server.clear_log()
+        res = ws.lookup("bigwheel")
+        assert res.chosen is not None and res.chosen.metadata_via == "wheel"
+        assert [r.range for r in server.requests if r.path.endswith(".whl")] == [None]

@@ -47,6 +47,7 @@ from nbext._index import (
     parse_metadata,
     parse_project_page,
 )
+from nbext._lazy_wheel import TAIL_BYTES, metadata_from_ranges, total_size
 from nbext._net import Event, Http
 from nbext._pool import Priority, Source, SourcePool
 from nbext._redact import redact_url
@@ -129,8 +130,10 @@ class Fetcher:
         *,
         timeout: float,
         auth_hint: Callable[[str, int, bool], str] | None = None,
+        lazy_wheel: bool = True,
     ) -> None:
         self.auth_hint = auth_hint
+        self.lazy_wheel = lazy_wheel
         self.http = http
         self.executor = executor
         self.timeout = timeout
@@ -160,11 +163,16 @@ class Fetcher:
     # -- workers ------------------------------------------------------------------------------
 
     def _get(
-        self, source: Source, url: str, accept: str | None
+        self,
+        source: Source,
+        url: str,
+        accept: str | None,
+        extra: dict[str, str] | None = None,
     ) -> tuple[httpx.Response | None, PageResult]:
         result = PageResult(source=source, url=redact_url(url))
         started = time.perf_counter()
         headers = {"Accept": accept} if accept else {}
+        headers.update(extra or {})
         response: httpx.Response | None = None
         try:
             response, events = self.http.get(url, source=source.name, headers=headers)
@@ -255,15 +263,45 @@ class Fetcher:
             return
         result.releases = group_releases(files)
 
+    def _lazy_metadata(
+        self, source: Source, file: File
+    ) -> tuple[ReleaseMetadata | None, httpx.Response | None, list[Event]]:
+        """Poetry's lazy wheel: ``Range: bytes=-10000``, then the METADATA member by range.
+
+        Returns the metadata (or None), the first response when it was a plain 200 (a server that
+        ignores ranges sent the whole wheel: use it) and the events.
+        """
+        events: list[Event] = []
+        response, page = self._get(source, file.url, None, {"Range": f"bytes=-{TAIL_BYTES}"})
+        events += page.events
+        if response is None or response.status_code != 206:
+            return None, response, events
+        size = total_size(response.headers.get("content-range"))
+        if size is None:
+            return None, None, events
+
+        def fetch(start: int, end: int) -> bytes:
+            part, part_page = self._get(source, file.url, None, {"Range": f"bytes={start}-{end}"})
+            events.extend(part_page.events)
+            if part is None or part.status_code != 206:
+                raise ValueError(f"range request answered {part_page.status or part_page.error}")
+            return part.content
+
+        try:
+            data = metadata_from_ranges(size, response.content, fetch)
+            return parse_metadata(data), None, events
+        except Exception:
+            return None, None, events  # fall back to downloading the wheel
+
     def _fetch_metadata(self, source: Source, file: File) -> MetadataResult:
         events: list[Event] = []
         warning: str | None = None
         if file.has_metadata:
             meta_url = file.url.split("#", 1)[0].split("?", 1)[0] + ".metadata"
-            response, page = self._get(source, meta_url, None)
+            meta_response, page = self._get(source, meta_url, None)
             events += page.events
-            if response is not None and response.status_code == 200:
-                data = response.content
+            if meta_response is not None and meta_response.status_code == 200:
+                data = meta_response.content
                 expected = _best_hash(file.metadata_hashes)
                 if expected and hashlib.new(expected[0], data).hexdigest() != expected[1]:
                     warning = (
@@ -278,8 +316,17 @@ class Fetcher:
                         warning = f"Failed to parse metadata at {redact_url(meta_url)}"
             else:
                 warning = f"Failed to retrieve metadata at {redact_url(meta_url)}"
-        response, page = self._get(source, file.url, None)
-        events += page.events
+        response: httpx.Response | None = None
+        if file.kind == "wheel" and self.lazy_wheel:
+            lazy, response, lazy_events = self._lazy_metadata(source, file)
+            events += lazy_events
+            if lazy is not None:
+                return MetadataResult(lazy, "range requests", warning=warning, events=events)
+        if response is None or response.status_code != 200:
+            response, page = self._get(source, file.url, None)
+            events += page.events
+        else:
+            page = PageResult(source=source, url=redact_url(file.url), status=200)
         if response is None or response.status_code != 200:
             error = page.error or (
                 f"Source ({source.name}): HTTP {page.status} downloading {redact_url(file.url)}"
@@ -354,10 +401,13 @@ class Lookup:
         python: VersionConstraint,
         timeout: float,
         auth_hint: Callable[[str, int, bool], str] | None = None,
+        lazy_wheel: bool = True,
     ) -> None:
         self.pool = pool
         self.python = python
-        self.fetcher = Fetcher(http, executor, timeout=timeout, auth_hint=auth_hint)
+        self.fetcher = Fetcher(
+            http, executor, timeout=timeout, auth_hint=auth_hint, lazy_wheel=lazy_wheel
+        )
 
     def run(self, jobs: Sequence[tuple[str, Dependency, Pin | None]]) -> list[LookupResult]:
         items = [_Job(text, dep, pin) for text, dep, pin in jobs]

@@ -112,7 +112,12 @@ class Chosen:
         return f"Chosen(name={self.name!r}, version={self.version!r}, source={self.source!r})"
 
 
-_VIA = {"PEP 658": "(PEP 658 file)", "wheel": "(from the wheel)", "sdist": "(from the sdist)"}
+_VIA = {
+    "PEP 658": "(PEP 658 file)",
+    "range requests": "(from the wheel, by range requests)",
+    "wheel": "(from the wheel)",
+    "sdist": "(from the sdist)",
+}
 _HEADERS = ("source", "priority", "asked", "status", "matching versions", "time")
 
 

@@ -477,6 +477,7 @@ class Workspace:
             python=self.python,
             timeout=self.timeout,
             auth_hint=self._auth_hint,
+            lazy_wheel=bool(self.settings.get("solver.lazy-wheel", True)),
         )
         results = LookupResults(run.run(jobs))
         for warning in self.authenticator.warnings[before:]:
