@@ -154,3 +154,60 @@ def test_diagnose_plain_http(ws: nbext.Workspace, index_factory: type[IndexServe
     server = index_factory([])
     ws.add_source("plain", server.url, "primary")
     assert "plain HTTP: no TLS to check" in repr(ws.diagnose("plain"))
+
+
+def test_http2_when_the_server_offers_it(
+    ws: nbext.Workspace, ca: trustme.CA, pems: dict[str, Path], tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+    import time
+
+    from tests._env import isolated_environ
+    from tests._servers import free_port
+
+    cert = ca.issue_cert("127.0.0.1")
+    cert.cert_chain_pems[0].write_to_path(str(tmp_path / "cert.pem"))
+    cert.private_key_pem.write_to_path(str(tmp_path / "key.pem"))
+    port = free_port()
+    script = Path(__file__).with_name("_h2server.py")
+    env = isolated_environ(dict(__import__("os").environ), tmp_path / "home")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            str(script),
+            str(tmp_path / "cert.pem"),
+            str(tmp_path / "key.pem"),
+            str(port),
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            try:
+                socket_ok = __import__("socket").create_connection(("127.0.0.1", port), 0.2)
+                socket_ok.close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        ws.add_source("h2", f"https://127.0.0.1:{port}/simple/", "primary")
+        ws.config_set("certificates.h2.cert", str(pems["ca"]))
+        res = ws.lookup(
+            "acme",
+        )
+        page = res.per_source[0].events[0]
+        assert page.status == 200
+        assert page.response_headers.get("x-http-version") == "2"
+        assert res.chosen is not None and res.chosen.version == "1.0"
+    finally:
+        ws.close()  # hypercorn waits for open keep-alive connections on shutdown
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)

@@ -79,6 +79,15 @@ def ssl_context(tls: TlsSettings) -> ssl.SSLContext:
     return ctx
 
 
+def _http2_available() -> bool:
+    """HTTP/2 (negotiated with ALPN on TLS) when the ``h2`` package is installed."""
+    try:
+        import h2  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 class TlsConnectError(httpx.ConnectError):
     """A TLS failure, with a message that names the source, the host and the fix."""
 
@@ -133,7 +142,9 @@ class SourceTransport(httpx.BaseTransport):
         with self._lock:
             transport = self._transports.get(key)
             if transport is None:
-                transport = httpx.HTTPTransport(verify=ssl_context(tls), limits=self.limits)
+                transport = httpx.HTTPTransport(
+                    verify=ssl_context(tls), limits=self.limits, http2=_http2_available()
+                )
                 self._transports[key] = transport
             return transport
 
