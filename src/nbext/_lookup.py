@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import platform
-import re
 import threading
 import time
 from collections.abc import Callable, Generator, Sequence
@@ -48,7 +47,7 @@ from nbext._index import (
     parse_project_page,
 )
 from nbext._lazy_wheel import TAIL_BYTES, metadata_from_ranges, total_size
-from nbext._net import Event, Http
+from nbext._net import Event, Http, short_error
 from nbext._pool import Priority, Source, SourcePool
 from nbext._redact import redact_url
 from nbext._results import Chosen, LookupResult, SourceRow
@@ -188,7 +187,7 @@ class Fetcher:
             what = (
                 f"{exc}"
                 if str(exc).startswith("All attempts")
-                else f"cannot connect to {host} ({_short(exc)})"
+                else f"cannot connect to {host} ({short_error(exc)})"
             )
             result.error = (
                 f"Source ({source.name}): {what}. Check the URL (%source show {source.name}) "
@@ -352,13 +351,6 @@ class Fetcher:
                 None, file.kind, warning=warning, error=f"{file.filename}: {exc}", events=events
             )
         return MetadataResult(meta, file.kind, warning=warning, events=events)
-
-
-def _short(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
-    # "[Errno 111] Connection refused" -> "connection refused" (errno numbers differ by OS)
-    text = re.sub(r"\[Errno -?\d+\]\s*", "", text.splitlines()[0])
-    return (text[:1].lower() + text[1:])[:200]
 
 
 def filter_releases(releases: Sequence[Release], dependency: Dependency) -> list[Release]:

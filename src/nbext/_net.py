@@ -18,7 +18,7 @@ from nbext import _version
 from nbext._constants import DEFAULT_TIMEOUT
 from nbext._redact import redact_url
 
-__all__ = ["Event", "Http", "redact_url"]
+__all__ = ["Event", "Http", "redact_url", "short_error"]
 
 logger = logging.getLogger("nbext.http")
 
@@ -31,7 +31,7 @@ RETRY_STATUSES = frozenset({429, 500, 501, 502, 503, 504})
 MAX_RETRY_AFTER = 60.0
 
 
-def _reason(exc: BaseException) -> str:
+def short_error(exc: BaseException) -> str:
     """ "[Errno 111] Connection refused" -> "connection refused" (errno numbers differ by OS)."""
     import re
 
@@ -167,7 +167,7 @@ class Http:
                     if attempt > 1 and isinstance(exc, httpx.ConnectError):
                         host = httpx.URL(url).netloc.decode()
                         raise httpx.ConnectError(
-                            f"All attempts to connect to {host} failed ({_reason(exc)})",
+                            f"All attempts to connect to {host} failed ({short_error(exc)})",
                             request=exc.request,
                         ) from exc
                     raise
