@@ -156,6 +156,9 @@ class Workspace:
 
     @property
     def http(self) -> Http:
+        if self._http is not None:  # every lookup comes here: no new objects once built
+            return self._http
+        # Built outside self._lock: the authenticator creates the keyring store under it.
         auth = SourceAuth(self.authenticator)
         transport = self._transport
         if transport is None:
