@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import httpx
 from packaging.utils import canonicalize_name
@@ -53,7 +54,18 @@ from nbext._redact import redact_url
 from nbext._results import Chosen, LookupResult, SourceRow
 from nbext._tls import TlsConnectError
 
-__all__ = ["Lookup", "Pin", "kernel_python_constraint", "parse_requirement"]
+__all__ = ["Lookup", "LookupObserver", "Pin", "kernel_python_constraint", "parse_requirement"]
+
+
+class LookupObserver(Protocol):
+    """Watches a lookup as it runs (the live view in a notebook; None elsewhere).
+
+    ``update`` is called from the thread that runs the lookup, each time a row changes
+    (a source is asked, answers or is skipped) and once more with ``done=True``. The result
+    is the one being filled in: read it, never keep or change it.
+    """
+
+    def update(self, index: int, result: LookupResult, done: bool) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -373,11 +385,17 @@ def filter_releases(releases: Sequence[Release], dependency: Dependency) -> list
     return kept or pre
 
 
+class _AnyOf(list[Future[object]]):
+    """Yielded by a requirement's generator: resume it when any one of these is done
+    (a plain list means: when all are done)."""
+
+
 @dataclass
 class _Job:
     text: str
     dependency: Dependency
     pin: Pin | None
+    index: int = 0
     result: LookupResult | None = None
 
 
@@ -394,15 +412,17 @@ class Lookup:
         timeout: float,
         auth_hint: Callable[[str, int, bool], str] | None = None,
         lazy_wheel: bool = True,
+        observer: LookupObserver | None = None,
     ) -> None:
         self.pool = pool
         self.python = python
+        self.observer = observer
         self.fetcher = Fetcher(
             http, executor, timeout=timeout, auth_hint=auth_hint, lazy_wheel=lazy_wheel
         )
 
     def run(self, jobs: Sequence[tuple[str, Dependency, Pin | None]]) -> list[LookupResult]:
-        items = [_Job(text, dep, pin) for text, dep, pin in jobs]
+        items = [_Job(text, dep, pin, index) for index, (text, dep, pin) in enumerate(jobs)]
         waiting: dict[int, tuple[Generator[list[Future[object]], None, None], list[Future[object]]]]
         waiting = {}
 
@@ -422,7 +442,8 @@ class Lookup:
                 if pending:
                     wait(pending, return_when=FIRST_COMPLETED)
                 for index, (gen, futs) in list(waiting.items()):
-                    if all(f.done() for f in futs):
+                    ready = any if isinstance(futs, _AnyOf) else all
+                    if ready(f.done() for f in futs):
                         advance(index, gen)
         except BaseException:
             for _, futs in waiting.values():
@@ -449,6 +470,12 @@ class Lookup:
             pinned=job.pin.source if job.pin else None,
             python=str(self.python),
         )
+
+        def notify(done: bool = False) -> None:
+            if self.observer is not None:
+                self.observer.update(job.index, result, done)
+
+        notify()
         skipped_python: list[str] = []
         rejected: set[Version] = set()
         seen_meta: set[Future[MetadataResult]] = set()
@@ -460,7 +487,7 @@ class Lookup:
         # the pre-release fallback). Pages are fetched once per lookup (the Fetcher memoises).
         for _round in range(64):
             matches: dict[str, list[Release]] = {}
-            order = yield from self._search(job, current, name, rows, answers, matches)
+            order = yield from self._search(job, current, name, rows, answers, matches, notify)
             candidates = self._sorted_candidates(order, matches, current)
             fresh = [(s, r) for s, r in candidates if r.version not in rejected]
             if not fresh:
@@ -485,6 +512,7 @@ class Lookup:
                         for text in (meta.warning, meta.error):
                             if text and text not in result.notes:
                                 result.notes.append(text)
+                        notify()
                 rp = meta.metadata.requires_python if meta and meta.metadata else None
                 if rp and not _python_ok(rp, self.python):
                     skipped_python.append(f"{release.version} (requires Python {rp})")
@@ -529,6 +557,7 @@ class Lookup:
         if result.chosen is None:
             result.message = self._nothing(job, order, rows, skipped_python)
         job.result = result
+        notify(done=True)
 
     def _search(
         self,
@@ -538,8 +567,15 @@ class Lookup:
         rows: dict[str, SourceRow],
         answers: dict[str, PageResult],
         matches: dict[str, list[Release]],
+        notify: Callable[[], None],
     ) -> Generator[list[Future[object]], None, list[Source]]:
         """Poetry's ``RepositoryPool.find_packages``: which sources, in which order."""
+
+        def asking(sources: Sequence[Source]) -> None:
+            for src in sources:
+                if not rows[src.key].asked:
+                    rows[src.key].pending = True
+            notify()
 
         def take(page: PageResult) -> None:
             src = page.source
@@ -548,6 +584,7 @@ class Lookup:
             matches[src.key] = found
             row = rows[src.key]
             row.asked = True
+            row.pending = False
             row.skipped = ""
             row.status = page.status
             row.elapsed = page.elapsed
@@ -566,8 +603,11 @@ class Lookup:
                 if s.key != pinned.key:
                     rows[s.key].skipped = f"no: {why}"
             fut = self.fetcher.page(pinned, name)
+            if not fut.done():
+                asking([pinned])
             yield [fut]  # type: ignore[list-item]
             take(fut.result())
+            notify()
             return [pinned]
         for s in self.pool.explicit:
             rows[s.key].skipped = "no: explicit (pins only)"
@@ -576,9 +616,16 @@ class Lookup:
         supplementals = [s for s in searchable if s.priority is Priority.SUPPLEMENTAL]
         futures = [self.fetcher.page(s, name) for s in first]
         if futures:
-            yield futures  # type: ignore[misc]
-        for f in futures:
-            take(f.result())
+            asking(first)
+            # Take each answer as it comes, so a live view shows the fast sources first.
+            remaining = list(zip(first, futures, strict=True))
+            while remaining:
+                yield _AnyOf(f for _, f in remaining)  # type: ignore[misc]
+                for _, f in remaining:
+                    if f.done():
+                        take(f.result())
+                remaining = [(s, f) for s, f in remaining if not f.done()]
+                notify()
         order = list(first)
         for i, s in enumerate(supplementals):
             if any(matches.values()):
@@ -593,8 +640,11 @@ class Lookup:
                         rows[rest.key].skipped = f"no: {reason}"
                 break
             fut = self.fetcher.page(s, name)
+            if not fut.done():
+                asking([s])
             yield [fut]  # type: ignore[list-item]
             take(fut.result())
+            notify()
             order.append(s)
         return order
 

@@ -21,14 +21,15 @@ from IPython.display import display
 from IPython.utils.text import DollarFormatter
 
 from nbext._config import is_poetry_key
-from nbext._prompt import choose_prompt
+from nbext._live import LiveLookup, NetLog, event_text
+from nbext._prompt import choose_prompt, in_kernel
 from nbext._results import LookupResult, LookupResults, Report
 from nbext._secrets import scrub
 from nbext._workspace import Workspace, workspace
 
 __all__ = ["NbextMagics", "load", "unload"]
 
-MAGIC_NAMES = ("source", "add", "lookup", "config", "nbconfig")
+MAGIC_NAMES = ("source", "add", "lookup", "config", "nbconfig", "netlog")
 
 
 _BRACES = re.compile(r"\{([^{}]+)\}")
@@ -226,15 +227,35 @@ class NbextMagics(Magics):
 
         The result has one row per source (asked or why not, HTTP status, matching versions,
         time) and the chosen version with the reason. ``-v`` adds one line per source,
-        ``-vv`` one per request, ``-vvv`` the (redacted) headers.
+        ``-vv`` one per request, ``-vvv`` the (redacted) headers and the connection (HTTP
+        version, TLS version).
+
+        In a notebook a live view shows each source's row as it answers (with a progress bar
+        for more than three packages, and the requests streaming by at ``-vv``/``-vvv``);
+        when the lookup ends it closes and the result takes its place. ``--no-live`` turns
+        it off. ``%netlog`` shows every request of the session.
         """
         p = _parser("%lookup")
         p.add_argument("requirements", nargs="+")
         p.add_argument("--source", default=None)
         p.add_argument("-v", "--verbose", action="count", default=0)
+        p.add_argument("--no-live", action="store_true")
         ns = p.parse_args(_split(self._expand(line, local_ns)))
         self._notices()
-        results = self.ws.lookup_many(ns.requirements, source=ns.source)
+        ws = self.ws
+        live: LiveLookup | None = None
+        if in_kernel(self.shell) and not ns.no_live:
+            live = LiveLookup(ns.requirements, verbosity=ns.verbose)
+            display(live)  # type: ignore[no-untyped-call]
+            if ns.verbose >= 2:
+                ws.log_sinks.append(live.event)
+        try:
+            results = ws.lookup_many(ns.requirements, source=ns.source, observer=live)
+        finally:
+            if live is not None:
+                if live.event in ws.log_sinks:
+                    ws.log_sinks.remove(live.event)
+                live.finish()
         if ns.verbose:
             if ns.verbose >= 3:
                 for line_ in self.ws.sources.log:
@@ -243,6 +264,46 @@ class NbextMagics(Magics):
                 for log_line in result.log_lines(ns.verbose):
                     print(log_line)
         return results[0] if len(results) == 1 else results
+
+    @line_magic
+    def netlog(self, line: str) -> NetLog | None:
+        """The network log: every HTTP request nbext makes in this kernel, live.
+
+        Usage::
+
+          %netlog                     a live log (notebook): filter by source, clear button
+          %netlog --source NAME       in a terminal: the requests so far, of one source
+          %netlog --stop              stop every live log of this kernel
+
+        Each line is ``time [source] METHOD URL -> status (bytes, time)``, then the connection
+        and the headers. URLs and headers are redacted: no password or token is shown. The
+        same lines go to Python's ``logging`` (logger ``nbext.http``, level DEBUG).
+        """
+        p = _parser("%netlog")
+        p.add_argument("--source", default=None)
+        p.add_argument("--stop", action="store_true")
+        ns = p.parse_args(_split(line))
+        ws = self.ws
+        if ns.stop:
+            stopped = [s for s in ws.log_sinks if isinstance(getattr(s, "__self__", None), NetLog)]
+            for sink in stopped:
+                ws.log_sinks.remove(sink)
+                sink.__self__.close()  # type: ignore[attr-defined]
+            print(f"Stopped {len(stopped)} network log{'s' if len(stopped) != 1 else ''}.")
+            return None
+        history = [e for e in ws.events if ns.source in (None, e.source)]
+        if not in_kernel(self.shell):
+            for event in history:
+                print("\n".join(event_text(event)))
+            if not history:
+                print("No requests yet.")
+            return None
+        view = NetLog(history)
+        if ns.source is not None:
+            view.filter.options = sorted({*view.filter.options, ns.source})
+            view.filter.value = ns.source
+        ws.log_sinks.append(view.event)
+        return view
 
     @no_var_expand
     @needs_local_scope

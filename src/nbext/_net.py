@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -18,7 +19,7 @@ from nbext import _version
 from nbext._constants import DEFAULT_TIMEOUT
 from nbext._redact import redact_url
 
-__all__ = ["Event", "Http", "redact_url", "short_error"]
+__all__ = ["Event", "EventSink", "Http", "redact_url", "short_error"]
 
 logger = logging.getLogger("nbext.http")
 
@@ -70,9 +71,29 @@ def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
     return {k: ("***" if k.lower() in _SECRET_HEADERS else v) for k, v in headers.items()}
 
 
+def _redact_location(headers: httpx.Headers) -> dict[str, str]:
+    """Response headers with a redirect's ``Location`` redacted (it may carry userinfo)."""
+    out = dict(headers)
+    if "location" in out:
+        out["location"] = redact_url(out["location"])
+    return out
+
+
+#: How many events a client keeps for ``%netlog`` and tests (older ones are dropped).
+MAX_EVENTS = 10_000
+
+
 @dataclass(frozen=True)
 class Event:
-    """One HTTP exchange (or a failed attempt), already redacted."""
+    """One HTTP exchange, a failed attempt or a retry wait, already redacted.
+
+    ``kind`` is ``"response"`` (an answer, redirects included: one event per hop),
+    ``"error"`` (no answer: connection, TLS or timeout failure) or ``"retry"`` (the wait
+    before the next attempt). ``attempt`` counts Poetry's attempts (1 to 6); ``started`` is
+    the wall-clock time the attempt began; ``http_version`` and ``tls`` describe the
+    connection (``HTTP/2``, ``TLSv1.3``); ``cache`` is the HTTP cache's verdict when a
+    cache is in use.
+    """
 
     source: str
     method: str
@@ -83,19 +104,67 @@ class Event:
     error: str | None = None
     request_headers: dict[str, str] = field(default_factory=dict)
     response_headers: dict[str, str] = field(default_factory=dict)
+    attempt: int = 1
+    started: float = 0.0
+    http_version: str | None = None
+    tls: str | None = None
+    cache: str | None = None
+
+    @property
+    def kind(self) -> str:
+        if self.method == "RETRY":
+            return "retry"
+        return "error" if self.status is None else "response"
 
     @property
     def is_request(self) -> bool:
         return self.method != "RETRY"
 
+    @property
+    def is_redirect(self) -> bool:
+        return self.status is not None and 300 <= self.status < 400 and self.status != 304
+
     def line(self) -> str:
+        """The ``-vv`` line: ``[corp] GET URL -> 200 (1234 bytes, 5 ms)``."""
         if not self.is_request:
             return f"[{self.source}] {self.error}"
-        outcome = str(self.status) if self.status is not None else f"failed: {self.error}"
-        return (
-            f"[{self.source}] {self.method} {self.url} -> {outcome} "
-            f"({self.size} bytes, {self.elapsed * 1000:.0f} ms)"
-        )
+        if self.status is None:
+            outcome = f"failed: {self.error}"
+        elif self.is_redirect and "location" in self.response_headers:
+            outcome = f"{self.status} redirect to {self.response_headers['location']}"
+        else:
+            outcome = str(self.status)
+        extra = [f"{self.size} bytes", f"{self.elapsed * 1000:.0f} ms"]
+        if self.cache:
+            extra.append(f"cache {self.cache}")
+        if self.attempt > 1:
+            extra.append(f"attempt {self.attempt}")
+        return f"[{self.source}] {self.method} {self.url} -> {outcome} ({', '.join(extra)})"
+
+    def detail_lines(self) -> list[str]:
+        """The ``-vvv`` block under :meth:`line`: connection, then headers (redacted)."""
+        lines = []
+        conn = " ".join(x for x in (self.http_version, self.tls) if x)
+        if conn:
+            lines.append(f"  * {conn}")
+        lines += [f"  > {k}: {v}" for k, v in sorted(self.request_headers.items())]
+        lines += [f"  < {k}: {v}" for k, v in sorted(self.response_headers.items())]
+        return lines
+
+
+EventSink = Callable[[Event], None]
+
+
+def _tls_version(response: httpx.Response) -> str | None:
+    """The TLS version of the connection that carried ``response`` (None for plain HTTP)."""
+    stream = response.extensions.get("network_stream")
+    if stream is None:
+        return None
+    try:
+        ssl_object = stream.get_extra_info("ssl_object")
+        return str(ssl_object.version()) if ssl_object is not None else None
+    except Exception:  # a closed or foreign stream: the version is only a detail
+        return None
 
 
 class Http:
@@ -109,6 +178,7 @@ class Http:
         max_connections: int = 32,
         auth: httpx.Auth | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        sinks: list[EventSink] | None = None,
     ) -> None:
         self.sleep = sleep
         self.client = httpx.Client(
@@ -122,16 +192,22 @@ class Http:
             ),
         )
         self._lock = threading.Lock()
-        self.events: list[Event] = []
-        self.sinks: list[Callable[[Event], None]] = []
+        self.events: deque[Event] = deque(maxlen=MAX_EVENTS)
+        #: Called with every event, from the thread that made the request (shared with the
+        #: Workspace, so ``%netlog`` survives a new client).
+        self.sinks: list[EventSink] = sinks if sinks is not None else []
 
     def _record(self, event: Event) -> None:
-        logger.debug("%s", event.line())  # redacted already; `logging` users see every request
+        if logger.isEnabledFor(logging.DEBUG):  # redacted already: `logging` sees every request
+            logger.debug("%s", event.line())
         with self._lock:
             self.events.append(event)
             sinks = list(self.sinks)
         for sink in sinks:
-            sink(event)
+            try:
+                sink(event)
+            except Exception:  # a broken display must never break a request
+                logger.exception("nbext: an event sink failed")
 
     def get(
         self, url: str, *, source: str, headers: Mapping[str, str] | None = None
@@ -148,6 +224,7 @@ class Http:
         events: list[Event] = []
         for attempt in range(1, MAX_ATTEMPTS + 1):
             started = time.perf_counter()
+            wall = time.time()
             try:
                 response = self.client.get(url, headers=dict(headers or {}))
             except httpx.HTTPError as exc:
@@ -160,6 +237,8 @@ class Http:
                     size=0,
                     error=f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__,
                     request_headers=redact_headers(dict(headers or {})),
+                    attempt=attempt,
+                    started=wall,
                 )
                 events.append(event)
                 self._record(event)
@@ -171,8 +250,9 @@ class Http:
                             request=exc.request,
                         ) from exc
                     raise
-                self._wait(source, url, 0.5 * attempt, events)
+                self._wait(source, url, 0.5 * attempt, events, attempt)
                 continue
+            tls = _tls_version(response) if response.url.scheme == "https" else None
             for hop in (*response.history, response):
                 event = Event(
                     source=source,
@@ -182,17 +262,23 @@ class Http:
                     elapsed=_elapsed(hop, started),
                     size=len(hop.content) if hop.is_closed else 0,
                     request_headers=redact_headers(dict(hop.request.headers)),
-                    response_headers=redact_headers(dict(hop.headers)),
+                    response_headers=redact_headers(_redact_location(hop.headers)),
+                    attempt=attempt,
+                    started=wall,
+                    http_version=hop.http_version,
+                    tls=tls,
                 )
                 events.append(event)
                 self._record(event)
             if response.status_code in RETRY_STATUSES and attempt < MAX_ATTEMPTS:
-                self._wait(source, url, _retry_after(response, 0.5 * attempt), events)
+                self._wait(source, url, _retry_after(response, 0.5 * attempt), events, attempt)
                 continue
             return response, events
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _wait(self, source: str, url: str, delay: float, events: list[Event]) -> None:
+    def _wait(
+        self, source: str, url: str, delay: float, events: list[Event], attempt: int
+    ) -> None:
         event = Event(
             source=source,
             method="RETRY",
@@ -201,6 +287,8 @@ class Http:
             elapsed=delay,
             size=0,
             error=f"Retrying HTTP request in {delay:g} seconds.",
+            attempt=attempt,
+            started=time.time(),
         )
         events.append(event)
         self._record(event)

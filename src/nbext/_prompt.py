@@ -18,7 +18,7 @@ from typing import Any
 from nbext._config import env_name
 from nbext._errors import CredentialError
 
-__all__ = ["PasswordForm", "choose_prompt"]
+__all__ = ["PasswordForm", "choose_prompt", "in_kernel"]
 
 Save = Callable[[str, str, str], None]  # (repository, username, password)
 
@@ -84,7 +84,8 @@ class PasswordForm:
         return bundle
 
 
-def _in_kernel(shell: Any) -> bool:
+def in_kernel(shell: Any) -> bool:
+    """True in a Jupyter kernel (ipykernel's shell), where widgets can be shown."""
     return shell is not None and "ipykernel" in type(shell).__module__
 
 
@@ -94,7 +95,7 @@ def choose_prompt(
     """The prompt for this front end (see the module docstring)."""
 
     def ask(repository: str, username: str) -> str | None:
-        if _in_kernel(shell):
+        if in_kernel(shell):
             display(PasswordForm(repository, username, save))
             print(
                 f"Type the password for {username} on {repository} in the field below and "

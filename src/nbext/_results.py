@@ -65,9 +65,12 @@ class SourceRow:
     warning: str | None = None
     requests: int = 0
     events: list[Event] = field(default_factory=list, repr=False)
+    pending: bool = False  # asked, no answer yet (only while a live view shows it)
 
     @property
     def outcome(self) -> str:
+        if self.pending:
+            return "asking…"
         if not self.asked:
             return self.skipped or "no"
         if self.error:
@@ -78,8 +81,11 @@ class SourceRow:
             return "yes: not found"
         return "yes"
 
-    def cells(self) -> list[str]:
-        if not self.asked:
+    def cells(self, *, live: bool = False) -> list[str]:
+        """The table cells; ``live``: the lookup is still running (undecided rows wait)."""
+        if live and not self.asked and not self.skipped and not self.pending:
+            return [self.source, self.priority, "waiting", "", "", ""]
+        if not self.asked or self.pending:
             return [self.source, self.priority, self.outcome, "", "", ""]
         elapsed = f"{self.elapsed * 1000:.0f} ms" if self.elapsed is not None else ""
         return [
@@ -158,10 +164,7 @@ class LookupResult:
                 for event in row.events:
                     lines.append("  " + event.line())
                     if verbosity >= 3:
-                        for k, v in sorted(event.request_headers.items()):
-                            lines.append(f"    > {k}: {v}")
-                        for k, v in sorted(event.response_headers.items()):
-                            lines.append(f"    < {k}: {v}")
+                        lines += ["  " + line for line in event.detail_lines()]
         return lines
 
     def text_lines(self) -> list[str]:
@@ -182,7 +185,13 @@ class LookupResult:
         return "\n".join(self.text_lines())
 
     def _repr_html_(self) -> str:
-        if self.chosen is not None:
+        return self.html()
+
+    def html(self, *, live: bool = False) -> str:
+        """The HTML view; ``live`` while the lookup runs (the live view renders this)."""
+        if live:
+            head = f"<b>{html.escape(self.requirement)}</b>: looking up…"
+        elif self.chosen is not None:
             head = (
                 f"<b>{html.escape(self.requirement)}</b>: <b>{html.escape(self.chosen.version)}"
                 f"</b> from <b>{html.escape(self.chosen.source)}</b>: "
@@ -192,8 +201,10 @@ class LookupResult:
             head = f"<b>{html.escape(self.requirement)}</b>: {html.escape(self.message)}"
         parts = [
             f"<div class='nbext-lookup'><p>{head}</p>",
-            _html_table(_HEADERS, (r.cells() for r in self.per_source)),
+            _html_table(_HEADERS, (r.cells(live=live) for r in self.per_source)),
         ]
+        if live:
+            return "".join(parts) + "</div>"
         notes = [*self.notes, *self.errors]
         if notes:
             parts.append("<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>")

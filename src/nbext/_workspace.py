@@ -21,8 +21,14 @@ from nbext._constants import IMPLICIT_PYPI_NOTE, PYPI_NAME
 from nbext._credentials import Authenticator, PasswordManager, SourceAuth
 from nbext._diagnose import Diagnosis, diagnose
 from nbext._errors import RequirementError, SourceError, UnknownSourceError
-from nbext._lookup import Lookup, Pin, kernel_python_constraint, parse_requirement
-from nbext._net import Http
+from nbext._lookup import (
+    Lookup,
+    LookupObserver,
+    Pin,
+    kernel_python_constraint,
+    parse_requirement,
+)
+from nbext._net import Event, EventSink, Http
 from nbext._paths import config_dir
 from nbext._pool import (
     Priority,
@@ -105,6 +111,9 @@ class Workspace:
         self._session_sources: list[SourceSpec] = []
         self._session_pins: dict[str, Pin] = {}
         self._http: Http | None = None
+        #: Called with every HTTP event (redacted), from the requesting thread: ``%netlog``
+        #: and the live views add themselves here. Survives :meth:`close`.
+        self.log_sinks: list[EventSink] = []
         self._executor: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
         self._seen_notices: set[str] = set()
@@ -176,8 +185,17 @@ class Workspace:
                     max_connections=max(self.max_workers, 8),
                     auth=auth,
                     sleep=self._retry_sleep,
+                    sinks=self.log_sinks,
                 )
             return self._http
+
+    @property
+    def events(self) -> list[Event]:
+        """The HTTP events of this Workspace's client so far (redacted, oldest first)."""
+        if self._http is None:
+            return []
+        with self._http._lock:
+            return list(self._http.events)
 
     @property
     def executor(self) -> ThreadPoolExecutor:
@@ -462,14 +480,27 @@ class Workspace:
             jobs.append((text.strip(), dep, pin))
         return pool, jobs
 
-    def lookup(self, requirement: str, *, source: str | None = None) -> LookupResult:
+    def lookup(
+        self,
+        requirement: str,
+        *,
+        source: str | None = None,
+        observer: LookupObserver | None = None,
+    ) -> LookupResult:
         """Look one requirement up with Poetry's rules; honours the project's source pin."""
-        return self.lookup_many([requirement], source=source)[0]
+        return self.lookup_many([requirement], source=source, observer=observer)[0]
 
     def lookup_many(
-        self, requirements: Iterable[str], *, source: str | None = None
+        self,
+        requirements: Iterable[str],
+        *,
+        source: str | None = None,
+        observer: LookupObserver | None = None,
     ) -> LookupResults:
-        """Look several requirements up concurrently; one result per requirement, in order."""
+        """Look several requirements up concurrently; one result per requirement, in order.
+
+        ``observer`` (e.g. the notebook's live view) is told about every row as it changes.
+        """
         pool, jobs = self._jobs(list(requirements), source)
         self.authenticator.set_sources((s.name, s.url) for s in pool)
         before = len(self.authenticator.warnings)
@@ -481,6 +512,7 @@ class Workspace:
             timeout=self.timeout,
             auth_hint=self._auth_hint,
             lazy_wheel=bool(self.settings.get("solver.lazy-wheel", True)),
+            observer=observer,
         )
         results = LookupResults(run.run(jobs))
         for warning in self.authenticator.warnings[before:]:
