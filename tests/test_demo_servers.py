@@ -475,6 +475,275 @@ def test_fault_injection(index: IndexServer, client: httpx.Client) -> None:
     assert [r.status for r in index.requests] == [500, 500, 200, 200, 200, 503, 200, 200]
 
 
+def _send_get(port: int, path: str) -> socket.socket:
+    """A raw HTTP/1.1 GET (no Accept header: the HTML page); the caller closes the socket."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+    sock.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+    return sock
+
+
+def _read_to_eof(sock: socket.socket) -> bytes:
+    chunks = []
+    for _ in range(10_000):  # bounded; each recv waits at most the socket's 5 s timeout
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _handler_threads() -> set[threading.Thread]:
+    return {t for t in threading.enumerate() if "process_request_thread" in t.name}
+
+
+def test_fault_actions_are_validated_and_logged(index: IndexServer, client: httpx.Client) -> None:
+    with pytest.raises(ValueError, match="action must be one of"):
+        index.set_fault("/simple/", action="explode")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="delay must be >= 0"):
+        index.set_fault("/simple/", action="stall", delay=-1)
+    index.set_fault("/simple/acme-utils/", status=500, times=1)  # action="respond"
+    assert client.get(index.url + "acme-utils/").status_code == 500
+    assert client.get(index.url + "acme-utils/").status_code == 200
+    assert [(r.status, r.fault) for r in index.requests] == [(500, "respond"), (200, None)]
+
+
+def test_fault_reset_aborts_the_connection_with_a_rst(
+    index: IndexServer, client: httpx.Client
+) -> None:
+    page = index.url + "acme-utils/"
+    index.set_fault("/simple/acme-utils/", action="reset", times=2)
+    with (
+        _send_get(index.bound_port, "/simple/acme-utils/") as sock,
+        pytest.raises(ConnectionResetError),  # a RST, not an orderly close (b"")
+    ):
+        sock.recv(1024)
+    with pytest.raises(httpx.ReadError):
+        client.get(page)
+    assert client.get(page).status_code == 200  # used up: a new connection works
+    assert [(r.path, r.status, r.fault) for r in index.requests] == [
+        ("/simple/acme-utils/", 0, "reset"),
+        ("/simple/acme-utils/", 0, "reset"),
+        ("/simple/acme-utils/", 200, None),
+    ]
+
+
+def test_fault_stall_sends_nothing_then_closes() -> None:
+    with IndexServer(DISTS) as server, httpx.Client(trust_env=False, timeout=0.3) as quick:
+        server.set_fault("/simple/", action="stall", delay=0.5)
+        t0 = time.monotonic()
+        with _send_get(server.bound_port, "/simple/acme-utils/") as sock:
+            assert select.select([sock], [], [], 0.2)[0] == []  # nothing yet
+            assert _read_to_eof(sock) == b""  # closed after the delay, without a response
+        assert 0.4 < time.monotonic() - t0 < 3
+        with pytest.raises(httpx.ReadTimeout):
+            quick.get(server.url + "acme-utils/")
+        assert [(r.status, r.fault) for r in server.requests] == [(0, "stall"), (0, "stall")]
+
+
+def test_fault_stall_ends_when_the_server_stops() -> None:
+    before = _handler_threads()
+    server = IndexServer(DISTS).start()
+    try:
+        server.set_fault("/simple/", action="stall")  # 30 s by default
+        with _send_get(server.bound_port, "/simple/acme-utils/") as sock:
+            for _ in range(200):  # bounded wait until the request has been read and logged
+                if server.requests:
+                    break
+                time.sleep(0.01)
+            assert [r.fault for r in server.requests] == ["stall"]
+            assert select.select([sock], [], [], 0.1)[0] == []
+            t0 = time.monotonic()
+            server.stop()
+            assert _read_to_eof(sock) == b""
+            stalled = _handler_threads() - before
+            for thread in stalled:
+                thread.join(timeout=2)
+            assert time.monotonic() - t0 < 2
+            assert not any(t.is_alive() for t in stalled)  # the stop Event woke the stall
+    finally:
+        server.stop()
+
+
+def test_fault_truncate_sends_half_the_promised_body(
+    index: IndexServer, client: httpx.Client
+) -> None:
+    path = "/simple/acme-utils/"
+    full = client.get(index.base_url + path, headers={"Accept": "text/html"}).content
+    index.set_fault(path, action="truncate")  # no body: the normal answer, truncated
+    with _send_get(index.bound_port, path) as sock:
+        raw = _read_to_eof(sock)
+    head, _, body = raw.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 ")
+    assert f"content-length: {len(full)}\r\n" in head.decode().lower() + "\r\n"
+    assert "content-type: text/html" in head.decode().lower()
+    assert body == full[: len(full) // 2]
+    with pytest.raises(httpx.RemoteProtocolError, match="complete message body"):
+        client.get(index.base_url + path)
+    # With a body of its own: that status, those headers, half of that body.
+    index.set_fault(path, action="truncate", status=503, body=b"0123456789", times=1)
+    with _send_get(index.bound_port, path) as sock:
+        raw = _read_to_eof(sock)
+    head, _, body = raw.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 503 ") and b"Content-Length: 10\r\n" in head + b"\r\n"
+    assert body == b"01234"
+    assert [(r.status, r.fault) for r in index.requests] == [
+        (200, None),
+        (200, "truncate"),
+        (200, "truncate"),
+        (503, "truncate"),
+    ]
+
+
+def test_fault_redirect_loop(index: IndexServer, client: httpx.Client) -> None:
+    path = "/simple/acme-utils/"
+    index.set_fault(path, status=302, headers={"Location": path})
+    r = client.get(index.base_url + path)
+    assert (r.status_code, r.headers["location"]) == (302, path)
+    index.clear_log()
+    with pytest.raises(httpx.TooManyRedirects):
+        client.get(index.base_url + path, follow_redirects=True)
+    assert [(r.path, r.status, r.fault) for r in index.requests] == [(path, 302, "respond")] * (
+        client.max_redirects + 1
+    )
+
+
+# -- the legacy JSON API --------------------------------------------------------------
+
+
+@pytest.fixture
+def json_index() -> Iterator[IndexServer]:
+    dists = (*DISTS, Dist("acme-utils", "5.0.0rc1"), Dist("only-pre", "1.0a1"))
+    with IndexServer(dists, name="pypi", json_api=True) as server:
+        yield server
+
+
+def test_json_api_release(json_index: IndexServer, client: httpx.Client) -> None:
+    base = json_index.base_url
+    r = client.get(base + "/pypi/acme-utils/2.0.0/json")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+    doc = r.json()
+    assert set(doc) == {"info", "last_serial", "urls", "vulnerabilities"}
+    assert doc["last_serial"] == int(r.headers["x-pypi-last-serial"]) >= 1
+    info = doc["info"]
+    assert {k: info[k] for k in ("name", "version", "summary", "requires_python")} == {
+        "name": "acme-utils",
+        "version": "2.0.0",
+        "summary": "helpers",
+        "requires_python": ">=3.8",
+    }
+    assert info["requires_dist"] == list(UTILS_2.requires_dist)
+    assert (info["yanked"], info["yanked_reason"]) == (False, None)
+    assert info["project_url"] == f"{base}/project/acme-utils/"
+    assert info["release_url"] == f"{base}/project/acme-utils/2.0.0/"
+    wheel, sdist = build_wheel(UTILS_2)[0], build_sdist(UTILS_2)[0]
+    urls = {f["filename"]: f for f in doc["urls"]}
+    assert sorted(urls) == sorted([wheel, sdist])
+    assert (urls[wheel]["packagetype"], urls[wheel]["python_version"]) == ("bdist_wheel", "py3")
+    assert (urls[sdist]["packagetype"], urls[sdist]["python_version"]) == ("sdist", "source")
+    for f in doc["urls"]:
+        assert f["url"] == f"{base}/files/{f['filename']}"
+        data = client.get(f["url"]).content
+        assert f["digests"]["sha256"] == hashlib.sha256(data).hexdigest()
+        assert f["digests"]["md5"] == f["md5_digest"] == hashlib.md5(data).hexdigest()
+        assert f["size"] == len(data)
+        assert f["requires_python"] == ">=3.8"
+        assert (f["yanked"], f["yanked_reason"]) == (False, None)
+        assert f["upload_time_iso_8601"] == "2024-01-01T00:00:00.000000Z"
+    # any spelling of the version; an ETag to revalidate with
+    again = client.get(base + "/pypi/acme-utils/2.0/json")
+    assert again.json() == doc
+    etag = again.headers["etag"]
+    assert client.get(again.url, headers={"If-None-Match": etag}).status_code == 304
+
+
+def test_json_api_yanked_and_no_requirements(json_index: IndexServer, client: httpx.Client) -> None:
+    base = json_index.base_url
+    doc = client.get(base + "/pypi/acme-utils/3.0.0/json").json()
+    assert (doc["info"]["yanked"], doc["info"]["yanked_reason"]) == (True, "broken <build>")
+    assert all((f["yanked"], f["yanked_reason"]) == (True, "broken <build>") for f in doc["urls"])
+    doc = client.get(base + "/pypi/acme-utils/4.0.0/json").json()
+    assert (doc["info"]["yanked"], doc["info"]["yanked_reason"]) == (True, None)
+    assert [f["packagetype"] for f in doc["urls"]] == ["bdist_wheel"]
+    # Like the real index: a release without requirements says null, not [].
+    doc = client.get(base + "/pypi/acme-utils/1.0.0/json").json()
+    assert doc["info"]["requires_dist"] is None and doc["info"]["requires_python"] is None
+
+
+def test_json_api_project(json_index: IndexServer, client: httpx.Client) -> None:
+    base = json_index.base_url
+    doc = client.get(base + "/pypi/acme-utils/json").json()
+    # the newest release that is neither yanked (3, 4) nor a pre-release (5.0.0rc1)
+    assert doc["info"]["version"] == "2.0.0"
+    assert list(doc["releases"]) == ["1.0.0", "2.0.0", "3.0.0", "4.0.0", "5.0.0rc1"]
+    assert doc["urls"] == doc["releases"]["2.0.0"]
+    release = client.get(base + "/pypi/acme-utils/2.0.0/json").json()
+    assert doc["info"] == release["info"]
+    assert client.get(base + "/pypi/only-pre/json").json()["info"]["version"] == "1.0a1"
+    core = client.get(base + "/pypi/Acme.Core/json").json()
+    assert [f["packagetype"] for f in core["urls"]] == ["sdist"]
+    # the trailing slash is accepted too
+    assert client.get(base + "/pypi/acme-utils/json/").json() == doc
+
+
+def test_json_api_names_and_404s(json_index: IndexServer, client: httpx.Client) -> None:
+    base = json_index.base_url
+    # Like the real index: another spelling of the name is redirected to the project's own.
+    for path, location in [
+        ("/pypi/Acme_Utils/json", "/pypi/acme-utils/json"),
+        ("/pypi/acme.core/1.0/json", "/pypi/Acme.Core/1.0/json"),
+        ("/pypi/acme-core/json", "/pypi/Acme.Core/json"),
+    ]:
+        r = client.get(base + path)
+        assert (r.status_code, r.headers["location"]) == (301, location), path
+    r = client.get(base + "/pypi/ACME_CORE/1.0/json", follow_redirects=True)
+    assert r.status_code == 200 and r.json()["info"]["name"] == "Acme.Core"
+    for path in (
+        "/pypi/nope/json",
+        "/pypi/nope/1.0/json",
+        "/pypi/acme-utils/9.9/json",
+        "/pypi/acme-utils/not-a-version/json",
+        "/pypi/acme-utils",
+        "/pypi/acme-utils/1.0.0/2/json",
+    ):
+        r = client.get(base + path)
+        assert r.status_code == 404, path
+        assert r.json() == {"message": "Not Found"}
+    assert [r.path for r in json_index.requests][:3] == [
+        "/pypi/Acme_Utils/json",
+        "/pypi/acme.core/1.0/json",
+        "/pypi/acme-core/json",
+    ]
+    assert {r.status for r in json_index.requests} == {200, 301, 404}
+
+
+def test_json_api_is_off_by_default(index: IndexServer, client: httpx.Client) -> None:
+    assert client.get(index.base_url + "/pypi/acme-utils/json").status_code == 404
+    assert client.get(index.base_url + "/pypi/acme-utils/2.0.0/json").status_code == 404
+
+
+def test_json_api_null_requires_dist(client: httpx.Client) -> None:
+    with IndexServer(
+        DISTS, json_api=True, json_api_null_requires={("ACME_utils", "2.0")}
+    ) as server:
+        url = server.base_url + "/pypi/acme-utils/2.0.0/json"
+
+        def requires() -> object:
+            return client.get(url).json()["info"]["requires_dist"]
+
+        assert requires() is None
+        assert (
+            client.get(server.base_url + "/pypi/acme-utils/json").json()["info"]["requires_dist"]
+            is None
+        )  # the latest release is 2.0.0
+        server.set_json_api_null_requires("acme-utils", "2.0.0", null=False)
+        assert requires() == list(UTILS_2.requires_dist)
+        server.set_json_api_null_requires("Acme.Utils", "2.0.0")
+        assert requires() is None
+        # the files still carry the metadata Poetry falls back to
+        page = client.get(server.url + "acme-utils/", headers={"Accept": JSON_V1}).json()
+        assert any(f.get("core-metadata") for f in page["files"])
+
+
 def test_request_log(index: IndexServer, client: httpx.Client) -> None:
     client.get(index.url + "Acme_Utils/", headers={"Accept": PIP_ACCEPT}, follow_redirects=True)
     client.get(index.url + "acme-core/?x=1")

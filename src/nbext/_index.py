@@ -133,6 +133,27 @@ def _media_type(content_type: str | None) -> str:
     return (content_type or "").split(";", 1)[0].strip().lower()
 
 
+def _html_text(body: bytes, content_type: str | None) -> str | bytes:
+    """The page as text when it does not decode cleanly (replacement characters, as Poetry
+    gets from requests), else the bytes: BeautifulSoup would log a stray warning otherwise."""
+    import codecs
+
+    charset = "utf-8"
+    for param in (content_type or "").split(";")[1:]:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset" and value.strip():
+            charset = value.strip().strip("\"'")
+    try:
+        codecs.lookup(charset)
+    except LookupError:
+        charset = "utf-8"
+    try:
+        body.decode(charset)
+    except UnicodeDecodeError:
+        return body.decode(charset, errors="replace")
+    return body
+
+
 def parse_project_page(
     project: str,
     body: bytes,
@@ -169,7 +190,7 @@ def parse_project_page(
         if b"\x00" in body[:4096]:
             raise PageFormatError("expected an HTML index page, got binary data")
         try:
-            page = ProjectPage.from_html(project, body, base_url=url)
+            page = ProjectPage.from_html(project, _html_text(body, content_type), base_url=url)
         except Exception as exc:
             raise PageFormatError(f"malformed HTML page ({exc})") from exc
     files: list[File] = []

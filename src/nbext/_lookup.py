@@ -194,6 +194,12 @@ class Fetcher:
             )
         except TlsConnectError as exc:
             result.error = f"Source ({source.name}): {exc}"
+        except httpx.TooManyRedirects:
+            result.error = (
+                f"Source ({source.name}): too many redirects at {redact_url(url)} (more than "
+                f"{self.http.client.max_redirects}: a redirect loop?). Check the URL "
+                f"(%source show {source.name})."
+            )
         except httpx.HTTPError as exc:
             host = httpx.URL(url).netloc.decode()
             what = (

@@ -243,9 +243,10 @@ class Http:
                 events.append(event)
                 self._record(event)
                 if attempt == MAX_ATTEMPTS or not _retryable_error(exc):
-                    if attempt > 1 and isinstance(exc, httpx.ConnectError):
+                    gave_up = attempt > 1 and _retryable_error(exc)
+                    if gave_up and isinstance(exc, httpx.TransportError):
                         host = httpx.URL(url).netloc.decode()
-                        raise httpx.ConnectError(
+                        raise type(exc)(
                             f"All attempts to connect to {host} failed ({short_error(exc)})",
                             request=exc.request,
                         ) from exc

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from ._catalogue import Demo, start
 from ._dists import Dist, build_sdist, build_wheel, core_metadata, write_dists
-from ._server import IndexServer, RequestRecord
+from ._server import FaultAction, IndexServer, RequestRecord
 
 __all__ = [
     "Demo",
     "Dist",
+    "FaultAction",
     "IndexServer",
     "RequestRecord",
     "build_sdist",

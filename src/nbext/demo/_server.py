@@ -2,7 +2,10 @@
 
 :class:`IndexServer` runs a :class:`http.server.ThreadingHTTPServer` in a daemon
 thread, bound to 127.0.0.1 only.  It is meant for demos and tests: it records
-every request, can be changed at runtime, and can be told to misbehave.
+every request, can be changed at runtime, and can be told to misbehave
+(:meth:`IndexServer.set_fault`: wrong answers, connection resets, stalls and
+truncated bodies).  With ``json_api=True`` it also serves the public index's
+legacy JSON API (``/pypi/<name>/json`` and ``/pypi/<name>/<version>/json``).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import json
 import re
 import socket
 import ssl
+import struct
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -23,15 +27,19 @@ from email.message import Message
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 from urllib.parse import quote, unquote, urlsplit
 
-from packaging.utils import canonicalize_name
-from packaging.version import Version
+from packaging.utils import canonicalize_name, parse_wheel_filename
+from packaging.version import InvalidVersion, Version
 
 from ._dists import Dist, build_wheel, core_metadata, dist_files
 
-__all__ = ["IndexServer", "RequestRecord"]
+__all__ = ["FaultAction", "IndexServer", "RequestRecord"]
+
+#: What a fault does with a matching request (see :meth:`IndexServer.set_fault`).
+FaultAction = Literal["respond", "reset", "stall", "truncate"]
+_FAULT_ACTIONS: frozenset[str] = frozenset(get_args(FaultAction))
 
 JSON_V1 = "application/vnd.pypi.simple.v1+json"
 HTML_V1 = "application/vnd.pypi.simple.v1+html"
@@ -40,12 +48,19 @@ _OFFERED = (JSON_V1, HTML_V1, TEXT_HTML)  # server preference order for ties
 _API_VERSION = "1.1"
 #: PEP 700 ``upload-time``; fixed so that pages (and their ETags) are deterministic.
 _UPLOAD_TIME = "2024-01-01T00:00:00.000000Z"
+_JSON_API_RE = re.compile(r"/pypi/(?P<name>[^/]+)(?:/(?P<version>[^/]+))?/json/?")
 _BODY_LESS = frozenset({HTTPStatus.NO_CONTENT, HTTPStatus.NOT_MODIFIED})
 
 
 @dataclass(frozen=True)
 class RequestRecord:
-    """One request as the server saw it (and the status it answered with)."""
+    """One request as the server saw it (and the status it answered with).
+
+    ``fault`` is ``None`` for a normal answer, else the :data:`FaultAction` that
+    served the request.  ``status`` is the status line that went out: ``0`` when
+    none did (``"reset"`` and ``"stall"``); a ``"truncate"`` keeps the status it
+    sent before cutting the body short.
+    """
 
     method: str
     path: str
@@ -53,6 +68,7 @@ class RequestRecord:
     has_auth: bool
     status: int
     range: str | None = None
+    fault: str | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +105,8 @@ class _Fault:
     content_type: str
     headers: dict[str, str]
     remaining: int | None
+    action: FaultAction = "respond"
+    delay: float = 30.0
 
 
 @dataclass
@@ -97,6 +115,8 @@ class _Response:
     body: bytes = b""
     content_type: str | None = "text/plain; charset=utf-8"
     headers: list[tuple[str, str]] = field(default_factory=list)
+    fault: FaultAction | None = None
+    delay: float = 0.0
 
 
 def _files_for(d: Dist) -> list[_File]:
@@ -213,6 +233,8 @@ class _HTTPServer(ThreadingHTTPServer):
 
     def __init__(self, address: tuple[str, int], index: IndexServer) -> None:
         self.index = index
+        #: Set by :meth:`IndexServer.stop`; ends "stall" faults early.
+        self.stopping = threading.Event()
         self._connections: set[socket.socket] = set()
         self._conn_lock = threading.Lock()
         super().__init__(address, _Handler)
@@ -278,8 +300,15 @@ class _Handler(BaseHTTPRequestHandler):
                 has_auth=self.headers.get("Authorization") is not None,
                 status=resp.status,
                 range=self.headers.get("Range"),
+                fault=resp.fault,
             )
         )
+        if resp.fault == "reset":
+            self._reset()
+            return
+        if resp.fault == "stall":
+            self._stall(resp.delay)
+            return
         self.send_response(resp.status)
         if resp.content_type is not None:
             self.send_header("Content-Type", resp.content_type)
@@ -291,7 +320,27 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Connection", "close")
         self.end_headers()
         if not head and resp.status not in _BODY_LESS:
-            self.wfile.write(resp.body)
+            if resp.fault == "truncate":
+                # Content-Length promised the whole body; send half of it and hang up.
+                self.wfile.write(resp.body[: len(resp.body) // 2])
+                self.close_connection = True
+            else:
+                self.wfile.write(resp.body)
+
+    def _reset(self) -> None:
+        """Abort the connection: SO_LINGER on with a 0 s timeout makes close() send a RST."""
+        self.close_connection = True
+        sock = self.connection
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        # The socket really closes (RST, no FIN first) when ``finish()`` closes ``rfile``;
+        # ``shutdown_request`` then finds it closed and skips its SHUT_WR.
+        sock.close()
+
+    def _stall(self, delay: float) -> None:
+        """Send nothing for ``delay`` seconds (less if the server stops), then hang up."""
+        self.close_connection = True
+        self.server.stopping.wait(delay)
 
 
 class IndexServer:
@@ -302,6 +351,16 @@ class IndexServer:
     mirror).  ``metadata`` toggles PEP 658/714 metadata files for wheels.
     ``layout="single-page"`` serves one flat page of links at ``/links.html``
     (what Poetry calls a single-page link source) instead of ``/simple/``.
+
+    ``json_api=True`` adds the public index's legacy JSON API, which Poetry reads
+    release metadata from (``GET /pypi/<name>/<version>/json``; the latest release
+    with ``"releases"`` at ``GET /pypi/<name>/json``).  Like the real one, it
+    answers 404 for unknown projects or releases, redirects (301) a name spelled
+    differently from the project's own to that spelling, and gives
+    ``"requires_dist": null`` for a release without requirements.  Releases in
+    ``json_api_null_requires`` (``(name, version)`` pairs, any spelling; or use
+    :meth:`set_json_api_null_requires` at runtime) also get ``null``, as when an
+    uploader gave no metadata: Poetry then falls back to reading the files.
     """
 
     def __init__(
@@ -316,6 +375,8 @@ class IndexServer:
         max_age: int | None = None,
         port: int = 0,
         ssl_context: ssl.SSLContext | None = None,
+        json_api: bool = False,
+        json_api_null_requires: Iterable[tuple[str, str]] = (),
     ) -> None:
         if api not in ("json", "html"):
             raise ValueError(f"api must be 'json' or 'html', not {api!r}")
@@ -329,7 +390,12 @@ class IndexServer:
         self.max_age = max_age
         self.port = port
         self.ssl_context = ssl_context  # serve HTTPS (tests: trustme certificates)
+        self.json_api = json_api
         self._lock = threading.Lock()
+        self._null_requires: set[tuple[str, Version]] = {
+            (canonicalize_name(n), Version(v)) for n, v in json_api_null_requires
+        }
+        self._serial = 0  # the JSON API's last_serial: bumped by every add/remove
         self._projects: dict[str, _Project] = {}
         self._faults: list[_Fault] = []
         self._log: list[RequestRecord] = []
@@ -367,6 +433,7 @@ class IndexServer:
         if httpd is None:
             return
         self._httpd = self._thread = None
+        httpd.stopping.set()  # wake "stall" faults first, so their threads end promptly
         httpd.shutdown()
         httpd.close_connections()
         httpd.server_close()
@@ -423,6 +490,7 @@ class IndexServer:
         with self._lock:
             project = self._projects.setdefault(key, _Project(dist.name))
             project.releases[Version(dist.version)] = _Release(dist, files)
+            self._serial += 1
 
     def remove(self, name: str, version: str) -> None:
         """Remove one release (``KeyError`` if absent); an empty project disappears."""
@@ -434,6 +502,16 @@ class IndexServer:
             del project.releases[Version(version)]
             if not project.releases:
                 del self._projects[key]
+            self._serial += 1
+
+    def set_json_api_null_requires(self, name: str, version: str, null: bool = True) -> None:
+        """Make the JSON API answer ``"requires_dist": null`` for one release (or stop)."""
+        key = (canonicalize_name(name), Version(version))
+        with self._lock:
+            if null:
+                self._null_requires.add(key)
+            else:
+                self._null_requires.discard(key)
 
     @property
     def dists(self) -> list[Dist]:
@@ -451,20 +529,49 @@ class IndexServer:
         self,
         path_prefix: str,
         *,
-        status: int,
+        status: int = 200,
         body: bytes = b"",
         content_type: str = "text/plain",
         headers: dict[str, str] | None = None,
         times: int | None = None,
+        action: FaultAction = "respond",
+        delay: float = 30.0,
     ) -> None:
         """Answer requests whose path starts with ``path_prefix`` with this instead.
+
+        ``action`` says how:
+
+        * ``"respond"``: answer ``status`` with ``body``, ``content_type`` and
+          ``headers`` (a redirect loop: ``status=302, headers={"Location": path}``).
+        * ``"reset"``: read the request, then abort the connection with a TCP RST
+          (no response at all).
+        * ``"stall"``: read the request, send nothing for ``delay`` seconds (cut
+          short when the server stops), then close the connection.
+        * ``"truncate"``: send the status line and headers with the ``Content-Length``
+          of the whole body, but only its first half, then close the connection.
+          With an empty ``body`` the normal answer is truncated (its status and
+          headers are kept); otherwise ``status``/``body``/``content_type``/``headers``.
 
         Faults win over everything else (auth included).  ``times=None`` keeps
         the fault forever; otherwise it is used up after ``times`` requests.
         Setting a fault for the same prefix again replaces it; with several
-        matching prefixes the most recently set one applies.
+        matching prefixes the most recently set one applies.  Each request a fault
+        serves is logged with ``RequestRecord.fault`` set to the action.
         """
-        fault = _Fault(path_prefix, status, body, content_type, dict(headers or {}), times)
+        if action not in _FAULT_ACTIONS:
+            raise ValueError(f"action must be one of {sorted(_FAULT_ACTIONS)}, not {action!r}")
+        if delay < 0:
+            raise ValueError(f"delay must be >= 0, not {delay!r}")
+        fault = _Fault(
+            path_prefix,
+            status,
+            body,
+            content_type,
+            dict(headers or {}),
+            times,
+            action,
+            float(delay),
+        )
         with self._lock:
             self._faults = [f for f in self._faults if f.prefix != path_prefix]
             if times is None or times > 0:
@@ -517,10 +624,20 @@ class IndexServer:
     def _respond(self, raw_path: str, headers: Message[str, str]) -> _Response:
         path = unquote(urlsplit(raw_path).path)
         fault = self._take_fault(path)
-        if fault is not None:
-            return _Response(
+        if fault is None:
+            return self._route(path, headers)
+        if fault.action in ("reset", "stall"):
+            return _Response(0, fault=fault.action, delay=fault.delay)
+        if fault.action == "truncate" and not fault.body:
+            resp = self._route(path, headers)
+        else:
+            resp = _Response(
                 fault.status, fault.body, fault.content_type, list(fault.headers.items())
             )
+        resp.fault = fault.action
+        return resp
+
+    def _route(self, path: str, headers: Message[str, str]) -> _Response:
         if self.auth is not None:
             denied = self._check_auth(headers.get("Authorization"))
             if denied is not None:
@@ -532,6 +649,8 @@ class IndexServer:
             link = html.escape(self.url)
             body = f'<!DOCTYPE html><html><body><a href="{link}">{link}</a></body></html>\n'
             return _Response(200, body.encode(), "text/html; charset=utf-8")
+        if self.json_api and path.startswith("/pypi/"):
+            return self._json_api(path, headers)
         if self.layout == "single-page":
             if path == "/links.html":
                 return self._page(self._single_page(), TEXT_HTML, headers)
@@ -644,6 +763,53 @@ class IndexServer:
                 return _Response(206, data[start : end + 1], content_type, extra)
         return _Response(200, data, content_type, extra)
 
+    # -- the legacy JSON API -----------------------------------------------------
+
+    def _json_api(self, path: str, headers: Message[str, str]) -> _Response:
+        not_found = _Response(
+            404, b'{"message": "Not Found"}', "application/json", [("Vary", "Accept")]
+        )
+        m = _JSON_API_RE.fullmatch(path)
+        if m is None:
+            return not_found
+        requested, version = m["name"], m["version"]
+        with self._lock:
+            project = self._projects.get(canonicalize_name(requested))
+            if project is None:
+                return not_found
+            if requested != project.name:  # the real index: 301 to the project's own spelling
+                tail = f"/{quote(version)}/json" if version else "/json"
+                location = f"/pypi/{quote(project.name)}{tail}"
+                return _Response(301, b"", headers=[("Location", location)])
+            if version is None:
+                chosen = _latest(project)
+            else:
+                try:
+                    chosen = Version(version)
+                except InvalidVersion:
+                    return not_found
+                if chosen not in project.releases:
+                    return not_found
+            releases = dict(project.releases)
+            null_requires = {
+                v for n, v in self._null_requires if n == canonicalize_name(project.name)
+            }
+            serial = self._serial
+        base = self.base_url
+        doc: dict[str, Any] = {
+            "info": _json_info(base, releases[chosen].dist, chosen in null_requires),
+            "last_serial": serial,
+            "urls": [_json_file(base, f) for f in releases[chosen].files],
+            "vulnerabilities": [],
+        }
+        if version is None:
+            doc["releases"] = {
+                str(v): [_json_file(base, f) for f in releases[v].files] for v in sorted(releases)
+            }
+        resp = self._page(json.dumps(doc, indent=1).encode(), "application/json", headers)
+        resp.headers.append(("X-PyPI-Last-Serial", str(serial)))
+        return resp
+
     # -- page bodies -------------------------------------------------------------
 
     def _root_json(self) -> bytes:
@@ -715,3 +881,77 @@ def _html_doc(title: str, body: str) -> bytes:
         f"    <title>{html.escape(title)}</title>\n  </head>\n  <body>\n"
         f"    <h1>{html.escape(title)}</h1>\n{body}\n  </body>\n</html>\n"
     ).encode()
+
+
+def _latest(project: _Project) -> Version:
+    """The release ``/pypi/<name>/json`` describes: like the real index, the newest
+    non-yanked final release, else the newest non-yanked pre-release, else the newest."""
+    versions = sorted(project.releases, reverse=True)
+    live = [v for v in versions if project.releases[v].dist.yanked is False]
+    finals = [v for v in live if not v.is_prerelease]
+    return (finals or live or versions)[0]
+
+
+def _yanked(d: Dist) -> tuple[bool, str | None]:
+    if d.yanked is False:
+        return False, None
+    return True, d.yanked if isinstance(d.yanked, str) and d.yanked else None
+
+
+def _json_info(base: str, d: Dist, null_requires: bool) -> dict[str, Any]:
+    yanked, reason = _yanked(d)
+    version = d.normalized_version
+    project_url = f"{base}/project/{quote(d.name)}/"
+    return {
+        "author": None,
+        "author_email": None,
+        "classifiers": [],
+        "description": f"{d.name} {version}: a fictional package served by nbext.demo.\n",
+        "description_content_type": "text/plain",
+        "home_page": None,
+        "license": None,
+        "name": d.name,
+        "package_url": project_url,
+        "project_url": project_url,
+        "project_urls": None,
+        "release_url": f"{project_url}{version}/",
+        # The real index gives null for "no Requires-Dist" as well as for "not known".
+        "requires_dist": list(d.requires_dist) if d.requires_dist and not null_requires else None,
+        "requires_python": d.requires_python,
+        "summary": " ".join(d.summary.split()) or None,
+        "version": version,
+        "yanked": yanked,
+        "yanked_reason": reason,
+    }
+
+
+def _json_file(base: str, f: _File) -> dict[str, Any]:
+    is_wheel = f.filename.endswith(".whl")
+    if is_wheel:
+        tags = parse_wheel_filename(f.filename)[3]
+        python_version = ".".join(sorted({t.interpreter for t in tags}))
+    else:
+        python_version = "source"
+    yanked = f.yanked is not False
+    md5 = hashlib.md5(f.data, usedforsecurity=False).hexdigest()
+    return {
+        "comment_text": "",
+        "digests": {
+            "blake2b_256": hashlib.blake2b(f.data, digest_size=32).hexdigest(),
+            "md5": md5,
+            "sha256": f.sha256,
+        },
+        "downloads": -1,
+        "filename": f.filename,
+        "has_sig": False,
+        "md5_digest": md5,
+        "packagetype": "bdist_wheel" if is_wheel else "sdist",
+        "python_version": python_version,
+        "requires_python": f.requires_python,
+        "size": len(f.data),
+        "upload_time": _UPLOAD_TIME[:19],
+        "upload_time_iso_8601": _UPLOAD_TIME,
+        "url": f"{base}/files/{quote(f.filename)}",
+        "yanked": yanked,
+        "yanked_reason": f.yanked if isinstance(f.yanked, str) and f.yanked else None,
+    }
