@@ -59,6 +59,7 @@ def fake_pypi(index_factory: type[IndexServer], monkeypatch: pytest.MonkeyPatch)
         [Dist("requests", "2.32.0"), Dist("requests", "2.31.0"), Dist("six", "1.16.0")],
         name="pypi",
         api="json",
+        json_api=True,
     )
     monkeypatch.setenv("NBEXT_PYPI_URL", server.url)
     return server

@@ -37,3 +37,16 @@ def pypi_simple_url() -> str:
 
         url = PYPI_SIMPLE_ENDPOINT
     return url if url.endswith("/") else url + "/"
+
+
+def pypi_json_api_url(name: str, version: str) -> str:
+    """The legacy JSON API URL of one release: ``<host>/pypi/<name>/<version>/json``.
+
+    Derived from the simple URL (``.../simple/`` -> ``.../pypi/...``), so ``NBEXT_PYPI_URL``
+    moves both.
+    """
+    from urllib.parse import quote
+
+    simple = pypi_simple_url()
+    base = simple[: -len("simple/")] if simple.endswith("/simple/") else simple
+    return f"{base}pypi/{quote(name)}/{quote(version)}/json"

@@ -276,6 +276,29 @@ def parse_metadata(data: bytes) -> ReleaseMetadata:
     )
 
 
+def parse_json_api_release(body: bytes) -> tuple[ReleaseMetadata, bool]:
+    """The public index's legacy JSON API, ``/pypi/<name>/<version>/json``.
+
+    Returns the metadata and whether ``info.requires_dist`` was given: ``null`` means the
+    uploader sent none, and Poetry then reads the release's files instead (spec 8.3 step 5).
+    """
+    import json
+
+    try:
+        info = json.loads(body)["info"]
+        requires = info.get("requires_dist")
+        meta = ReleaseMetadata(
+            name=str(info.get("name") or ""),
+            version=str(info.get("version") or ""),
+            summary=str(info.get("summary") or ""),
+            requires_python=info.get("requires_python") or None,
+            requires_dist=tuple(str(r) for r in requires or ()),
+        )
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise PageFormatError(f"malformed JSON API answer ({exc})") from exc
+    return meta, requires is not None
+
+
 def metadata_from_archive(filename: str, data: bytes) -> bytes:
     """The METADATA (wheel) or PKG-INFO (sdist) bytes inside a downloaded archive."""
     if filename.endswith(".whl"):

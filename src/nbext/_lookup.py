@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import httpx
@@ -33,7 +33,8 @@ from packaging.utils import canonicalize_name
 from poetry.core.constraints.version import Version, VersionConstraint, parse_constraint
 from poetry.core.packages.dependency import Dependency
 
-from nbext._constants import ACCEPT_PYPI, ACCEPT_SIMPLE
+from nbext._artifacts import ArtifactCache
+from nbext._constants import ACCEPT_PYPI, ACCEPT_SIMPLE, pypi_json_api_url
 from nbext._errors import RequirementError
 from nbext._index import (
     HASH_PREFERENCE,
@@ -44,6 +45,7 @@ from nbext._index import (
     choose_metadata_file,
     group_releases,
     metadata_from_archive,
+    parse_json_api_release,
     parse_metadata,
     parse_project_page,
 )
@@ -142,7 +144,9 @@ class Fetcher:
         timeout: float,
         auth_hint: Callable[[str, int, bool], str] | None = None,
         lazy_wheel: bool = True,
+        artifacts: ArtifactCache | None = None,
     ) -> None:
+        self.artifacts = artifacts
         self.auth_hint = auth_hint
         self.lazy_wheel = lazy_wheel
         self.http = http
@@ -311,6 +315,45 @@ class Fetcher:
             return None, None, events  # fall back to downloading the wheel
 
     def _fetch_metadata(self, source: Source, file: File) -> MetadataResult:
+        if source.kind == "pypi":
+            return self._from_json_api(source, file)
+        return self._metadata_from_files(source, file)
+
+    def _from_json_api(self, source: Source, file: File) -> MetadataResult:
+        """The public index, as Poetry reads it: ``/pypi/<name>/<version>/json``; only when
+        its ``requires_dist`` is null (or the API fails) are the release's files read, and
+        then the API's Requires-Python wins when it gave one (spec 8.3 step 5)."""
+        url = pypi_json_api_url(file.name, str(file.version))
+        response, page = self._get(source, url, "application/json")
+        api: ReleaseMetadata | None = None
+        warning: str | None = None
+        if response is not None and response.status_code == 200:
+            try:
+                api, has_requires = parse_json_api_release(response.content)
+            except PageFormatError as exc:
+                warning = f"Source ({source.name}): {exc} at {redact_url(url)}"
+            else:
+                if has_requires:
+                    return MetadataResult(api, "JSON API", events=page.events)
+        files = self._metadata_from_files(source, file)
+        files.events[:0] = page.events
+        if warning and not files.warning:
+            files.warning = warning
+        if api is not None and api.requires_python and files.metadata is not None:
+            files.metadata = replace(files.metadata, requires_python=api.requires_python)
+        return files
+
+    def _metadata_from_files(self, source: Source, file: File) -> MetadataResult:
+        """PEP 658 file, else range requests on the wheel, else the whole file (kept in the
+        artifact cache, which is read first)."""
+        if self.artifacts is not None:
+            cached = self.artifacts.get(file)
+            if cached is not None:
+                try:
+                    meta = parse_metadata(metadata_from_archive(file.filename, cached))
+                    return MetadataResult(meta, f"{file.kind} (artifact cache)")
+                except Exception:  # unreadable: fetch it again below
+                    pass
         events: list[Event] = []
         warning: str | None = None
         if file.has_metadata:
@@ -368,6 +411,8 @@ class Fetcher:
             return MetadataResult(
                 None, file.kind, warning=warning, error=f"{file.filename}: {exc}", events=events
             )
+        if self.artifacts is not None:
+            self.artifacts.put(file, data)  # verified above (when the index gave a hash)
         return MetadataResult(meta, file.kind, warning=warning, events=events)
 
 
@@ -419,12 +464,18 @@ class Lookup:
         auth_hint: Callable[[str, int, bool], str] | None = None,
         lazy_wheel: bool = True,
         observer: LookupObserver | None = None,
+        artifacts: ArtifactCache | None = None,
     ) -> None:
         self.pool = pool
         self.python = python
         self.observer = observer
         self.fetcher = Fetcher(
-            http, executor, timeout=timeout, auth_hint=auth_hint, lazy_wheel=lazy_wheel
+            http,
+            executor,
+            timeout=timeout,
+            auth_hint=auth_hint,
+            lazy_wheel=lazy_wheel,
+            artifacts=artifacts,
         )
 
     def run(self, jobs: Sequence[tuple[str, Dependency, Pin | None]]) -> list[LookupResult]:

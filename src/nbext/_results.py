@@ -120,9 +120,12 @@ class Chosen:
 
 _VIA = {
     "PEP 658": "(PEP 658 file)",
+    "JSON API": "(JSON API)",
     "range requests": "(from the wheel, by range requests)",
     "wheel": "(from the wheel)",
     "sdist": "(from the sdist)",
+    "wheel (artifact cache)": "(from the wheel in the artifact cache)",
+    "sdist (artifact cache)": "(from the sdist in the artifact cache)",
 }
 _HEADERS = ("source", "priority", "asked", "status", "matching versions", "time")
 

@@ -15,6 +15,7 @@ from packaging.utils import canonicalize_name
 from poetry.core.constraints.version import VersionConstraint, parse_constraint
 from poetry.core.packages.dependency import Dependency
 
+from nbext._artifacts import ArtifactCache
 from nbext._config import Settings
 from nbext._configure import ConfigCommand, PasswordPrompt
 from nbext._constants import IMPLICIT_PYPI_NOTE, PYPI_NAME
@@ -188,6 +189,16 @@ class Workspace:
                     sinks=self.log_sinks,
                 )
             return self._http
+
+    @property
+    def cache_dir(self) -> Path:
+        """Poetry's ``cache-dir`` (``POETRY_CACHE_DIR``): artifacts and source caches."""
+        return Path(str(self.settings.get("cache-dir"))).expanduser()
+
+    @property
+    def artifacts(self) -> ArtifactCache:
+        """Downloaded distributions, shared with Poetry (``<cache-dir>/artifacts``)."""
+        return ArtifactCache(self.cache_dir / "artifacts")
 
     @property
     def events(self) -> list[Event]:
@@ -513,6 +524,7 @@ class Workspace:
             auth_hint=self._auth_hint,
             lazy_wheel=bool(self.settings.get("solver.lazy-wheel", True)),
             observer=observer,
+            artifacts=self.artifacts,
         )
         results = LookupResults(run.run(jobs))
         for warning in self.authenticator.warnings[before:]:

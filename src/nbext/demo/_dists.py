@@ -10,6 +10,7 @@ import base64
 import gzip
 import hashlib
 import io
+import random
 import re
 import tarfile
 import zipfile
@@ -51,6 +52,9 @@ class Dist:
     wheel: bool = True
     sdist: bool = True
     wheel_tag: str = "py3-none-any"
+    #: Bytes of incompressible data shipped in the wheel (``<module>/_payload.bin``, stored
+    #: uncompressed): a big wheel, for range-request tests and benchmarks.
+    payload: int = 0
 
     def __post_init__(self) -> None:
         # Accept any iterable of requirements but keep the dataclass hashable.
@@ -106,6 +110,12 @@ def _module_source(d: Dist) -> bytes:
     ).encode()
 
 
+def _payload(d: Dist) -> bytes:
+    """``d.payload`` deterministic, incompressible bytes."""
+    seed = hashlib.sha256(f"{d.name}-{d.version}".encode()).digest()
+    return random.Random(seed).randbytes(d.payload)
+
+
 def _record_hash(data: bytes) -> str:
     digest = hashlib.sha256(data).digest()
     return "sha256=" + base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
@@ -127,8 +137,10 @@ def build_wheel(d: Dist) -> tuple[str, bytes]:
     stem = file_stem(d)
     filename = f"{stem}-{d.wheel_tag}.whl"
     dist_info = f"{stem}.dist-info"
-    members: list[tuple[str, bytes]] = [
-        (f"{module_name(d)}/__init__.py", _module_source(d)),
+    members: list[tuple[str, bytes]] = [(f"{module_name(d)}/__init__.py", _module_source(d))]
+    if d.payload:
+        members.append((f"{module_name(d)}/_payload.bin", _payload(d)))
+    members += [
         (f"{dist_info}/METADATA", core_metadata(d)),
         (f"{dist_info}/WHEEL", _wheel_file(d)),
     ]
@@ -141,7 +153,8 @@ def build_wheel(d: Dist) -> tuple[str, bytes]:
     with zipfile.ZipFile(buf, "w") as zf:
         for path, data in members:
             info = zipfile.ZipInfo(path, date_time=_ZIP_DATE_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
+            stored = path.endswith("_payload.bin")
+            info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
             info.external_attr = 0o100644 << 16
             info.create_system = 3  # unix, so the permission bits are honoured
             zf.writestr(info, data)
