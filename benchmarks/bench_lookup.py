@@ -13,56 +13,19 @@ proxy that adds the RTT (half each way, per chunk). It measures:
 from __future__ import annotations
 
 import argparse
-import contextlib
-import socket
+import sys
 import tempfile
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import nbext
+from benchmarks._proxy import DelayProxy
 from nbext._net import Http
 from nbext.demo import Dist, IndexServer
-
-
-class DelayProxy:
-    """TCP proxy on 127.0.0.1 that delays every chunk by ``rtt/2`` in each direction."""
-
-    def __init__(self, target_port: int, rtt: float) -> None:
-        self.target_port = target_port
-        self.delay = rtt / 2
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(256)
-        self.port = self.sock.getsockname()[1]
-        self._stop = threading.Event()
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                client, _ = self.sock.accept()
-            except OSError:
-                return
-            upstream = socket.create_connection(("127.0.0.1", self.target_port))
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
-
-    def _pump(self, src: socket.socket, dst: socket.socket) -> None:
-        try:
-            while data := src.recv(65536):
-                time.sleep(self.delay)
-                dst.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for s in (src, dst):
-                with contextlib.suppress(OSError):
-                    s.shutdown(socket.SHUT_RDWR)
-
-    def close(self) -> None:
-        self._stop.set()
-        self.sock.close()
 
 
 class InFlight:
@@ -99,7 +62,7 @@ def main() -> None:
     inflight = InFlight()
     # Requests in flight, counted in the client (the servers answer in a millisecond or two;
     # the time a request is in flight is spent in the proxy, i.e. on the "network").
-    Http.get = inflight.wrap(Http.get)  # type: ignore[method-assign]
+    Http.get = inflight.wrap(Http.get)  # type: ignore[method-assign,assignment]
     for s in range(3):
         dists = [Dist(n, f"1.{s}.{v}") for n in names for v in range(3)]
         server = IndexServer(dists, name=f"src{s}", api="json").start()
