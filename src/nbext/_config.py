@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from copy import deepcopy
 from dataclasses import dataclass
@@ -282,6 +283,8 @@ class Settings:
         self.session: dict[str, Any] = {}
         if self.local_dir is None:
             self.local_dir = self.project_root or Path.cwd()
+        self._cache_lock = threading.Lock()
+        self._cached: tuple[object, dict[str, Any]] | None = None
 
     @property
     def env(self) -> Mapping[str, str]:
@@ -307,10 +310,34 @@ class Settings:
         return out
 
     def merged(self) -> dict[str, Any]:
+        """Defaults < config.toml < auth.toml < poetry.toml < session values (a copy)."""
+        return deepcopy(self._merged())
+
+    def _signature(self) -> object:
+        """What the merged view depends on: each file's (mtime, size, inode), the session."""
+        stamps: list[object] = []
+        for f in self.files():
+            try:
+                st = f.path.stat()
+            except OSError:
+                stamps.append(None)
+            else:
+                stamps.append((st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino))
+        return (tuple(stamps), repr(self.session))
+
+    def _merged(self) -> dict[str, Any]:
+        # Files are read again only when they change (a `poetry config` in a terminal is seen
+        # at once): parsing TOML on every request cost a millisecond each.
+        signature = self._signature()
+        with self._cache_lock:
+            if self._cached is not None and self._cached[0] == signature:
+                return self._cached[1]
         data = default_settings()
         for f in self.files():
             _merge(data, f.data())
         _merge(data, self.session)
+        with self._cache_lock:
+            self._cached = (signature, data)
         return data
 
     def get(self, key: str | KeyPath, default: Any = None) -> Any:
@@ -333,7 +360,7 @@ class Settings:
         value = self.env.get(env_name(keys))
         if value is not None:
             return _ENV_NORMALIZERS.get(".".join(keys), _identity)(value)
-        node = self.merged()
+        node = self._merged()
         for part in keys:
             if not isinstance(node, dict) or part not in node:
                 return default
@@ -344,6 +371,8 @@ class Settings:
 
     def _process(self, value: Any) -> Any:
         """Poetry's ``{other-key}`` substitution in string values (unknown keys stay)."""
+        if isinstance(value, list):
+            return list(value)  # the cached view is shared: hand out a copy
         if not isinstance(value, str):
             return value
 

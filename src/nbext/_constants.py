@@ -6,6 +6,7 @@ overridden with ``NBEXT_PYPI_URL`` (tests point it at a local server).
 
 from __future__ import annotations
 
+import functools
 import os
 
 #: Accept header for simple-index pages, as Poetry 2.3+ sends it (PEP 691 JSON preferred).
@@ -30,13 +31,38 @@ DEFAULT_TIMEOUT = 15.0
 
 def pypi_simple_url() -> str:
     """The public index's simple URL, with a trailing slash (``NBEXT_PYPI_URL`` overrides)."""
-    url = os.environ.get("NBEXT_PYPI_URL")
-    if not url:
-        # pypi-simple is imported here, not at module level: it costs ~0.5 s (pydantic).
-        from pypi_simple import PYPI_SIMPLE_ENDPOINT
-
-        url = PYPI_SIMPLE_ENDPOINT
+    url = os.environ.get("NBEXT_PYPI_URL") or _library_endpoint()
     return url if url.endswith("/") else url + "/"
+
+
+@functools.cache
+def _library_endpoint() -> str:
+    """pypi-simple's ``PYPI_SIMPLE_ENDPOINT``, read from its source: importing pypi-simple
+    costs 0.5 s (pydantic), which every kernel would pay on its first lookup."""
+    import ast
+    import importlib.util
+
+    spec = importlib.util.find_spec("pypi_simple")
+    if spec is not None and spec.origin:
+        try:
+            with open(spec.origin, encoding="utf-8") as fh:
+                tree = ast.parse(fh.read())
+        except (OSError, SyntaxError, ValueError):
+            tree = None
+        for node in tree.body if tree is not None else ():
+            if isinstance(node, ast.AnnAssign):
+                targets: list[ast.expr] = [node.target]
+            elif isinstance(node, ast.Assign):
+                targets = node.targets
+            else:
+                continue
+            named = any(isinstance(t, ast.Name) and t.id == "PYPI_SIMPLE_ENDPOINT" for t in targets)
+            value = node.value
+            if named and isinstance(value, ast.Constant) and isinstance(value.value, str):
+                return value.value
+    from pypi_simple import PYPI_SIMPLE_ENDPOINT  # the layout changed: import it after all
+
+    return PYPI_SIMPLE_ENDPOINT
 
 
 def pypi_json_api_url(name: str, version: str) -> str:

@@ -151,6 +151,8 @@ class Authenticator:
         self._sources: list[tuple[str, str]] = []
         self._lock = threading.Lock()
         self._cache: dict[str, Credential] = {}
+        self._matches: tuple[list[tuple[str, str]], dict[str, str | None]] = ([], {})
+        self._repos: list[tuple[str, str]] | None = None
         self.warnings: list[str] = []
 
     def set_sources(self, sources: Iterable[tuple[str, str]]) -> None:
@@ -158,9 +160,24 @@ class Authenticator:
         with self._lock:
             self._sources = list(sources)
             self._cache.clear()
+            self._repos = None
 
     def repositories(self) -> list[tuple[str, str]]:
-        """Configured repositories plus sources, in Poetry's order (config first)."""
+        """Configured repositories plus sources, in Poetry's order (config first).
+
+        Read once per lookup (:meth:`set_sources` and :meth:`forget` start again): every
+        request asks, and scanning the environment for ``POETRY_REPOSITORIES_*`` each time
+        showed in profiles.
+        """
+        with self._lock:
+            if self._repos is not None:
+                return self._repos
+        repos = self._read_repositories()
+        with self._lock:
+            self._repos = repos
+        return repos
+
+    def _read_repositories(self) -> list[tuple[str, str]]:
         repos: dict[str, str] = {}
         configured = self.settings.get("repositories") or {}
         if isinstance(configured, dict):
@@ -173,10 +190,30 @@ class Authenticator:
         return list(repos.items())
 
     def repository_for(self, url: str) -> str | None:
-        """The configured repository a URL belongs to (Poetry's netloc + common-prefix match)."""
+        """The configured repository a URL belongs to (Poetry's netloc + common-prefix match).
+
+        Every request asks (for credentials and TLS settings): answers are remembered for as
+        long as the repositories stay the same.
+        """
+        repos = self.repositories()
+        with self._lock:
+            known, memo = self._matches
+            if known != repos:
+                memo = {}
+                self._matches = (repos, memo)
+            if url in memo:
+                return memo[url]
+        name = self._match(url, repos)
+        with self._lock:
+            if len(memo) < 10_000:
+                memo[url] = name
+        return name
+
+    @staticmethod
+    def _match(url: str, repos: list[tuple[str, str]]) -> str | None:
         parts = urlsplit(url)
         candidates: list[tuple[int, int, str]] = []
-        for index, (name, repo_url) in enumerate(self.repositories()):
+        for index, (name, repo_url) in enumerate(repos):
             repo = urlsplit(repo_url)
             if repo.netloc != parts.netloc:
                 continue
@@ -260,6 +297,7 @@ class Authenticator:
     def forget(self) -> None:
         with self._lock:
             self._cache.clear()
+            self._repos = None
 
     def _warn(self, text: str) -> None:
         with self._lock:

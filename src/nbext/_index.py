@@ -1,8 +1,9 @@
 """Pure parsers for index pages, filenames and core metadata (no I/O).
 
-Pages are parsed by pypi-simple (PEP 503 HTML with PEP 592/658/714 attributes, PEP 691 JSON);
-nbext then applies Poetry's own rules on top: which files count (wheels and sdists only), how
-names and versions come from filenames, when a release is yanked, which file's metadata is read.
+Page links come from :mod:`nbext._pages` (PEP 503 HTML with PEP 592/658/714 attributes, PEP
+691 JSON); nbext then applies Poetry's own rules on top: which files count (wheels and sdists
+only), how names and versions come from filenames, when a release is yanked, which file's
+metadata is read.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from poetry.core.constraints.version import Version
 from poetry.core.version.exceptions import InvalidVersionError
 
 from nbext._constants import JSON_MEDIA_TYPE
+from nbext._pages import links_from_html, links_from_json
 
 __all__ = [
     "File",
@@ -133,9 +135,9 @@ def _media_type(content_type: str | None) -> str:
     return (content_type or "").split(";", 1)[0].strip().lower()
 
 
-def _html_text(body: bytes, content_type: str | None) -> str | bytes:
-    """The page as text when it does not decode cleanly (replacement characters, as Poetry
-    gets from requests), else the bytes: BeautifulSoup would log a stray warning otherwise."""
+def _html_text(body: bytes, content_type: str | None) -> str:
+    """The page as text: its charset (else UTF-8), with replacement characters where it does
+    not decode, as Poetry gets it from requests."""
     import codecs
 
     charset = "utf-8"
@@ -147,11 +149,7 @@ def _html_text(body: bytes, content_type: str | None) -> str | bytes:
         codecs.lookup(charset)
     except LookupError:
         charset = "utf-8"
-    try:
-        body.decode(charset)
-    except UnicodeDecodeError:
-        return body.decode(charset, errors="replace")
-    return body
+    return body.decode(charset, errors="replace")
 
 
 def parse_project_page(
@@ -166,9 +164,6 @@ def parse_project_page(
     JSON is used iff the media type is exactly the PEP 691 one (Poetry's rule). HTML and
     ``*/*``-ish text types are parsed as PEP 503. Anything else is a :class:`PageFormatError`.
     """
-    # Imported on first use: pypi-simple (pydantic) costs ~0.5 s at import time.
-    from pypi_simple import ProjectPage
-
     media = _media_type(content_type)
     wanted = canonicalize_name(project)
     is_json = media == JSON_MEDIA_TYPE
@@ -176,9 +171,8 @@ def parse_project_page(
         import json
 
         try:
-            data = json.loads(body)
-            page = ProjectPage.from_json_data(data, base_url=url)
-        except Exception as exc:
+            links = links_from_json(json.loads(body), url)
+        except ValueError as exc:  # json.JSONDecodeError is a ValueError
             raise PageFormatError(f"malformed PEP 691 JSON page ({exc})") from exc
     else:
         if media and not (
@@ -189,15 +183,12 @@ def parse_project_page(
             )
         if b"\x00" in body[:4096]:
             raise PageFormatError("expected an HTML index page, got binary data")
-        try:
-            page = ProjectPage.from_html(project, _html_text(body, content_type), base_url=url)
-        except Exception as exc:
-            raise PageFormatError(f"malformed HTML page ({exc})") from exc
+        links = links_from_html(_html_text(body, content_type), url)
     files: list[File] = []
-    for pkg in page.packages:
-        # Poetry takes an HTML link's filename from its URL, ignoring the anchor text;
-        # pypi-simple uses the text, so recompute it. PEP 691 JSON names the file itself.
-        filename = pkg.filename if is_json else unquote(posixpath.basename(urlsplit(pkg.url).path))
+    for pkg in links:
+        # Poetry takes an HTML link's filename from its URL, ignoring the anchor text; PEP 691
+        # JSON names the file itself.
+        filename = pkg.filename or unquote(posixpath.basename(urlsplit(pkg.url).path))
         parsed = parse_filename(filename)
         if parsed is None:
             continue
@@ -215,12 +206,12 @@ def parse_project_page(
                 name=name,
                 version=version,
                 kind=kind,
-                hashes=dict(pkg.digests),
+                hashes=dict(pkg.hashes),
                 requires_python=pkg.requires_python,
-                yanked=pkg.is_yanked,
+                yanked=pkg.yanked,
                 yanked_reason=pkg.yanked_reason or None,
-                has_metadata=bool(pkg.has_metadata),
-                metadata_hashes=dict(pkg.metadata_digests or {}),
+                has_metadata=pkg.has_metadata,
+                metadata_hashes=dict(pkg.metadata_hashes),
                 size=pkg.size,
             )
         )

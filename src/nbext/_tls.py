@@ -13,6 +13,7 @@ silently drops the client certificate in that combination.
 
 from __future__ import annotations
 
+import functools
 import ssl
 import threading
 from collections.abc import Callable
@@ -79,6 +80,16 @@ def ssl_context(tls: TlsSettings) -> ssl.SSLContext:
     return ctx
 
 
+@functools.cache
+def _plain_context() -> ssl.SSLContext:
+    """A context for plain-HTTP pools (httpx wants one; it is never used to verify)."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+@functools.cache
 def _http2_available() -> bool:
     """HTTP/2 (negotiated with ALPN on TLS) when the ``h2`` package is installed."""
     try:
@@ -130,20 +141,32 @@ class SourceTransport(httpx.BaseTransport):
         self.repository_for = repository_for
         self.limits = limits
         self._lock = threading.Lock()
-        self._transports: dict[TlsSettings, httpx.HTTPTransport] = {}
+        # One connection pool per (scheme, host, TLS configuration): httpcore scans every
+        # connection of a pool for each request, so one shared pool grew slower with every
+        # host. SSL contexts are built once per configuration (loading the CA bundle takes
+        # 50 ms), and never for plain-HTTP hosts.
+        self._transports: dict[tuple[str, str, TlsSettings], httpx.HTTPTransport] = {}
+        self._contexts: dict[TlsSettings, ssl.SSLContext] = {}
 
     def tls_for(self, url: str) -> TlsSettings:
         if not url.startswith("https:"):
             return TlsSettings()
         return tls_settings(self.settings, self.repository_for(url))
 
-    def _transport(self, tls: TlsSettings) -> httpx.HTTPTransport:
-        key = TlsSettings(tls.verify, tls.client_cert)  # one pool per TLS configuration
+    def _transport(self, scheme: str, host: str, tls: TlsSettings) -> httpx.HTTPTransport:
+        tls_key = TlsSettings(tls.verify, tls.client_cert)
+        key = (scheme, host, tls_key)
         with self._lock:
             transport = self._transports.get(key)
             if transport is None:
+                if scheme == "https":
+                    context = self._contexts.get(tls_key)
+                    if context is None:
+                        context = self._contexts[tls_key] = ssl_context(tls)
+                else:
+                    context = _plain_context()
                 transport = httpx.HTTPTransport(
-                    verify=ssl_context(tls), limits=self.limits, http2=_http2_available()
+                    verify=context, limits=self.limits, http2=_http2_available()
                 )
                 self._transports[key] = transport
             return transport
@@ -151,7 +174,9 @@ class SourceTransport(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         tls = self.tls_for(str(request.url))
         try:
-            transport = self._transport(tls)
+            transport = self._transport(
+                request.url.scheme, request.url.netloc.decode("ascii"), tls
+            )
         except (OSError, ssl.SSLError) as exc:
             name = tls.source or request.url.host
             raise TlsConnectError(

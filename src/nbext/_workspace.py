@@ -172,7 +172,7 @@ class Workspace:
         auth = SourceAuth(self.authenticator)
         transport = self._transport
         if transport is None:
-            size = max(self.max_workers, 8)
+            size = max(self.max_workers * 4, 32)  # idle connections to every host stay open
             transport = SourceTransport(
                 self.settings,
                 self.authenticator.repository_for,
@@ -183,7 +183,7 @@ class Workspace:
                 self._http = Http(
                     transport=transport,
                     timeout=self.timeout,
-                    max_connections=max(self.max_workers, 8),
+                    max_connections=max(self.max_workers * 4, 32),
                     auth=auth,
                     sleep=self._retry_sleep,
                     sinks=self.log_sinks,
