@@ -74,7 +74,8 @@ def test_json_links() -> None:
     assert wheel.url == "https://idx.example/files/acme-1.0-py3-none-any.whl"
     assert wheel.filename == "acme-1.0-py3-none-any.whl"
     assert wheel.hashes == {"sha256": "aa"} and wheel.size == 123
-    assert (wheel.yanked, wheel.yanked_reason, wheel.requires_python) == (True, "bad build", ">=3.9")
+    assert (wheel.yanked, wheel.yanked_reason) == (True, "bad build")
+    assert wheel.requires_python == ">=3.9"
     assert (wheel.has_metadata, wheel.metadata_hashes) == (True, {"sha256": "bb"})
     assert sdist.url == "https://cdn.example/a.tar.gz"
     assert (sdist.yanked, sdist.has_metadata, sdist.size) == (False, False, None)
