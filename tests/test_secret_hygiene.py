@@ -355,7 +355,7 @@ def test_the_places_scanned_hold_what_they_should(session: Session) -> None:
     assert any(r.startswith("%lookup -vvv") for r in rows), rows
     log = session.log_file.read_text(encoding="utf-8")
     assert "nbext DEBUG" in log, log[:2000]
-    assert "HTTP Request: GET" in log, log[:2000]
+    assert "nbext.http DEBUG [corp] GET" in log, log[:2000]  # every request, headers redacted
     assert "[corp] GET" in _text(session.cells["lookup"])  # -vvv printed the request log
     widgets = json.loads(session.notebook.read_text(encoding="utf-8"))["metadata"]["widgets"]
     assert "PasswordModel" in json.dumps(widgets)  # the password form's saved state

@@ -203,6 +203,8 @@ def test_http2_when_the_server_offers_it(
         assert page.status == 200
         assert page.response_headers.get("x-http-version") == "2"
         assert res.chosen is not None and res.chosen.version == "1.0"
+        ws.lookup("acme")  # an HTTP/2 host stays on httpx (not the HTTP/1.1-only lean path)
+        assert {e.http_version for e in ws.events} == {"HTTP/2"}
     finally:
         ws.close()  # hypercorn waits for open keep-alive connections on shutdown
         proc.terminate()

@@ -18,6 +18,7 @@ import httpx
 from nbext import _version
 from nbext._constants import DEFAULT_TIMEOUT
 from nbext._redact import redact_url
+from nbext._wire import WirePool
 
 __all__ = ["Event", "EventSink", "Http", "redact_url", "short_error"]
 
@@ -157,6 +158,8 @@ EventSink = Callable[[Event], None]
 
 def _tls_version(response: httpx.Response) -> str | None:
     """The TLS version of the connection that carried ``response`` (None for plain HTTP)."""
+    if "nbext_tls" in response.extensions:  # the lean HTTP/1.1 path (nbext._wire)
+        return response.extensions["nbext_tls"]  # type: ignore[no-any-return]
     stream = response.extensions.get("network_stream")
     if stream is None:
         return None
@@ -179,8 +182,15 @@ class Http:
         auth: httpx.Auth | None = None,
         sleep: Callable[[float], None] = time.sleep,
         sinks: list[EventSink] | None = None,
+        wire: WirePool | None = None,
+        explain: Callable[[httpx.Request, httpx.HTTPError], httpx.HTTPError | None] | None = None,
     ) -> None:
         self.sleep = sleep
+        #: The lean HTTP/1.1 path (``nbext._wire``) for hosts that answered over HTTP/1.1;
+        #: ``explain`` turns its TLS failures into the messages the httpx path gives.
+        self.wire = wire
+        self._explain = explain
+        self._http1: set[tuple[str, bytes]] = set()
         self.client = httpx.Client(
             transport=transport,
             auth=auth,
@@ -196,6 +206,61 @@ class Http:
         #: Called with every event, from the thread that made the request (shared with the
         #: Workspace, so ``%netlog`` survives a new client).
         self.sinks: list[EventSink] = sinks if sinks is not None else []
+
+    def _send(self, url: str, headers: dict[str, str]) -> httpx.Response:
+        """One GET with redirects and credentials: over the lean path once the host is known
+        to speak HTTP/1.1 (plain HTTP always does), else through the httpx client."""
+        if self.wire is None:
+            return self.client.get(url, headers=headers)
+        target = httpx.URL(url)
+        if target.scheme == "http" or (target.scheme, target.netloc) in self._http1:
+            return self._wire_get(target, headers)
+        response = self.client.get(url, headers=headers)
+        if response.http_version == "HTTP/1.1":
+            self._http1.add((target.scheme, target.netloc))
+        return response
+
+    def _wire_get(self, url: httpx.URL, headers: dict[str, str]) -> httpx.Response:
+        """What ``httpx.Client.get`` does (redirects, the auth flow), on the lean path."""
+        assert self.wire is not None
+        history: list[httpx.Response] = []
+        for _hop in range(self.client.max_redirects + 1):
+            request = self.client.build_request("GET", url, headers=headers)
+            response = self._wire_auth(request)
+            location = response.headers.get("location")
+            if not (response.is_redirect and location):
+                response.history = history
+                return response
+            history.append(response)
+            following = url.join(location)
+            if following.host == url.host and not following.userinfo and url.userinfo:
+                following = following.copy_with(userinfo=url.userinfo)
+            url = following
+        raise httpx.TooManyRedirects("Exceeded maximum allowed redirects.", request=request)
+
+    def _wire_auth(self, request: httpx.Request) -> httpx.Response:
+        assert self.wire is not None
+        auth = self.client.auth
+        if auth is None:
+            return self._wire_send(request)
+        flow = auth.sync_auth_flow(request)
+        sent = next(flow)
+        while True:
+            response = self._wire_send(sent)
+            try:
+                sent = flow.send(response)
+            except StopIteration:
+                return response
+
+    def _wire_send(self, request: httpx.Request) -> httpx.Response:
+        assert self.wire is not None
+        try:
+            return self.wire.send(request)
+        except httpx.HTTPError as exc:
+            explained = self._explain(request, exc) if self._explain is not None else None
+            if explained is not None:
+                raise explained from exc
+            raise
 
     def _record(self, event: Event) -> None:
         if logger.isEnabledFor(logging.DEBUG):  # redacted already: `logging` sees every request
@@ -226,7 +291,7 @@ class Http:
             started = time.perf_counter()
             wall = time.time()
             try:
-                response = self.client.get(url, headers=dict(headers or {}))
+                response = self._send(url, dict(headers or {}))
             except httpx.HTTPError as exc:
                 event = Event(
                     source=source,
@@ -297,3 +362,5 @@ class Http:
 
     def close(self) -> None:
         self.client.close()
+        if self.wire is not None:
+            self.wire.close()

@@ -147,6 +147,35 @@ class SourceTransport(httpx.BaseTransport):
         # 50 ms), and never for plain-HTTP hosts.
         self._transports: dict[tuple[str, str, TlsSettings], httpx.HTTPTransport] = {}
         self._contexts: dict[TlsSettings, ssl.SSLContext] = {}
+        self._wire_contexts: dict[TlsSettings, ssl.SSLContext] = {}
+
+    def wire_context(self, url: httpx.URL) -> ssl.SSLContext:
+        """The context for ``nbext._wire`` connections to ``url`` (ALPN: HTTP/1.1 only)."""
+        tls = self.tls_for(str(url))
+        key = TlsSettings(tls.verify, tls.client_cert)
+        with self._lock:
+            context = self._wire_contexts.get(key)
+        if context is None:
+            try:
+                context = ssl_context(tls)
+            except (OSError, ssl.SSLError) as exc:
+                name = tls.source or url.host
+                raise TlsConnectError(
+                    f"cannot load the certificate files for {name} ({exc}). Check "
+                    f"%config certificates.{name}.cert / .client-cert",
+                ) from exc
+            context.set_alpn_protocols(["http/1.1"])
+            with self._lock:
+                context = self._wire_contexts.setdefault(key, context)
+        return context
+
+    def explain(self, request: httpx.Request, exc: httpx.HTTPError) -> httpx.HTTPError | None:
+        """A TLS failure of ``request`` as the message that names the host and the fix."""
+        if not isinstance(exc, httpx.ConnectError | httpx.ReadError):
+            return None
+        tls = self.tls_for(str(request.url))
+        explained = _explain(exc, tls, request.url.netloc.decode())
+        return TlsConnectError(explained, request=request) if explained else None
 
     def tls_for(self, url: str) -> TlsSettings:
         if not url.startswith("https:"):
@@ -187,11 +216,10 @@ class SourceTransport(httpx.BaseTransport):
         try:
             return transport.handle_request(request)
         except (httpx.ConnectError, httpx.ReadError) as exc:
-            host = request.url.netloc.decode()
-            explained = _explain(exc, tls, host)
+            explained = self.explain(request, exc)
             if explained is None:
                 raise
-            raise TlsConnectError(explained, request=request) from exc
+            raise explained from exc
 
     def close(self) -> None:
         with self._lock:

@@ -43,6 +43,7 @@ from nbext._project import FILENAME, DependencyPin, Project, find_pyproject
 from nbext._redact import redact_url
 from nbext._results import LookupResult, LookupResults, Report, SourceTable
 from nbext._tls import SourceTransport, tls_settings
+from nbext._wire import WirePool
 
 if TYPE_CHECKING:
     from nbext._keyring import KeyringStore
@@ -171,13 +172,17 @@ class Workspace:
         # Built outside self._lock: the authenticator creates the keyring store under it.
         auth = SourceAuth(self.authenticator)
         transport = self._transport
+        wire: WirePool | None = None
+        explain = None
         if transport is None:
             size = max(self.max_workers * 4, 32)  # idle connections to every host stay open
-            transport = SourceTransport(
+            source_transport = SourceTransport(
                 self.settings,
                 self.authenticator.repository_for,
                 limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
             )
+            transport, explain = source_transport, source_transport.explain
+            wire = WirePool(timeout=self.timeout, context_for=source_transport.wire_context)
         with self._lock:
             if self._http is None:
                 self._http = Http(
@@ -187,6 +192,8 @@ class Workspace:
                     auth=auth,
                     sleep=self._retry_sleep,
                     sinks=self.log_sinks,
+                    wire=wire,
+                    explain=explain,
                 )
             return self._http
 
