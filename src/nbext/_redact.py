@@ -10,22 +10,19 @@ __all__ = ["redact_url"]
 def redact_url(url: str) -> str:
     """The URL with the password in its userinfo replaced by ``***``.
 
-    ``https://user:s3cret@host/simple/`` becomes ``https://user:***@host/simple/``; a URL
+    ``https://user:s3cret@host/simple/`` becomes ``https://user:***@host/simple/``; a lone
+    user name is masked too (``https://***@host/``: it is often a token, as pip assumes). A URL
     without userinfo (or one that cannot be parsed) is returned unchanged.
     """
+    if "@" not in url:
+        return url  # the common case, without parsing
     try:
         parts = urlsplit(url)
-        password, username, host, port = (
-            parts.password,
-            parts.username,
-            parts.hostname or "",
-            parts.port,
-        )
+        password, username = parts.password, parts.username
     except ValueError:
         return url
     if password is None and username is None:
         return url
-    if port:
-        host = f"{host}:{port}"
-    userinfo = f"{username or ''}:***@" if password is not None else f"{username}@"
+    host = parts.netloc.rpartition("@")[2]  # as written: IPv6 brackets and port kept
+    userinfo = f"{username or ''}:***@" if password is not None else "***@"
     return urlunsplit((parts.scheme, userinfo + host, parts.path, parts.query, parts.fragment))

@@ -64,7 +64,7 @@ class Workspace:
     * ``transport`` - an ``httpx`` transport (``httpx.MockTransport`` in unit tests).
     * ``timeout`` - seconds per request (default 15, Poetry's).
     * ``max_workers`` - size of the thread pool that runs requests concurrently (default:
-      ``installer.max-workers`` if configured, capped at cpu_count + 4 as Poetry does; else 16).
+      ``installer.max-workers`` if configured, capped at cpu_count + 4 as Poetry does; else 32).
     * ``keyring_timeout`` - seconds any keyring call may take (then a warning, never a hang).
     * ``retry_sleep`` - how to wait between Poetry's retries (tests pass a no-op).
     * ``python`` - the Python range releases must support (default: the project's
@@ -99,10 +99,10 @@ class Workspace:
         )
         self.timeout = timeout if timeout is not None else self.settings.timeout
         if max_workers is None:
-            # installer.max-workers when set (capped as Poetry caps it), else 16: lookups wait
+            # installer.max-workers when set (capped as Poetry caps it), else 32: lookups wait
             # on the network, so more threads than Poetry's cpu_count + 4 pay off.
             configured = self.settings.get("installer.max-workers")
-            max_workers = self.settings.max_workers if configured is not None else 16
+            max_workers = self.settings.max_workers if configured is not None else 32
         self.keyring_timeout = keyring_timeout
         self._retry_sleep = retry_sleep
         self._keyring: KeyringStore | None = None
