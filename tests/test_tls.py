@@ -137,6 +137,8 @@ def test_diagnose_names_the_trust_that_works(
     assert "%config certificates.corp.cert /path/to/ca.pem" in report.advice
     assert report.certificate["names"].startswith("127.0.0.1") or "127.0.0.1" in repr(report)
     assert report.tls_version in ("TLSv1.2", "TLSv1.3")
+    assert len(report.chain) == 1  # the private root is in no store nbext tried
+    assert "issuer not in the trust stores tried: OU=Testing CA" in repr(report)
     ws.config_set("certificates.corp.cert", str(pems["ca"]))
     report = ws.diagnose("corp")
     assert [(a.trust.split(" ")[0], a.ok) for a in report.attempts] == [
@@ -148,6 +150,40 @@ def test_diagnose_names_the_trust_that_works(
     text = repr(report)
     assert text.startswith(f"corp: {https_index.url.rstrip('/')}")
     assert "ok   configured CA" in text
+    leaf, root = report.chain
+    assert leaf["issuer"] == root["subject"] and root["self-signed"] == "yes"
+    assert root["found in"] == "configured CA"
+    assert f"    1. {root['subject']} (valid until " in text and "[configured CA]" in text
+    assert "issuer not in the trust stores" not in text
+
+
+def test_diagnose_shows_the_chain_through_an_intermediate(
+    ws: nbext.Workspace, tmp_path: Path
+) -> None:
+    root = trustme.CA()
+    intermediate = root.create_child_ca()
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    intermediate.issue_cert("127.0.0.1").configure_cert(ctx)  # sends leaf + intermediate
+    server = IndexServer([], ssl_context=ctx).start()
+    try:
+        ws.add_source("corp", server.url, "primary")
+        only_root = tmp_path / "root.pem"
+        root.cert_pem.write_to_path(str(only_root))
+        ws.config_set("certificates.corp.cert", str(only_root))
+        report = ws.diagnose("corp")
+        assert report.attempts[-1].ok  # the server sent the intermediate: the root suffices
+        assert len(report.chain) == 1  # ... but Python 3.11 cannot show what the server sent
+        assert "issuer not in the trust stores tried" in repr(report)
+        both = tmp_path / "both.pem"
+        both.write_bytes(root.cert_pem.bytes() + intermediate.cert_pem.bytes())
+        ws.config_set("certificates.corp.cert", str(both))
+        report = ws.diagnose("corp")
+    finally:
+        server.stop()
+    leaf, middle, top = report.chain
+    assert leaf["issuer"] == middle["subject"] and middle["issuer"] == top["subject"]
+    assert (middle["self-signed"], top["self-signed"]) == ("no", "yes")
+    assert "    2. " in repr(report)
 
 
 def test_diagnose_plain_http(ws: nbext.Workspace, index_factory: type[IndexServer]) -> None:

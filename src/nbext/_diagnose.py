@@ -14,6 +14,7 @@ import os
 import socket
 import ssl
 import tempfile
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -40,6 +41,9 @@ class Diagnosis:
     attempts: list[TrustAttempt] = field(default_factory=list)
     tls_version: str | None = None
     certificate: dict[str, str] = field(default_factory=dict)
+    #: The chain up to a root, leaf first: the issuers found in the trust stores tried (the
+    #: intermediates a server sends are not visible to Python 3.11's ssl module).
+    chain: list[dict[str, str]] = field(default_factory=list)
     advice: str = ""
 
     def lines(self) -> list[str]:
@@ -55,6 +59,16 @@ class Diagnosis:
         for key in ("subject", "issuer", "valid until", "names"):
             if key in self.certificate:
                 out.append(f"  {key}: {self.certificate[key]}")
+        if self.chain:
+            out.append("  chain:")
+            for depth, cert in enumerate(self.chain):
+                where = f" [{cert['found in']}]" if cert.get("found in") else ""
+                out.append(
+                    f"    {depth}. {cert['subject']} (valid until {cert['valid until']}){where}"
+                )
+            last = self.chain[-1]
+            if last.get("self-signed") != "yes":
+                out.append(f"    issuer not in the trust stores tried: {last['issuer']}")
         if self.advice:
             out.append(f"  -> {self.advice}")
         return out
@@ -92,6 +106,76 @@ def _describe(der: bytes) -> dict[str, str]:
     if names:
         info["names"] = names
     return info
+
+
+def _bundles(tls: TlsSettings) -> list[tuple[str, str]]:
+    """(label, PEM file) of every CA bundle the chain can be completed from."""
+    import certifi
+
+    out = []
+    if isinstance(tls.verify, str):
+        out.append(("configured CA", tls.verify))
+    system = ssl.get_default_verify_paths().cafile
+    if system:
+        out.append(("system store", system))
+    out.append(("certifi", certifi.where()))
+    return out
+
+
+def chain_of(der: bytes, tls: TlsSettings, *, max_depth: int = 6) -> list[dict[str, str]]:
+    """The leaf, then each issuer whose signature verifies, from the trust stores tried.
+
+    Needs the ``cryptography`` package (keyring's SecretStorage brings it on Linux); without
+    it the chain is empty and the leaf alone is shown.
+    """
+    try:
+        from cryptography import x509
+    except ImportError:
+        return []
+    candidates: list[tuple[str, Any]] = []
+    for label, path in _bundles(tls):
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read()
+            with warnings.catch_warnings():  # odd old roots (negative serials) only warn
+                warnings.simplefilter("ignore")
+                certs = x509.load_pem_x509_certificates(data)
+        except (OSError, ValueError):
+            continue
+        candidates += [(label, c) for c in certs]
+
+    def info(cert: Any, found_in: str) -> dict[str, str]:
+        return {
+            "subject": cert.subject.rfc4514_string(),
+            "issuer": cert.issuer.rfc4514_string(),
+            "valid until": cert.not_valid_after_utc.strftime("%Y-%m-%d %H:%M:%S UTC"),
+            "self-signed": "yes" if cert.subject == cert.issuer else "no",
+            "found in": found_in,
+        }
+
+    try:
+        current = x509.load_der_x509_certificate(der)
+    except ValueError:
+        return []
+    chain = [info(current, "")]
+    for _depth in range(max_depth):
+        if current.subject == current.issuer:
+            break
+        parent = None
+        for label, cand in candidates:
+            if cand.subject != current.issuer:
+                continue
+            try:
+                current.verify_directly_issued_by(cand)
+            except Exception:  # wrong key, unsupported algorithm: not this one
+                continue
+            parent = (label, cand)
+            break
+        if parent is None:
+            break
+        current = parent[1]
+        chain.append(info(current, parent[0]))
+    return chain
 
 
 def _contexts(tls: TlsSettings) -> list[tuple[str, ssl.SSLContext]]:
@@ -150,6 +234,7 @@ def diagnose(source: str, url: str, tls: TlsSettings, *, timeout: float = 10.0) 
             der = ssock.getpeercert(binary_form=True)
     if der:
         result.certificate = _describe(der)
+        result.chain = chain_of(der, tls)
     passed = [a.trust for a in result.attempts if a.ok]
     if not passed:
         result.advice = (
