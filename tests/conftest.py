@@ -7,7 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import trustme
+from IPython.core.interactiveshell import InteractiveShell
 
+from nbext import _workspace
 from nbext.demo import Dist, IndexServer
 from tests._env import dropped, isolated_vars
 
@@ -63,3 +66,36 @@ def fake_pypi(index_factory: type[IndexServer], monkeypatch: pytest.MonkeyPatch)
     )
     monkeypatch.setenv("NBEXT_PYPI_URL", server.url)
     return server
+
+
+@pytest.fixture
+def ip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[InteractiveShell]:
+    """A real IPython shell with nbext loaded, in ``tmp_path``, unloaded afterwards."""
+    monkeypatch.chdir(tmp_path)
+    _workspace._reset_default()
+    shell = InteractiveShell.instance()
+    shell.history_manager.enabled = False
+    shell.run_line_magic("load_ext", "nbext")
+    yield shell
+    shell.run_line_magic("unload_ext", "nbext")
+    _workspace._reset_default()
+    InteractiveShell.clear_instance()
+
+
+@pytest.fixture(scope="module")
+def ca() -> trustme.CA:
+    """A private CA (trustme) for HTTPS servers on 127.0.0.1."""
+    return trustme.CA()
+
+
+@pytest.fixture(scope="module")
+def pems(ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """``ca``: the CA bundle; ``client``: a client certificate with its key; ``other``: the
+    bundle of an unrelated CA."""
+    d = tmp_path_factory.mktemp("pki")
+    ca.cert_pem.write_to_path(str(d / "ca.pem"))
+    ca.issue_cert("client@example.test").private_key_and_cert_chain_pem.write_to_path(
+        str(d / "client.pem")
+    )
+    trustme.CA().cert_pem.write_to_path(str(d / "other-ca.pem"))
+    return {"ca": d / "ca.pem", "client": d / "client.pem", "other": d / "other-ca.pem"}

@@ -17,7 +17,6 @@ from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 
 import nbext
-from nbext import _workspace
 from nbext._live import PROGRESS_FROM, LiveLookup, NetLog
 from nbext._net import Event
 from nbext._results import LookupResult
@@ -215,19 +214,6 @@ def test_redirects_are_one_event_per_hop(tmp_path: Path, index_factory: type[Ind
 
 
 # -- the magics: verbose levels, the live view in a kernel, %netlog --------------------------------
-
-
-@pytest.fixture
-def ip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[InteractiveShell]:
-    monkeypatch.chdir(tmp_path)
-    _workspace._reset_default()
-    shell = InteractiveShell.instance()
-    shell.history_manager.enabled = False
-    shell.run_line_magic("load_ext", "nbext")
-    yield shell
-    shell.run_line_magic("unload_ext", "nbext")
-    _workspace._reset_default()
-    InteractiveShell.clear_instance()
 
 
 def _run(ip: InteractiveShell, line: str) -> tuple[str, Any, list[Any]]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,19 +12,6 @@ from IPython.utils.capture import capture_output
 import nbext
 from nbext import _workspace
 from nbext.demo import Dist, IndexServer
-
-
-@pytest.fixture
-def ip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[InteractiveShell]:
-    monkeypatch.chdir(tmp_path)
-    _workspace._reset_default()
-    shell = InteractiveShell.instance()
-    shell.history_manager.enabled = False
-    shell.run_line_magic("load_ext", "nbext")
-    yield shell
-    shell.run_line_magic("unload_ext", "nbext")
-    _workspace._reset_default()
-    InteractiveShell.clear_instance()
 
 
 @pytest.fixture

@@ -13,20 +13,6 @@ import nbext
 from nbext.demo import Dist, IndexServer
 
 
-@pytest.fixture(scope="module")
-def ca() -> trustme.CA:
-    return trustme.CA()
-
-
-@pytest.fixture(scope="module")
-def pems(ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    d = tmp_path_factory.mktemp("pki")
-    ca.cert_pem.write_to_path(str(d / "ca.pem"))
-    client = ca.issue_cert("client@example.test")
-    client.private_key_and_cert_chain_pem.write_to_path(str(d / "client.pem"))
-    return {"ca": d / "ca.pem", "client": d / "client.pem"}
-
-
 def _server_ctx(ca: trustme.CA, *, mtls: bool) -> ssl.SSLContext:
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ca.issue_cert("127.0.0.1", "localhost").configure_cert(ctx)

@@ -87,23 +87,6 @@ def test_gzip_pages_are_decoded(ws: nbext.Workspace, index_factory: type[IndexSe
 # -- HTTPS: the first answer comes through httpx (HTTP/2 negotiation), then the lean path ---------
 
 
-@pytest.fixture(scope="module")
-def ca() -> trustme.CA:
-    return trustme.CA()
-
-
-@pytest.fixture(scope="module")
-def pems(ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    d = tmp_path_factory.mktemp("pki")
-    ca.cert_pem.write_to_path(str(d / "ca.pem"))
-    other = trustme.CA()
-    other.cert_pem.write_to_path(str(d / "other-ca.pem"))
-    ca.issue_cert("client@example.test").private_key_and_cert_chain_pem.write_to_path(
-        str(d / "client.pem")
-    )
-    return {"ca": d / "ca.pem", "other": d / "other-ca.pem", "client": d / "client.pem"}
-
-
 def _https(ca: trustme.CA, dists: list[Dist], *, mtls: bool = False) -> IndexServer:
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ca.issue_cert("127.0.0.1").configure_cert(ctx)
