@@ -184,12 +184,14 @@ class Http:
         sinks: list[EventSink] | None = None,
         wire: WirePool | None = None,
         explain: Callable[[httpx.Request, httpx.HTTPError], httpx.HTTPError | None] | None = None,
+        proxied: Callable[[httpx.URL], bool] | None = None,
     ) -> None:
         self.sleep = sleep
         #: The lean HTTP/1.1 path (``nbext._wire``) for hosts that answered over HTTP/1.1;
         #: ``explain`` turns its TLS failures into the messages the httpx path gives.
         self.wire = wire
         self._explain = explain
+        self._proxied = proxied  # URLs the environment sends through a proxy: httpx only
         self._http1: set[tuple[str, bytes]] = set()
         self.client = httpx.Client(
             transport=transport,
@@ -213,7 +215,8 @@ class Http:
         if self.wire is None:
             return self.client.get(url, headers=headers)
         target = httpx.URL(url)
-        if target.scheme == "http" or (target.scheme, target.netloc) in self._http1:
+        lean = target.scheme == "http" or (target.scheme, target.netloc) in self._http1
+        if lean and not (self._proxied is not None and self._proxied(target)):
             return self._wire_get(target, headers)
         response = self.client.get(url, headers=headers)
         if response.http_version == "HTTP/1.1":

@@ -14,8 +14,10 @@ silently drops the client certificate in that combination.
 from __future__ import annotations
 
 import functools
+import os
 import ssl
 import threading
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +27,14 @@ import httpx
 from nbext._config import Settings
 
 __all__ = ["SourceTransport", "TlsConnectError", "TlsSettings", "tls_settings"]
+
+
+#: The environment variables proxies come from (a change is seen on the next request).
+_PROXY_VARS = tuple(
+    f"{name}_proxy" if lower else f"{name.upper()}_PROXY"
+    for name in ("http", "https", "all", "no")
+    for lower in (True, False)
+)
 
 
 @dataclass(frozen=True)
@@ -145,7 +155,9 @@ class SourceTransport(httpx.BaseTransport):
         # connection of a pool for each request, so one shared pool grew slower with every
         # host. SSL contexts are built once per configuration (loading the CA bundle takes
         # 50 ms), and never for plain-HTTP hosts.
-        self._transports: dict[tuple[str, str, TlsSettings], httpx.HTTPTransport] = {}
+        self._transports: dict[tuple[str, str, TlsSettings, str | None], httpx.HTTPTransport]
+        self._transports = {}
+        self._proxies: tuple[tuple[str | None, ...], dict[tuple[str, str], str | None]] = ((), {})
         self._contexts: dict[TlsSettings, ssl.SSLContext] = {}
         self._wire_contexts: dict[TlsSettings, ssl.SSLContext] = {}
 
@@ -177,14 +189,38 @@ class SourceTransport(httpx.BaseTransport):
         explained = _explain(exc, tls, request.url.netloc.decode())
         return TlsConnectError(explained, request=request) if explained else None
 
+    def proxy_for(self, url: httpx.URL) -> str | None:
+        """The proxy the environment names for ``url`` (``HTTP_PROXY``, ``HTTPS_PROXY``,
+        ``ALL_PROXY``, ``NO_PROXY``, either case), as requests and so Poetry read them."""
+        snapshot = tuple(os.environ.get(name) for name in _PROXY_VARS)
+        key = (url.scheme, url.netloc.decode("ascii"))
+        with self._lock:
+            known, memo = self._proxies
+            if known != snapshot:
+                memo = {}
+                self._proxies = (snapshot, memo)
+            if key in memo:
+                return memo[key]
+        proxies = urllib.request.getproxies_environment()
+        chosen = proxies.get(url.scheme) or proxies.get("all")
+        if chosen and "no" in proxies:
+            hostport = f"{url.host}:{url.port}" if url.port else url.host
+            if urllib.request.proxy_bypass_environment(hostport, proxies):  # type: ignore[attr-defined]
+                chosen = None
+        with self._lock:
+            memo[key] = chosen or None
+        return chosen or None
+
     def tls_for(self, url: str) -> TlsSettings:
         if not url.startswith("https:"):
             return TlsSettings()
         return tls_settings(self.settings, self.repository_for(url))
 
-    def _transport(self, scheme: str, host: str, tls: TlsSettings) -> httpx.HTTPTransport:
+    def _transport(
+        self, scheme: str, host: str, tls: TlsSettings, proxy: str | None = None
+    ) -> httpx.HTTPTransport:
         tls_key = TlsSettings(tls.verify, tls.client_cert)
-        key = (scheme, host, tls_key)
+        key = (scheme, host, tls_key, proxy)
         with self._lock:
             transport = self._transports.get(key)
             if transport is None:
@@ -195,7 +231,10 @@ class SourceTransport(httpx.BaseTransport):
                 else:
                     context = _plain_context()
                 transport = httpx.HTTPTransport(
-                    verify=context, limits=self.limits, http2=_http2_available()
+                    verify=context,
+                    limits=self.limits,
+                    http2=_http2_available(),
+                    proxy=httpx.Proxy(proxy) if proxy else None,
                 )
                 self._transports[key] = transport
             return transport
@@ -204,7 +243,10 @@ class SourceTransport(httpx.BaseTransport):
         tls = self.tls_for(str(request.url))
         try:
             transport = self._transport(
-                request.url.scheme, request.url.netloc.decode("ascii"), tls
+                request.url.scheme,
+                request.url.netloc.decode("ascii"),
+                tls,
+                self.proxy_for(request.url),
             )
         except (OSError, ssl.SSLError) as exc:
             name = tls.source or request.url.host

@@ -173,7 +173,7 @@ class Workspace:
         auth = SourceAuth(self.authenticator)
         transport = self._transport
         wire: WirePool | None = None
-        explain = None
+        explain = proxied = None
         if transport is None:
             size = max(self.max_workers * 4, 32)  # idle connections to every host stay open
             source_transport = SourceTransport(
@@ -182,6 +182,10 @@ class Workspace:
                 limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
             )
             transport, explain = source_transport, source_transport.explain
+
+            def proxied(url: httpx.URL) -> bool:
+                return source_transport.proxy_for(url) is not None
+
             wire = WirePool(timeout=self.timeout, context_for=source_transport.wire_context)
         with self._lock:
             if self._http is None:
@@ -194,6 +198,7 @@ class Workspace:
                     sinks=self.log_sinks,
                     wire=wire,
                     explain=explain,
+                    proxied=proxied,
                 )
             return self._http
 
