@@ -37,6 +37,7 @@ from poetry.core.packages.dependency import Dependency
 from nbext._artifacts import ArtifactCache
 from nbext._constants import ACCEPT_PYPI, ACCEPT_SIMPLE, pypi_json_api_url
 from nbext._errors import RequirementError
+from nbext._httpcache import NotCached
 from nbext._index import (
     HASH_PREFERENCE,
     File,
@@ -217,6 +218,8 @@ class Fetcher:
                 f"{redact_url(url)}. Check that the server is up, or raise requests.timeout."
             )
         except TlsConnectError as exc:
+            result.error = f"Source ({source.name}): {exc}"
+        except NotCached as exc:
             result.error = f"Source ({source.name}): {exc}"
         except httpx.TooManyRedirects:
             result.error = (
@@ -689,6 +692,8 @@ class Lookup:
             if not row.events:
                 row.requests = sum(1 for e in page.events if e.is_request)
                 row.events = list(page.events)
+            answered = [e for e in page.events if e.status is not None]
+            row.cache = answered[-1].cache or "" if answered else ""
 
         if job.pin is not None:
             pinned = self.pool.get(job.pin.source)

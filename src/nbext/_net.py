@@ -17,6 +17,7 @@ import httpx
 
 from nbext import _version
 from nbext._constants import DEFAULT_TIMEOUT
+from nbext._httpcache import HttpCache
 from nbext._redact import redact_url
 from nbext._wire import WirePool
 
@@ -119,7 +120,10 @@ class Event:
 
     @property
     def is_request(self) -> bool:
-        return self.method != "RETRY"
+        """True when the event went to the network (not a retry wait, not a cache answer)."""
+        if self.method == "RETRY":
+            return False
+        return not (self.cache or "").startswith(("hit", "offline"))
 
     @property
     def is_redirect(self) -> bool:
@@ -127,7 +131,7 @@ class Event:
 
     def line(self) -> str:
         """The ``-vv`` line: ``[corp] GET URL -> 200 (1234 bytes, 5 ms)``."""
-        if not self.is_request:
+        if self.method == "RETRY":
             return f"[{self.source}] {self.error}"
         if self.status is None:
             outcome = f"failed: {self.error}"
@@ -137,7 +141,7 @@ class Event:
             outcome = str(self.status)
         extra = [f"{self.size} bytes", f"{self.elapsed * 1000:.0f} ms"]
         if self.cache:
-            extra.append(f"cache {self.cache}")
+            extra.append(f"cache: {self.cache}")
         if self.attempt > 1:
             extra.append(f"attempt {self.attempt}")
         return f"[{self.source}] {self.method} {self.url} -> {outcome} ({', '.join(extra)})"
@@ -185,6 +189,7 @@ class Http:
         wire: WirePool | None = None,
         explain: Callable[[httpx.Request, httpx.HTTPError], httpx.HTTPError | None] | None = None,
         proxied: Callable[[httpx.URL], bool] | None = None,
+        cache: HttpCache | None = None,
     ) -> None:
         self.sleep = sleep
         #: The lean HTTP/1.1 path (``nbext._wire``) for hosts that answered over HTTP/1.1;
@@ -192,6 +197,8 @@ class Http:
         self.wire = wire
         self._explain = explain
         self._proxied = proxied  # URLs the environment sends through a proxy: httpx only
+        #: The HTTP cache (None: ``--no-cache``); range requests bypass it.
+        self.cache = cache
         self._http1: set[tuple[str, bytes]] = set()
         self.client = httpx.Client(
             transport=transport,
@@ -209,37 +216,40 @@ class Http:
         #: Workspace, so ``%netlog`` survives a new client).
         self.sinks: list[EventSink] = sinks if sinks is not None else []
 
-    def _send(self, url: str, headers: dict[str, str]) -> httpx.Response:
-        """One GET with redirects and credentials: over the lean path once the host is known
-        to speak HTTP/1.1 (plain HTTP always does), else through the httpx client."""
-        if self.wire is None:
-            return self.client.get(url, headers=headers)
+    def _send(self, url: str, headers: dict[str, str], source: str) -> httpx.Response:
+        """One GET with redirects (followed here, hop by hop, so that the HTTP cache stores
+        each hop under its own URL) and credentials (the auth flow runs on every hop)."""
         target = httpx.URL(url)
-        lean = target.scheme == "http" or (target.scheme, target.netloc) in self._http1
-        if lean and not (self._proxied is not None and self._proxied(target)):
-            return self._wire_get(target, headers)
-        response = self.client.get(url, headers=headers)
-        if response.http_version == "HTTP/1.1":
-            self._http1.add((target.scheme, target.netloc))
-        return response
-
-    def _wire_get(self, url: httpx.URL, headers: dict[str, str]) -> httpx.Response:
-        """What ``httpx.Client.get`` does (redirects, the auth flow), on the lean path."""
-        assert self.wire is not None
         history: list[httpx.Response] = []
         for _hop in range(self.client.max_redirects + 1):
-            request = self.client.build_request("GET", url, headers=headers)
-            response = self._wire_auth(request)
+            request = self.client.build_request("GET", target, headers=headers)
+            if self.cache is not None and "range" not in request.headers:
+                response = self.cache.handle(source, request, self._network)
+            else:
+                response = self._network(request)
             location = response.headers.get("location")
             if not (response.is_redirect and location):
                 response.history = history
                 return response
             history.append(response)
-            following = url.join(location)
-            if following.host == url.host and not following.userinfo and url.userinfo:
-                following = following.copy_with(userinfo=url.userinfo)
-            url = following
+            following = target.join(location)
+            if following.host == target.host and not following.userinfo and target.userinfo:
+                following = following.copy_with(userinfo=target.userinfo)
+            target = following
         raise httpx.TooManyRedirects("Exceeded maximum allowed redirects.", request=request)
+
+    def _network(self, request: httpx.Request) -> httpx.Response:
+        """One hop over the network: the lean path once the host is known to speak HTTP/1.1
+        (plain HTTP always does), else the httpx client (HTTP/2 negotiation, proxies)."""
+        target = request.url
+        if self.wire is not None:
+            lean = target.scheme == "http" or (target.scheme, target.netloc) in self._http1
+            if lean and not (self._proxied is not None and self._proxied(target)):
+                return self._wire_auth(request)
+        response = self.client.send(request, follow_redirects=False)
+        if self.wire is not None and response.http_version == "HTTP/1.1":
+            self._http1.add((target.scheme, target.netloc))
+        return response
 
     def _wire_auth(self, request: httpx.Request) -> httpx.Response:
         assert self.wire is not None
@@ -294,7 +304,7 @@ class Http:
             started = time.perf_counter()
             wall = time.time()
             try:
-                response = self._send(url, dict(headers or {}))
+                response = self._send(url, dict(headers or {}), source)
             except httpx.HTTPError as exc:
                 event = Event(
                     source=source,
@@ -321,8 +331,8 @@ class Http:
                     raise
                 self._wait(source, url, 0.5 * attempt, events, attempt)
                 continue
-            tls = _tls_version(response) if response.url.scheme == "https" else None
             for hop in (*response.history, response):
+                tls = _tls_version(hop) if hop.url.scheme == "https" else None
                 event = Event(
                     source=source,
                     method=hop.request.method,
@@ -336,6 +346,7 @@ class Http:
                     started=wall,
                     http_version=hop.http_version,
                     tls=tls,
+                    cache=hop.extensions.get("nbext_cache"),
                 )
                 events.append(event)
                 self._record(event)

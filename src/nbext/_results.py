@@ -66,6 +66,7 @@ class SourceRow:
     requests: int = 0
     events: list[Event] = field(default_factory=list, repr=False)
     pending: bool = False  # asked, no answer yet (only while a live view shows it)
+    cache: str = ""  # the HTTP cache's answer for the page: miss, hit (age), revalidated (304)
 
     @property
     def outcome(self) -> str:
@@ -81,21 +82,25 @@ class SourceRow:
             return "yes: not found"
         return "yes"
 
-    def cells(self, *, live: bool = False) -> list[str]:
-        """The table cells; ``live``: the lookup is still running (undecided rows wait)."""
+    def cells(self, *, live: bool = False, cache: bool = False) -> list[str]:
+        """The table cells; ``live``: the lookup is still running (undecided rows wait);
+        ``cache``: with the cache column (before the time, which stays last)."""
+        blank = ["", "", "", ""] if cache else ["", "", ""]
         if live and not self.asked and not self.skipped and not self.pending:
-            return [self.source, self.priority, "waiting", "", "", ""]
+            return [self.source, self.priority, "waiting", *blank]
         if not self.asked or self.pending:
-            return [self.source, self.priority, self.outcome, "", "", ""]
+            return [self.source, self.priority, self.outcome, *blank]
         elapsed = f"{self.elapsed * 1000:.0f} ms" if self.elapsed is not None else ""
-        return [
+        cells = [
             self.source,
             self.priority,
             self.outcome,
             str(self.status) if self.status is not None else "-",
             _versions_text(self.versions),
-            elapsed,
         ]
+        if cache:
+            cells.append(self.cache or "-")
+        return [*cells, elapsed]
 
 
 @dataclass
@@ -128,6 +133,7 @@ _VIA = {
     "sdist (artifact cache)": "(from the sdist in the artifact cache)",
 }
 _HEADERS = ("source", "priority", "asked", "status", "matching versions", "time")
+_HEADERS_CACHE = ("source", "priority", "asked", "status", "matching versions", "cache", "time")
 
 
 @dataclass
@@ -143,6 +149,11 @@ class LookupResult:
     python: str = ""
     message: str = ""
     notes: list[str] = field(default_factory=list)
+
+    def _columns(self) -> tuple[tuple[str, ...], bool]:
+        """The table's headers: a cache column when the HTTP cache said anything."""
+        cache = any(r.cache for r in self.per_source)
+        return (_HEADERS_CACHE if cache else _HEADERS), cache
 
     @property
     def headline(self) -> str:
@@ -172,7 +183,9 @@ class LookupResult:
 
     def text_lines(self) -> list[str]:
         lines = [self.headline]
-        lines += ["  " + line for line in _table(_HEADERS, (r.cells() for r in self.per_source))]
+        headers, cache = self._columns()
+        rows = (r.cells(cache=cache) for r in self.per_source)
+        lines += ["  " + line for line in _table(headers, rows)]
         lines += [f"  ! {note}" for note in self.notes]
         lines += [f"  ! {r.error}" for r in self.per_source if r.error]
         if self.chosen and self.chosen.metadata:
@@ -204,7 +217,10 @@ class LookupResult:
             head = f"<b>{html.escape(self.requirement)}</b>: {html.escape(self.message)}"
         parts = [
             f"<div class='nbext-lookup'><p>{head}</p>",
-            _html_table(_HEADERS, (r.cells(live=live) for r in self.per_source)),
+            _html_table(
+                self._columns()[0],
+                (r.cells(live=live, cache=self._columns()[1]) for r in self.per_source),
+            ),
         ]
         if live:
             return "".join(parts) + "</div>"

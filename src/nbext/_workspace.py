@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -22,6 +23,7 @@ from nbext._constants import IMPLICIT_PYPI_NOTE, PYPI_NAME
 from nbext._credentials import Authenticator, PasswordManager, SourceAuth
 from nbext._diagnose import Diagnosis, diagnose
 from nbext._errors import RequirementError, SourceError, UnknownSourceError
+from nbext._httpcache import HttpCache, cache_root
 from nbext._lookup import (
     Lookup,
     LookupObserver,
@@ -69,6 +71,9 @@ class Workspace:
     * ``retry_sleep`` - how to wait between Poetry's retries (tests pass a no-op).
     * ``python`` - the Python range releases must support (default: the project's
       ``requires-python``, else the running interpreter's version).
+    * ``no_cache`` - read and write no cache at all (default: ``POETRY_NO_CACHE``, as
+      Poetry's ``--no-cache``).
+    * ``offline`` - answer from the caches only (default: ``%config offline``).
     """
 
     def __init__(
@@ -82,6 +87,8 @@ class Workspace:
         python: str | None = None,
         keyring_timeout: float = 5.0,
         retry_sleep: Callable[[float], None] = time.sleep,
+        no_cache: bool | None = None,
+        offline: bool | None = None,
     ) -> None:
         self.directory = Path(project_dir or Path.cwd()).resolve()
         path: Path | None
@@ -105,6 +112,8 @@ class Workspace:
             max_workers = self.settings.max_workers if configured is not None else 32
         self.keyring_timeout = keyring_timeout
         self._retry_sleep = retry_sleep
+        self._no_cache = no_cache
+        self._offline = offline
         self._keyring: KeyringStore | None = None
         self._passwords: PasswordManager | None = None
         self._authenticator: Authenticator | None = None
@@ -187,6 +196,9 @@ class Workspace:
                 return source_transport.proxy_for(url) is not None
 
             wire = WirePool(timeout=self.timeout, context_for=source_transport.wire_context)
+        cache = None
+        if not self.no_cache:
+            cache = HttpCache(cache_root(self.cache_dir), offline=lambda: self.offline)
         with self._lock:
             if self._http is None:
                 self._http = Http(
@@ -199,8 +211,23 @@ class Workspace:
                     wire=wire,
                     explain=explain,
                     proxied=proxied,
+                    cache=cache,
                 )
             return self._http
+
+    @property
+    def no_cache(self) -> bool:
+        """Nothing is read from or written to any cache (HTTP, metadata, artifacts)."""
+        if self._no_cache is not None:
+            return self._no_cache
+        return os.environ.get("POETRY_NO_CACHE", "").lower() in ("1", "true", "yes", "on")
+
+    @property
+    def offline(self) -> bool:
+        """Answers come from the caches only; what is not cached is an error row."""
+        if self._offline is not None:
+            return self._offline
+        return bool(self.settings.get("offline", False))
 
     @property
     def cache_dir(self) -> Path:
@@ -536,7 +563,7 @@ class Workspace:
             auth_hint=self._auth_hint,
             lazy_wheel=bool(self.settings.get("solver.lazy-wheel", True)),
             observer=observer,
-            artifacts=self.artifacts,
+            artifacts=None if self.no_cache else self.artifacts,
         )
         results = LookupResults(run.run(jobs))
         for warning in self.authenticator.warnings[before:]:

@@ -1,0 +1,406 @@
+"""The HTTP cache: RFC 9111 decisions by hishel's sans-I/O state machine, stored in files per
+source under Poetry's cache directory.
+
+``<cache-dir>/cache/repositories/<source>/_nbext_http_/``:
+
+* ``entries/xx/<sha256 of the key>.json`` - the stored responses for one URL (one per set of
+  ``Vary`` values, so the PEP 691 JSON and HTML forms of a page do not mix): status, headers,
+  the body's SHA-256, when stored;
+* ``bodies/xx/<sha256 of the body>`` - the bodies, content-addressed.
+
+Why files and not hishel's SQLite storage: Poetry keeps each source's caches in that source's
+directory, so ``poetry cache clear <source> --all`` (which removes the directory) clears
+nbext's entries too, and ``%cache list`` can report per source. Poetry's own ``_http_``
+directory (CacheControl's msgpack format) is left alone.
+
+Nothing secret is written: stored request headers are only those the response varies on
+(never ``Authorization`` or cookies), URLs are redacted, ``Set-Cookie`` is dropped. Every write
+is atomic; an unreadable entry or a body that fails its hash is deleted with Poetry's warning
+(``Corrupt cache file was detected and cleaned up.``) and the request goes to the server.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import hishel
+import httpx
+from hishel._sync_rfc import handle_request_with_rfc
+
+from nbext._atomic import write_bytes_atomic
+from nbext._redact import redact_url
+
+__all__ = ["DIRNAME", "FileStorage", "HttpCache", "NotCached", "cache_root"]
+
+logger = logging.getLogger("nbext.cache")
+
+#: The directory of nbext's HTTP cache inside each source's cache directory.
+DIRNAME = "_nbext_http_"
+_FORMAT = 1
+_MAX_PER_KEY = 4
+_NEVER_STORED = frozenset(
+    {"set-cookie", "content-encoding", "content-length", "transfer-encoding", "connection"}
+)
+_NEVER_VARY = frozenset({"authorization", "proxy-authorization", "cookie"})
+
+
+class NotCached(httpx.TransportError):
+    """Offline, and nothing usable is cached for this URL."""
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _headers(pairs: dict[str, list[str]]) -> hishel.Headers:
+    return hishel.Headers({k: list(v) for k, v in pairs.items()})
+
+
+def _plain(headers: hishel.Headers) -> dict[str, list[str]]:
+    return {k: list(headers.get_list(k) or []) for k in headers}
+
+
+def _storable(headers: hishel.Headers) -> dict[str, list[str]]:
+    """Response headers as stored: no cookies, no transfer details (the body is decoded)."""
+    return {k: v for k, v in _plain(headers).items() if k not in _NEVER_STORED}
+
+
+def _vary(headers: hishel.Headers) -> list[str]:
+    raw = headers.get("vary") or ""
+    return [h.strip().lower() for h in raw.split(",") if h.strip()]
+
+
+class FileStorage(hishel.BaseStorage):
+    """hishel storage for one source (see the module docstring). Thread-safe; several
+    processes may share the directory (atomic writes; the last writer of a key wins)."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__()
+        self.root = root
+        self._lock = threading.Lock()
+        self._keys: dict[uuid.UUID, str] = {}
+
+    # -- files -------------------------------------------------------------------------------
+
+    def _entry_path(self, key: str) -> Path:
+        digest = _digest(key.encode())
+        return self.root / "entries" / digest[:2] / f"{digest}.json"
+
+    def _body_path(self, digest: str) -> Path:
+        return self.root / "bodies" / digest[:2] / digest
+
+    def _corrupt(self, path: Path, why: str) -> None:
+        logger.warning("Corrupt cache file was detected and cleaned up: %s (%s)", path, why)
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+    def _read(self, key: str) -> list[dict[str, Any]]:
+        path = self._entry_path(key)
+        try:
+            data = json.loads(path.read_bytes())
+            if data.get("format") != _FORMAT or not isinstance(data.get("entries"), list):
+                raise ValueError("unknown format")
+            return list(data["entries"])
+        except FileNotFoundError:
+            return []
+        except (OSError, ValueError, AttributeError) as exc:
+            self._corrupt(path, str(exc)[:80])
+            return []
+
+    def _write(self, key: str, entries: list[dict[str, Any]]) -> None:
+        path = self._entry_path(key)
+        if not entries:
+            with contextlib.suppress(OSError):
+                path.unlink()
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        doc = {"format": _FORMAT, "key": key, "entries": entries}
+        write_bytes_atomic(path, json.dumps(doc, separators=(",", ":")).encode())
+
+    def _body(self, digest: str) -> bytes | None:
+        path = self._body_path(digest)
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        if _digest(data) != digest:
+            self._corrupt(path, "the body does not match its hash")
+            return None
+        return data
+
+    # -- hishel's interface -----------------------------------------------------------------
+
+    def get_entries(self, key: str) -> list[hishel.Entry]:
+        out: list[hishel.Entry] = []
+        with self._lock:
+            stored = self._read(key)
+        for item in stored:
+            try:
+                body = self._body(item["response"]["body"])
+                if body is None:
+                    continue
+                entry_id = uuid.UUID(item["id"])
+                request = hishel.Request(
+                    method=item["request"]["method"],
+                    url=item["request"]["url"],
+                    headers=_headers(item["request"]["headers"]),
+                )
+                response = hishel.Response(
+                    status_code=int(item["response"]["status"]),
+                    headers=_headers(item["response"]["headers"]),
+                    stream=iter([body]),
+                )
+            except (KeyError, TypeError, ValueError) as exc:
+                self._corrupt(self._entry_path(key), f"bad entry: {exc}"[:80])
+                return []
+            with self._lock:
+                if len(self._keys) > 50_000:
+                    self._keys.clear()
+                self._keys[entry_id] = key
+            out.append(hishel.Entry(id=entry_id, request=request, response=response))
+        return out
+
+    def create_entry(
+        self,
+        request: hishel.Request,
+        response: hishel.Response,
+        key: str,
+        *,
+        ttl: float | None = None,
+        tti: float | None = None,
+    ) -> hishel.Entry:
+        body = b"".join(response.stream or ())  # type: ignore[arg-type]
+        digest = _digest(body)
+        vary = [h for h in _vary(response.headers) if h not in _NEVER_VARY]
+        kept_request = {h: list(request.headers.get_list(h) or []) for h in vary}
+        kept_response = _storable(response.headers)
+        entry_id = uuid.uuid4()
+        item = {
+            "id": str(entry_id),
+            "stored": time.time(),
+            "request": {"method": request.method, "url": request.url, "headers": kept_request},
+            "response": {
+                "status": response.status_code,
+                "headers": kept_response,
+                "body": digest,
+                "size": len(body),
+            },
+        }
+        try:
+            path = self._body_path(digest)
+            if not path.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                write_bytes_atomic(path, body)
+            with self._lock:
+                entries = [
+                    e
+                    for e in self._read(key)
+                    if e.get("request", {}).get("headers") != kept_request
+                ]
+                entries.append(item)
+                self._write(key, entries[-_MAX_PER_KEY:])
+                self._keys[entry_id] = key
+        except OSError as exc:  # a cache that cannot be written is skipped, never fatal
+            logger.warning("Could not write the HTTP cache in %s: %s", self.root, exc)
+        return hishel.Entry(
+            id=entry_id,
+            request=request,
+            response=hishel.Response(response.status_code, response.headers, iter([body])),
+        )
+
+    def _change(self, entry_id: uuid.UUID, change: Callable[[dict[str, Any]], bool]) -> None:
+        with self._lock:
+            key = self._keys.get(entry_id)
+            if key is None:
+                return
+            try:
+                entries = [e for e in self._read(key) if change(e)]
+                self._write(key, entries)
+            except OSError as exc:
+                logger.warning("Could not update the HTTP cache in %s: %s", self.root, exc)
+
+    def update_headers(self, id: uuid.UUID, headers: hishel.Headers) -> None:
+        fresh = _storable(headers)
+
+        def change(e: dict[str, Any]) -> bool:
+            if e.get("id") == str(id):
+                e["response"]["headers"] = fresh
+                e["stored"] = time.time()
+            return True
+
+        self._change(id, change)
+
+    def remove_entry(self, id: uuid.UUID) -> None:
+        self._change(id, lambda e: e.get("id") != str(id))
+
+
+def _httpx_headers(headers: hishel.Headers) -> list[tuple[str, str]]:
+    return [(k, v) for k in headers for v in headers.get_list(k) or []]
+
+
+class HttpCache:
+    """The cache in front of the network, one :class:`FileStorage` per source.
+
+    ``handle`` answers one request (one hop: redirects are cached hop by hop). The response's
+    ``extensions["nbext_cache"]`` says what happened: ``miss``, ``hit (age N s)``,
+    ``revalidated (304)`` or ``offline (age N s)``.
+    """
+
+    def __init__(self, repositories: Path, *, offline: Callable[[], bool] = lambda: False) -> None:
+        self.repositories = repositories
+        self._offline_now = offline
+        self._lock = threading.Lock()
+        self._storages: dict[str, FileStorage] = {}
+        self._options = hishel.CacheOptions(shared=False)
+
+    @property
+    def offline(self) -> bool:
+        """Answer from the cache only (``%config offline true``), read on every request."""
+        return self._offline_now()
+
+    def storage(self, source: str) -> FileStorage:
+        with self._lock:
+            storage = self._storages.get(source)
+            if storage is None:
+                safe = source if source not in ("", ".", "..") and "/" not in source else "_"
+                storage = FileStorage(self.repositories / safe / DIRNAME)
+                self._storages[source] = storage
+            return storage
+
+    def handle(
+        self,
+        source: str,
+        request: httpx.Request,
+        network: Callable[[httpx.Request], httpx.Response],
+    ) -> httpx.Response:
+        storage = self.storage(source)
+        url = redact_url(str(request.url))  # the key and the stored URL: never a password
+        cached_request = hishel.Request(
+            request.method, url, _headers(_multi(request.headers.multi_items()))
+        )
+        if self.offline:
+            return self._offline(storage, cached_request, request)
+        real: list[httpx.Response] = []
+
+        def send(asked: hishel.Request) -> hishel.Response:
+            extra = {
+                k: asked.headers[k]
+                for k in ("if-none-match", "if-modified-since")
+                if k in asked.headers and k not in request.headers
+            }
+            outgoing = request
+            if extra:
+                outgoing = httpx.Request(
+                    request.method,
+                    request.url,
+                    headers=[*request.headers.multi_items(), *extra.items()],
+                    extensions=request.extensions,
+                )
+            answer = network(outgoing)
+            real.append(answer)
+            return hishel.Response(
+                answer.status_code,
+                _headers(_multi(answer.headers.multi_items())),
+                iter([answer.content]),
+            )
+
+        answer, status = handle_request_with_rfc(
+            cached_request, send, storage, url, self._options
+        )
+        if not status["from_cache"] and real and real[-1].status_code != 304:
+            response = real[-1]
+            if status["revalidated"] and response.status_code == 200:
+                state = "changed (200)"  # a stored copy was checked, and the page had changed
+            else:
+                state = "miss" if status["stored"] else "miss (not stored)"
+            response.extensions = {**response.extensions, "nbext_cache": state}
+            return response
+        body = b"".join(answer.stream or ())  # type: ignore[arg-type]
+        state = "revalidated (304)" if status["revalidated"] else _hit(answer.headers)
+        network_ext = dict(real[-1].extensions) if real else {}
+        return httpx.Response(
+            answer.status_code,
+            headers=_httpx_headers(answer.headers),
+            content=body,
+            request=request,
+            extensions={
+                "http_version": network_ext.get("http_version", b"HTTP/1.1"),
+                "nbext_tls": network_ext.get("nbext_tls"),
+                "nbext_cache": state,
+            },
+        )
+
+    def _offline(
+        self, storage: FileStorage, cached: hishel.Request, request: httpx.Request
+    ) -> httpx.Response:
+        for entry in storage.get_entries(cached.url):
+            vary = _vary(entry.response.headers)
+            if any(entry.request.headers.get(h) != cached.headers.get(h) for h in vary):
+                continue
+            body = b"".join(entry.response.stream or ())  # type: ignore[arg-type]
+            return httpx.Response(
+                entry.response.status_code,
+                headers=_httpx_headers(entry.response.headers),
+                content=body,
+                request=request,
+                extensions={"nbext_cache": f"offline (age {_age(entry.response.headers)})"},
+            )
+        raise NotCached(
+            f"offline, and no cached copy of {cached.url}: look it up once online "
+            "(%config --unset offline)",
+            request=request,
+        )
+
+
+def _multi(pairs: Iterator[tuple[str, str]] | list[tuple[str, str]]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for k, v in pairs:
+        out.setdefault(k.lower(), []).append(v)
+    return out
+
+
+def _seconds(value: float) -> str:
+    value = max(0, int(value))
+    if value < 120:
+        return f"{value} s"
+    if value < 7200:
+        return f"{value // 60} min"
+    if value < 172800:
+        return f"{value // 3600} h"
+    return f"{value // 86400} d"
+
+
+def _hit(headers: hishel.Headers) -> str:
+    try:
+        age = float(headers.get("age") or 0)
+    except ValueError:
+        age = 0.0
+    return f"hit (age {_seconds(age)})"
+
+
+def _age(headers: hishel.Headers) -> str:
+    """How old a stored response is, from its Date header (else unknown)."""
+    from email.utils import parsedate_to_datetime
+
+    date = headers.get("date")
+    if not date:
+        return "unknown"
+    try:
+        stamp = parsedate_to_datetime(date).timestamp()
+    except (TypeError, ValueError):
+        return "unknown"
+    return _seconds(time.time() - stamp)
+
+
+def cache_root(cache_dir: Path) -> Path:
+    """``<cache-dir>/cache/repositories``: one directory per source, as Poetry lays it out."""
+    return cache_dir / "cache" / "repositories"
