@@ -28,6 +28,14 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     mp.undo()
 
 
+@pytest.fixture(autouse=True)
+def own_cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test starts with empty caches (HTTP, metadata, artifacts)."""
+    path = tmp_path / "poetry-cache"
+    monkeypatch.setenv("POETRY_CACHE_DIR", str(path))
+    return path
+
+
 @pytest.fixture
 def project_dir(tmp_path: Path) -> Path:
     """A directory with a minimal PEP 621 pyproject.toml."""

@@ -230,12 +230,12 @@ def test_verbose_levels(ip: InteractiveShell, index_factory: type[IndexServer]) 
     ip.run_line_magic("source", f"add -p primary mirror {mirror.url}")
     plain, _, _ = _run(ip, "lookup acme")
     assert plain == ""
-    v1, _, _ = _run(ip, "lookup acme -v")
+    v1, _, _ = _run(ip, "lookup acme -v --no-cache")
     assert v1.splitlines() == [
         "Source (corp): 2 packages found for acme * (2 requests)",
         "Source (mirror): 1 packages found for acme * (1 request)",
     ]
-    v2, _, _ = _run(ip, "lookup acme -vv")
+    v2, _, _ = _run(ip, "lookup acme -vv --no-cache")
     requests = [line for line in v2.splitlines() if line.startswith("  [")]
     assert [r.split(" -> ")[0] for r in requests] == [
         f"  [corp] GET {corp.url}acme/",
@@ -243,7 +243,7 @@ def test_verbose_levels(ip: InteractiveShell, index_factory: type[IndexServer]) 
         f"  [mirror] GET {mirror.url}acme/",
     ]
     assert "> accept" not in v2
-    v3, _, _ = _run(ip, "lookup acme -vvv")
+    v3, _, _ = _run(ip, "lookup acme -vvv --no-cache")
     assert "Adding repository corp (" in v3
     assert "  * HTTP/1.1" in v3
     assert "  > accept: application/vnd.pypi.simple.v1+json, */*;q=0.1" in v3

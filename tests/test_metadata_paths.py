@@ -16,6 +16,7 @@ from packaging.version import Version
 import nbext
 from nbext._artifacts import ArtifactCache, cache_key
 from nbext._index import File
+from nbext._metacache import entry_path
 from nbext.demo import Dist, IndexServer
 from tests._poetry import VENV_DIR, PoetryUnavailable, poetry_bin
 
@@ -82,6 +83,11 @@ def test_full_download_goes_to_the_artifact_cache_and_is_reused(
     stored = cache_dir / "artifacts" / digest[:2] / digest[2:4] / digest[4:6] / digest[6:]
     assert (stored / wheel.filename).read_bytes() == wheel.data
 
+    # the release's metadata went to Poetry's metadata cache too; without it (as after a
+    # `poetry cache clear corp --all`, which keeps artifacts) the wheel itself answers
+    metadata_file = entry_path(cache_dir / "cache" / "repositories", "corp", "bigwheel", "1.0")
+    assert json.loads(metadata_file.read_bytes()[10:])["requires_dist"] == ["numpy>=2"]
+    metadata_file.unlink()
     server.clear_log()
     with nbext.Workspace(tmp_path) as ws:  # a new kernel: served from the artifact cache
         ws.add_source("corp", server.url, "primary")
@@ -107,7 +113,7 @@ def test_a_corrupt_artifact_is_deleted_and_fetched_again(
         path.write_bytes(path.read_bytes()[:1000])  # truncated on disk
         server.clear_log()
         with caplog.at_level(logging.WARNING, "nbext.cache"):
-            res = ws.lookup("bigwheel")
+            res = ws.lookup("bigwheel", refresh=True)  # past the metadata cache, to the wheel
     assert "Corrupt cache file was detected and cleaned up" in caplog.text
     assert res.chosen is not None and res.chosen.metadata_via == "wheel"
     assert _wheel_requests(server) == [None]
@@ -195,6 +201,6 @@ def test_public_index_metadata_comes_from_the_json_api(
         pypi.set_fault("/pypi/", status=404, times=1)
         pypi.set_json_api_null_requires("needs", "1.0", null=False)
         ws2 = nbext.Workspace(tmp_path)
-        res = ws2.lookup("needs")
+        res = ws2.lookup("needs", refresh=True)  # past the metadata cache
         ws2.close()
         assert res.chosen is not None and res.chosen.metadata_via == "PEP 658"

@@ -161,6 +161,6 @@ def test_wheel_metadata_by_range_requests_and_fallbacks(
         # solver.lazy-wheel false: the whole wheel is downloaded (and its hash verified)
         monkeypatch.setenv("POETRY_SOLVER_LAZY_WHEEL", "false")
         server.clear_log()
-        res = ws.lookup("bigwheel")
+        res = ws.lookup("bigwheel", refresh=True)  # not from the metadata cache
         assert res.chosen is not None and res.chosen.metadata_via == "wheel"
         assert [r.range for r in server.requests if r.path.endswith(".whl")] == [None]

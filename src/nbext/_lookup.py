@@ -52,6 +52,7 @@ from nbext._index import (
     parse_project_page,
 )
 from nbext._lazy_wheel import TAIL_BYTES, metadata_from_ranges, total_size
+from nbext._metacache import MetadataCache
 from nbext._net import Event, Http, short_error
 from nbext._pool import Priority, Source, SourcePool
 from nbext._redact import redact_url
@@ -166,8 +167,14 @@ class Fetcher:
         auth_hint: Callable[[str, int, bool], str] | None = None,
         lazy_wheel: bool = True,
         artifacts: ArtifactCache | None = None,
+        metadata_cache: MetadataCache | None = None,
+        refresh: frozenset[str] = frozenset(),
+        http_cache: bool = True,
     ) -> None:
+        self.http_cache = http_cache
         self.artifacts = artifacts
+        self.metadata_cache = metadata_cache
+        self.refresh = refresh
         self.auth_hint = auth_hint
         self.lazy_wheel = lazy_wheel
         self.http = http
@@ -187,14 +194,39 @@ class Fetcher:
                 self._pages[key] = fut
             return fut
 
-    def metadata(self, source: Source, file: File) -> Future[MetadataResult]:
+    def metadata(
+        self, source: Source, file: File, release: Release | None = None
+    ) -> Future[MetadataResult]:
+        """The release's metadata: Poetry's metadata cache first (no request), else fetched
+        on the pool (and cached)."""
         key = (source.key, file.url)
         with self._lock:
             fut = self._meta.get(key)
-            if fut is None:
-                fut = self.executor.submit(self._fetch_metadata, source, file)
-                self._meta[key] = fut
+            if fut is not None:
+                return fut
+            cached = None
+            cache = self.metadata_cache
+            if cache is not None and release is not None and file.name not in self.refresh:
+                cached = cache.get(source.name, release, file.name)
+            if cached is not None:
+                fut = Future()
+                fut.set_result(MetadataResult(cached, "metadata cache"))
+            else:
+                fut = self.executor.submit(self._fetch_and_keep, source, file, release)
+            self._meta[key] = fut
             return fut
+
+    def _fresh(self, name: str) -> dict[str, str] | None:
+        """``--refresh``: revalidate this package's pages and files whatever their age."""
+        return {"Cache-Control": "no-cache"} if name in self.refresh else None
+
+    def _fetch_and_keep(
+        self, source: Source, file: File, release: Release | None
+    ) -> MetadataResult:
+        result = self._fetch_metadata(source, file)
+        if result.metadata is not None and release is not None and self.metadata_cache:
+            self.metadata_cache.put(source.name, release, file.name, result.metadata)
+        return result
 
     # -- workers ------------------------------------------------------------------------------
 
@@ -211,7 +243,9 @@ class Fetcher:
         headers.update(extra or {})
         response: httpx.Response | None = None
         try:
-            response, events = self.http.get(url, source=source.name, headers=headers)
+            response, events = self.http.get(
+                url, source=source.name, headers=headers, cache=self.http_cache
+            )
         except httpx.TimeoutException:
             result.error = (
                 f"Source ({source.name}): timed out after {self.timeout:g} s at "
@@ -248,7 +282,7 @@ class Fetcher:
         if source.kind == "single-page":
             return self._from_single_page(source, name)
         accept = ACCEPT_PYPI if source.kind == "pypi" else ACCEPT_SIMPLE
-        response, result = self._get(source, source.page_url(name), accept)
+        response, result = self._get(source, source.page_url(name), accept, self._fresh(name))
         if response is not None:
             self._read_page(result, response, name)
         return result
@@ -262,7 +296,7 @@ class Fetcher:
                 self._single[source.key] = fut
         if owner:
             try:
-                fut.set_result(self._get(source, source.url, None))
+                fut.set_result(self._get(source, source.url, None, self._fresh(name)))
             except BaseException as exc:  # pragma: no cover - defensive
                 fut.set_exception(exc)
         response, shared = fut.result()
@@ -347,7 +381,7 @@ class Fetcher:
         its ``requires_dist`` is null (or the API fails) are the release's files read, and
         then the API's Requires-Python wins when it gave one (spec 8.3 step 5)."""
         url = pypi_json_api_url(file.name, str(file.version))
-        response, page = self._get(source, url, "application/json")
+        response, page = self._get(source, url, "application/json", self._fresh(file.name))
         api: ReleaseMetadata | None = None
         warning: str | None = None
         if response is not None and response.status_code == 200:
@@ -381,7 +415,7 @@ class Fetcher:
         warning: str | None = None
         if file.has_metadata:
             meta_url = file.url.split("#", 1)[0].split("?", 1)[0] + ".metadata"
-            meta_response, page = self._get(source, meta_url, None)
+            meta_response, page = self._get(source, meta_url, None, self._fresh(file.name))
             events += page.events
             if meta_response is not None and meta_response.status_code == 200:
                 data = meta_response.content
@@ -406,7 +440,7 @@ class Fetcher:
             if lazy is not None:
                 return MetadataResult(lazy, "range requests", warning=warning, events=events)
         if response is None or response.status_code != 200:
-            response, page = self._get(source, file.url, None)
+            response, page = self._get(source, file.url, None, self._fresh(file.name))
             events += page.events
         else:
             page = PageResult(source=source, url=redact_url(file.url), status=200)
@@ -488,6 +522,9 @@ class Lookup:
         lazy_wheel: bool = True,
         observer: LookupObserver | None = None,
         artifacts: ArtifactCache | None = None,
+        metadata_cache: MetadataCache | None = None,
+        refresh: frozenset[str] = frozenset(),
+        http_cache: bool = True,
     ) -> None:
         self.pool = pool
         self.python = python
@@ -499,6 +536,9 @@ class Lookup:
             auth_hint=auth_hint,
             lazy_wheel=lazy_wheel,
             artifacts=artifacts,
+            metadata_cache=metadata_cache,
+            refresh=refresh,
+            http_cache=http_cache,
         )
 
     def run(self, jobs: Sequence[tuple[str, Dependency, Pin | None]]) -> list[LookupResult]:
@@ -599,7 +639,7 @@ class Lookup:
                 file = choose_metadata_file(owner_release)
                 meta: MetadataResult | None = None
                 if file is not None:
-                    mfut = self.fetcher.metadata(owner, file)
+                    mfut = self.fetcher.metadata(owner, file, owner_release)
                     yield [mfut]  # type: ignore[list-item]
                     meta = mfut.result()
                     if mfut not in seen_meta:

@@ -216,6 +216,7 @@ class NbextMagics(Magics):
         Usage::
 
           %lookup REQUIREMENT [REQUIREMENT ...] [--source NAME] [-v|-vv|-vvv]
+                  [--refresh] [--no-cache] [--no-live]
 
         REQUIREMENT is PEP 508 (``acme-utils>=2``) or Poetry's form (``acme-utils@^2``).
 
@@ -234,12 +235,19 @@ class NbextMagics(Magics):
         for more than three packages, and the requests streaming by at ``-vv``/``-vvv``);
         when the lookup ends it closes and the result takes its place. ``--no-live`` turns
         it off. ``%netlog`` shows every request of the session.
+
+        Caches: pages the server says are fresh cost no request, expired ones are revalidated
+        (the ``cache`` column says which). ``--refresh`` revalidates these packages' pages and
+        refetches their metadata whatever the cache holds (after a publish); ``--no-cache``
+        reads and writes no cache for this lookup (Poetry's ``--no-cache``).
         """
         p = _parser("%lookup")
         p.add_argument("requirements", nargs="+")
         p.add_argument("--source", default=None)
         p.add_argument("-v", "--verbose", action="count", default=0)
         p.add_argument("--no-live", action="store_true")
+        p.add_argument("--refresh", action="store_true")
+        p.add_argument("--no-cache", action="store_true")
         ns = p.parse_args(_split(self._expand(line, local_ns)))
         self._notices()
         ws = self.ws
@@ -250,7 +258,13 @@ class NbextMagics(Magics):
             if ns.verbose >= 2:
                 ws.log_sinks.append(live.event)
         try:
-            results = ws.lookup_many(ns.requirements, source=ns.source, observer=live)
+            results = ws.lookup_many(
+                ns.requirements,
+                source=ns.source,
+                observer=live,
+                refresh=ns.refresh,
+                no_cache=ns.no_cache,
+            )
         finally:
             if live is not None:
                 if live.event in ws.log_sinks:

@@ -216,14 +216,16 @@ class Http:
         #: Workspace, so ``%netlog`` survives a new client).
         self.sinks: list[EventSink] = sinks if sinks is not None else []
 
-    def _send(self, url: str, headers: dict[str, str], source: str) -> httpx.Response:
+    def _send(
+        self, url: str, headers: dict[str, str], source: str, *, cache: bool = True
+    ) -> httpx.Response:
         """One GET with redirects (followed here, hop by hop, so that the HTTP cache stores
         each hop under its own URL) and credentials (the auth flow runs on every hop)."""
         target = httpx.URL(url)
         history: list[httpx.Response] = []
         for _hop in range(self.client.max_redirects + 1):
             request = self.client.build_request("GET", target, headers=headers)
-            if self.cache is not None and "range" not in request.headers:
+            if cache and self.cache is not None and "range" not in request.headers:
                 response = self.cache.handle(source, request, self._network)
             else:
                 response = self._network(request)
@@ -288,7 +290,12 @@ class Http:
                 logger.exception("nbext: an event sink failed")
 
     def get(
-        self, url: str, *, source: str, headers: Mapping[str, str] | None = None
+        self,
+        url: str,
+        *,
+        source: str,
+        headers: Mapping[str, str] | None = None,
+        cache: bool = True,
     ) -> tuple[httpx.Response, list[Event]]:
         """GET ``url`` for ``source`` with Poetry's retry loop; returns the last response and
         the events of every attempt.
@@ -304,7 +311,7 @@ class Http:
             started = time.perf_counter()
             wall = time.time()
             try:
-                response = self._send(url, dict(headers or {}), source)
+                response = self._send(url, dict(headers or {}), source, cache=cache)
             except httpx.HTTPError as exc:
                 event = Event(
                     source=source,

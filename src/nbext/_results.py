@@ -126,6 +126,7 @@ class Chosen:
 _VIA = {
     "PEP 658": "(PEP 658 file)",
     "JSON API": "(JSON API)",
+    "metadata cache": "(Poetry's metadata cache)",
     "range requests": "(from the wheel, by range requests)",
     "wheel": "(from the wheel)",
     "sdist": "(from the sdist)",

@@ -31,6 +31,7 @@ from nbext._lookup import (
     kernel_python_constraint,
     parse_requirement,
 )
+from nbext._metacache import MetadataCache
 from nbext._net import Event, EventSink, Http
 from nbext._paths import config_dir
 from nbext._pool import (
@@ -536,9 +537,13 @@ class Workspace:
         *,
         source: str | None = None,
         observer: LookupObserver | None = None,
+        refresh: bool = False,
+        no_cache: bool = False,
     ) -> LookupResult:
         """Look one requirement up with Poetry's rules; honours the project's source pin."""
-        return self.lookup_many([requirement], source=source, observer=observer)[0]
+        return self.lookup_many(
+            [requirement], source=source, observer=observer, refresh=refresh, no_cache=no_cache
+        )[0]
 
     def lookup_many(
         self,
@@ -546,12 +551,26 @@ class Workspace:
         *,
         source: str | None = None,
         observer: LookupObserver | None = None,
+        refresh: bool | Iterable[str] = False,
+        no_cache: bool = False,
     ) -> LookupResults:
         """Look several requirements up concurrently; one result per requirement, in order.
 
         ``observer`` (e.g. the notebook's live view) is told about every row as it changes.
+        ``refresh`` (True, or package names): revalidate those packages' pages and files on
+        every source whatever their cached age, and refetch their metadata (``%lookup
+        --refresh``: the "I just published and cannot see it" fix). ``no_cache``: this lookup
+        reads and writes no cache (``%lookup --no-cache``; the Workspace's ``no_cache`` does
+        so for every lookup).
         """
         pool, jobs = self._jobs(list(requirements), source)
+        uncached = no_cache or self.no_cache
+        if refresh is True:
+            fresh = frozenset(canonicalize_name(dep.name) for _t, dep, _p in jobs)
+        elif refresh is False:
+            fresh = frozenset()
+        else:
+            fresh = frozenset(canonicalize_name(n) for n in refresh)
         self.authenticator.set_sources((s.name, s.url) for s in pool)
         before = len(self.authenticator.warnings)
         run = Lookup(
@@ -563,7 +582,10 @@ class Workspace:
             auth_hint=self._auth_hint,
             lazy_wheel=bool(self.settings.get("solver.lazy-wheel", True)),
             observer=observer,
-            artifacts=None if self.no_cache else self.artifacts,
+            artifacts=None if uncached else self.artifacts,
+            metadata_cache=None if uncached else MetadataCache(cache_root(self.cache_dir)),
+            refresh=fresh,
+            http_cache=not uncached,
         )
         results = LookupResults(run.run(jobs))
         for warning in self.authenticator.warnings[before:]:
