@@ -157,11 +157,10 @@ def test_a_corrupt_entry_is_discarded_and_fetched_again(
     server = index_factory(DISTS, max_age=600)
     _lookup(project, server)
     root = cache_dir / "cache" / "repositories" / "corp" / DIRNAME
-    entries = sorted((root / "entries").rglob("*.json"))
-    bodies = sorted((root / "bodies").rglob("*"))
-    assert entries and [b for b in bodies if b.is_file()]
-    for path in entries:  # a half-written entry file
-        path.write_bytes(path.read_bytes()[:20])
+    files = sorted(p for p in root.iterdir() if p.is_file())
+    assert len(files) == 2  # the page and the PEP 658 file
+    for path in files:  # half-written files
+        path.write_bytes(path.read_bytes()[:40])
     server.clear_log()
     with caplog.at_level(logging.WARNING, "nbext.cache"):
         res = _lookup(project, server)
@@ -169,8 +168,10 @@ def test_a_corrupt_entry_is_discarded_and_fetched_again(
     assert res.chosen is not None and res.chosen.version == "2.0"
     # fetched again (the metadata is in Poetry's metadata cache, a separate file)
     assert [r.path for r in server.requests] == ["/simple/acme/"]
-    for body in (b for b in (root / "bodies").rglob("*") if b.is_file()):  # truncated bodies
-        body.write_bytes(body.read_bytes()[:10])
+    page = next(p for p in root.iterdir() if p.is_file() and b"acme-2.0.tar.gz" in p.read_bytes())
+    data = bytearray(page.read_bytes())
+    data[-5] ^= 0xFF  # one byte of the stored body flipped: the length is right, the hash not
+    page.write_bytes(bytes(data))
     server.clear_log()
     caplog.clear()
     with caplog.at_level(logging.WARNING, "nbext.cache"):

@@ -19,7 +19,7 @@ import json
 import logging
 from pathlib import Path
 
-from nbext._atomic import write_bytes_atomic
+from nbext._atomic import write_cache_file
 from nbext._index import File
 
 __all__ = ["POETRY_HASH_PRIORITY", "ArtifactCache", "cache_key"]
@@ -102,8 +102,7 @@ class ArtifactCache:
         """Store a verified download; a cache that cannot be written is skipped (logged)."""
         path = self.path(file)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            write_bytes_atomic(path, data)
+            write_cache_file(str(path), data)
         except OSError as exc:
             logger.warning("Could not write %s to the artifact cache: %s", file.filename, exc)
             return None

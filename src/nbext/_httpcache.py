@@ -1,12 +1,10 @@
 """The HTTP cache: RFC 9111 decisions by hishel's sans-I/O state machine, stored in files per
 source under Poetry's cache directory.
 
-``<cache-dir>/cache/repositories/<source>/_nbext_http_/``:
-
-* ``entries/xx/<sha256 of the key>.json`` - the stored responses for one URL (one per set of
-  ``Vary`` values, so the PEP 691 JSON and HTML forms of a page do not mix): status, headers,
-  the body's SHA-256, when stored;
-* ``bodies/xx/<sha256 of the body>`` - the bodies, content-addressed.
+``<cache-dir>/cache/repositories/<source>/_nbext_http_/<sha256 of the URL>``: the stored
+responses for one URL (one per set of ``Vary`` values, so the PEP 691 JSON and HTML forms of a
+page do not mix), each with its status, headers, when it was stored and its body's SHA-256,
+then the bodies.
 
 Why files and not hishel's SQLite storage: Poetry keeps each source's caches in that source's
 directory, so ``poetry cache clear <source> --all`` (which removes the directory) clears
@@ -25,6 +23,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import os
 import threading
 import time
 import uuid
@@ -36,7 +35,7 @@ import hishel
 import httpx
 from hishel._sync_rfc import handle_request_with_rfc
 
-from nbext._atomic import write_bytes_atomic
+from nbext._atomic import write_cache_file
 from nbext._redact import redact_url
 
 __all__ = ["DIRNAME", "FileStorage", "HttpCache", "NotCached", "cache_root"]
@@ -45,7 +44,7 @@ logger = logging.getLogger("nbext.cache")
 
 #: The directory of nbext's HTTP cache inside each source's cache directory.
 DIRNAME = "_nbext_http_"
-_FORMAT = 1
+_MAGIC = b"nbext-http-cache 1"
 _MAX_PER_KEY = 4
 _NEVER_STORED = frozenset(
     {"set-cookie", "content-encoding", "content-length", "transfer-encoding", "connection"}
@@ -74,6 +73,24 @@ def _storable(headers: hishel.Headers) -> dict[str, list[str]]:
     return {k: v for k, v in _plain(headers).items() if k not in _NEVER_STORED}
 
 
+def _without_date(headers: dict[str, list[str]]) -> dict[str, list[str]]:
+    return {k: v for k, v in headers.items() if k not in ("date", "age")}
+
+
+def _has_lifetime(headers: dict[str, list[str]]) -> bool:
+    """Whether a later Date would make the stored response fresh for longer."""
+    if "expires" in headers:
+        return True
+    directives = ",".join(headers.get("cache-control", [])).lower().replace(" ", "")
+    if "no-cache" in directives or "no-store" in directives:
+        return False
+    for part in directives.split(","):
+        name, _, value = part.partition("=")
+        if name in ("max-age", "s-maxage"):
+            return value.strip('"') not in ("0", "")
+    return "last-modified" in headers  # heuristic freshness grows with the date too
+
+
 def _vary(headers: hishel.Headers) -> list[str]:
     raw = headers.get("vary") or ""
     return [h.strip().lower() for h in raw.split(",") if h.strip()]
@@ -81,61 +98,73 @@ def _vary(headers: hishel.Headers) -> list[str]:
 
 class FileStorage(hishel.BaseStorage):
     """hishel storage for one source (see the module docstring). Thread-safe; several
-    processes may share the directory (atomic writes; the last writer of a key wins)."""
+    processes may share the directory (atomic writes; the last writer of a key wins).
+
+    One file per key, named by the key's SHA-256: a magic line, one line of JSON (the
+    entries: request, status, headers, the body's offset, size and SHA-256), then the bodies.
+    One file per page keeps a cold lookup to one write per response and a warm one to one read.
+    """
 
     def __init__(self, root: Path) -> None:
         super().__init__()
         self.root = root
+        self._base = str(root)
         self._lock = threading.Lock()
         self._keys: dict[uuid.UUID, str] = {}
 
     # -- files -------------------------------------------------------------------------------
 
-    def _entry_path(self, key: str) -> Path:
-        digest = _digest(key.encode())
-        return self.root / "entries" / digest[:2] / f"{digest}.json"
+    def path(self, key: str) -> str:
+        # One flat directory: a cold lookup would otherwise spend more time creating bucket
+        # directories (0.1 ms each here) than writing files.
+        return os.path.join(self._base, _digest(key.encode()))
 
-    def _body_path(self, digest: str) -> Path:
-        return self.root / "bodies" / digest[:2] / digest
-
-    def _corrupt(self, path: Path, why: str) -> None:
+    def _corrupt(self, path: str, why: str) -> None:
         logger.warning("Corrupt cache file was detected and cleaned up: %s (%s)", path, why)
         with contextlib.suppress(OSError):
-            path.unlink()
+            os.unlink(path)
 
-    def _read(self, key: str) -> list[dict[str, Any]]:
-        path = self._entry_path(key)
+    def _read(self, key: str) -> list[tuple[dict[str, Any], bytes]]:
+        """The stored (entry, body) pairs of ``key``; a damaged file is deleted."""
+        path = self.path(key)
         try:
-            data = json.loads(path.read_bytes())
-            if data.get("format") != _FORMAT or not isinstance(data.get("entries"), list):
-                raise ValueError("unknown format")
-            return list(data["entries"])
+            with open(path, "rb") as fh:
+                raw = fh.read()
         except FileNotFoundError:
             return []
-        except (OSError, ValueError, AttributeError) as exc:
+        except OSError as exc:
+            logger.warning("Could not read the HTTP cache file %s: %s", path, exc)
+            return []
+        try:
+            magic, header, rest = raw.split(b"\n", 2)
+            if magic != _MAGIC:
+                raise ValueError("unknown format")
+            entries = json.loads(header)
+            out = []
+            for item in entries:
+                start, size = int(item["offset"]), int(item["size"])
+                body = rest[start : start + size]
+                if len(body) != size or _digest(body) != item["sha256"]:
+                    raise ValueError("a body does not match its hash")
+                out.append((item, body))
+            return out
+        except (ValueError, KeyError, TypeError) as exc:
             self._corrupt(path, str(exc)[:80])
             return []
 
-    def _write(self, key: str, entries: list[dict[str, Any]]) -> None:
-        path = self._entry_path(key)
-        if not entries:
+    def _write(self, key: str, pairs: list[tuple[dict[str, Any], bytes]]) -> None:
+        path = self.path(key)
+        if not pairs:
             with contextlib.suppress(OSError):
-                path.unlink()
+                os.unlink(path)
             return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        doc = {"format": _FORMAT, "key": key, "entries": entries}
-        write_bytes_atomic(path, json.dumps(doc, separators=(",", ":")).encode())
-
-    def _body(self, digest: str) -> bytes | None:
-        path = self._body_path(digest)
-        try:
-            data = path.read_bytes()
-        except OSError:
-            return None
-        if _digest(data) != digest:
-            self._corrupt(path, "the body does not match its hash")
-            return None
-        return data
+        entries, bodies, offset = [], [], 0
+        for item, body in pairs:
+            entries.append({**item, "offset": offset, "size": len(body), "sha256": _digest(body)})
+            bodies.append(body)
+            offset += len(body)
+        header = json.dumps(entries, separators=(",", ":")).encode()
+        write_cache_file(path, b"\n".join([_MAGIC, header, b"".join(bodies)]))
 
     # -- hishel's interface -----------------------------------------------------------------
 
@@ -143,11 +172,8 @@ class FileStorage(hishel.BaseStorage):
         out: list[hishel.Entry] = []
         with self._lock:
             stored = self._read(key)
-        for item in stored:
+        for item, body in stored:
             try:
-                body = self._body(item["response"]["body"])
-                if body is None:
-                    continue
                 entry_id = uuid.UUID(item["id"])
                 request = hishel.Request(
                     method=item["request"]["method"],
@@ -160,7 +186,7 @@ class FileStorage(hishel.BaseStorage):
                     stream=iter([body]),
                 )
             except (KeyError, TypeError, ValueError) as exc:
-                self._corrupt(self._entry_path(key), f"bad entry: {exc}"[:80])
+                self._corrupt(self.path(key), f"bad entry: {exc}"[:80])
                 return []
             with self._lock:
                 if len(self._keys) > 50_000:
@@ -179,35 +205,24 @@ class FileStorage(hishel.BaseStorage):
         tti: float | None = None,
     ) -> hishel.Entry:
         body = b"".join(response.stream or ())  # type: ignore[arg-type]
-        digest = _digest(body)
         vary = [h for h in _vary(response.headers) if h not in _NEVER_VARY]
         kept_request = {h: list(request.headers.get_list(h) or []) for h in vary}
-        kept_response = _storable(response.headers)
         entry_id = uuid.uuid4()
         item = {
             "id": str(entry_id),
             "stored": time.time(),
             "request": {"method": request.method, "url": request.url, "headers": kept_request},
-            "response": {
-                "status": response.status_code,
-                "headers": kept_response,
-                "body": digest,
-                "size": len(body),
-            },
+            "response": {"status": response.status_code, "headers": _storable(response.headers)},
         }
         try:
-            path = self._body_path(digest)
-            if not path.exists():
-                path.parent.mkdir(parents=True, exist_ok=True)
-                write_bytes_atomic(path, body)
             with self._lock:
-                entries = [
-                    e
-                    for e in self._read(key)
+                pairs = [
+                    (e, b)
+                    for e, b in self._read(key)
                     if e.get("request", {}).get("headers") != kept_request
                 ]
-                entries.append(item)
-                self._write(key, entries[-_MAX_PER_KEY:])
+                pairs.append((item, body))
+                self._write(key, pairs[-_MAX_PER_KEY:])
                 self._keys[entry_id] = key
         except OSError as exc:  # a cache that cannot be written is skipped, never fatal
             logger.warning("Could not write the HTTP cache in %s: %s", self.root, exc)
@@ -223,21 +238,35 @@ class FileStorage(hishel.BaseStorage):
             if key is None:
                 return
             try:
-                entries = [e for e in self._read(key) if change(e)]
-                self._write(key, entries)
+                self._write(key, [(e, b) for e, b in self._read(key) if change(e)])
             except OSError as exc:
                 logger.warning("Could not update the HTTP cache in %s: %s", self.root, exc)
 
     def update_headers(self, id: uuid.UUID, headers: hishel.Headers) -> None:
+        """After a 304: store the refreshed headers - unless only ``Date`` changed and the
+        response has no freshness lifetime (``max-age=0``, ``no-cache``: it is revalidated
+        every time anyway), which saves a write per revalidated page."""
         fresh = _storable(headers)
-
-        def change(e: dict[str, Any]) -> bool:
-            if e.get("id") == str(id):
-                e["response"]["headers"] = fresh
-                e["stored"] = time.time()
-            return True
-
-        self._change(id, change)
+        with self._lock:
+            key = self._keys.get(id)
+            if key is None:
+                return
+            try:
+                pairs = self._read(key)
+                changed = False
+                for entry, _body in pairs:
+                    if entry.get("id") != str(id):
+                        continue
+                    old = entry["response"]["headers"]
+                    if _without_date(old) == _without_date(fresh) and not _has_lifetime(fresh):
+                        return
+                    entry["response"]["headers"] = fresh
+                    entry["stored"] = time.time()
+                    changed = True
+                if changed:
+                    self._write(key, pairs)
+            except OSError as exc:
+                logger.warning("Could not update the HTTP cache in %s: %s", self.root, exc)
 
     def remove_entry(self, id: uuid.UUID) -> None:
         self._change(id, lambda e: e.get("id") != str(id))
@@ -255,17 +284,14 @@ class HttpCache:
     ``revalidated (304)`` or ``offline (age N s)``.
     """
 
-    def __init__(self, repositories: Path, *, offline: Callable[[], bool] = lambda: False) -> None:
+    def __init__(self, repositories: Path, *, offline: bool = False) -> None:
         self.repositories = repositories
-        self._offline_now = offline
+        #: Answer from the cache only (``%config offline true``); the Workspace sets it at the
+        #: start of every lookup.
+        self.offline = offline
         self._lock = threading.Lock()
         self._storages: dict[str, FileStorage] = {}
         self._options = hishel.CacheOptions(shared=False)
-
-    @property
-    def offline(self) -> bool:
-        """Answer from the cache only (``%config offline true``), read on every request."""
-        return self._offline_now()
 
     def storage(self, source: str) -> FileStorage:
         with self._lock:

@@ -25,7 +25,7 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from nbext._atomic import write_bytes_atomic
+from nbext._atomic import write_cache_file
 from nbext._index import File, Release, ReleaseMetadata
 
 __all__ = ["CACHE_VERSION", "MetadataCache", "entry_path"]
@@ -148,8 +148,7 @@ class MetadataCache:
         }
         path = entry_path(self.root, source, name, str(release.version))
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            write_bytes_atomic(path, f"{_NEVER:010d}{json.dumps(data)}".encode())
+            write_cache_file(str(path), f"{_NEVER:010d}{json.dumps(data)}".encode())
         except OSError as exc:
             logger.warning("Could not write the metadata cache in %s: %s", path.parent, exc)
 

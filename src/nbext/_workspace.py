@@ -199,7 +199,7 @@ class Workspace:
             wire = WirePool(timeout=self.timeout, context_for=source_transport.wire_context)
         cache = None
         if not self.no_cache:
-            cache = HttpCache(cache_root(self.cache_dir), offline=lambda: self.offline)
+            cache = HttpCache(cache_root(self.cache_dir), offline=self.offline)
         with self._lock:
             if self._http is None:
                 self._http = Http(
@@ -565,6 +565,8 @@ class Workspace:
         """
         pool, jobs = self._jobs(list(requirements), source)
         uncached = no_cache or self.no_cache
+        if self.http.cache is not None:
+            self.http.cache.offline = self.offline  # read once per lookup
         if refresh is True:
             fresh = frozenset(canonicalize_name(dep.name) for _t, dep, _p in jobs)
         elif refresh is False:
