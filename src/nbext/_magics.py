@@ -21,7 +21,7 @@ from IPython.display import display
 from IPython.utils.text import DollarFormatter
 
 from nbext._config import is_poetry_key
-from nbext._live import LiveLookup, NetLog, event_text
+from nbext._live import CacheView, ConfirmForm, LiveLookup, NetLog, event_text
 from nbext._prompt import choose_prompt, in_kernel
 from nbext._results import LookupResult, LookupResults, Report
 from nbext._secrets import scrub
@@ -29,7 +29,7 @@ from nbext._workspace import Workspace, workspace
 
 __all__ = ["NbextMagics", "load", "unload"]
 
-MAGIC_NAMES = ("source", "add", "lookup", "config", "nbconfig", "netlog")
+MAGIC_NAMES = ("source", "add", "lookup", "config", "nbconfig", "netlog", "cache")
 
 
 _BRACES = re.compile(r"\{([^{}]+)\}")
@@ -278,6 +278,68 @@ class NbextMagics(Magics):
                 for log_line in result.log_lines(ns.verbose):
                     print(log_line)
         return results[0] if len(results) == 1 else results
+
+    @line_magic
+    def cache(self, line: str) -> Any:
+        """Poetry's caches, per source (``poetry cache``), as nbext and Poetry share them.
+
+        Usage::
+
+          %cache                              a view of every source's cache, with Refresh
+                                              (revalidate its pages) and Clear buttons
+          %cache list                         entries, size, oldest/newest, Cache-Control seen
+          %cache clear SOURCE --all [-n]      the source's whole cache (Poetry's and nbext's)
+          %cache clear --all [-n]             every source's cache
+          %cache clear SOURCE:PKG:VERSION     one release's metadata entry (as Poetry)
+          %cache clear SOURCE:PKG             every cached version, page and file of PKG on
+                                              SOURCE (nbext; Poetry: "not yet supported")
+          %cache refresh SOURCE               revalidate every cached page and file of SOURCE
+
+        Source names are the cache directory names, case-sensitive (``PyPI``). Clearing asks
+        Poetry's question (``Delete 12 entries?``, default yes): buttons in a notebook, a
+        prompt in a terminal; ``-n`` answers yes. The artifact cache (downloaded files) is
+        never cleared, as in Poetry. ``%lookup --refresh PKG`` revalidates one package.
+        """
+        args = _split(line)
+        ws = self.ws
+        if not args:
+            if in_kernel(self.shell):
+                return CacheView(
+                    lambda: ws.cache_list().rows,
+                    lambda name: repr(ws.cache_refresh(name)),
+                    lambda name: ws.cache_clear_plan(name, all=True),
+                )
+            return ws.cache_list()
+        command, rest = args[0], args[1:]
+        if command == "list":
+            return ws.cache_list()
+        if command == "refresh":
+            p = _parser("%cache refresh")
+            p.add_argument("source")
+            _emit(ws.cache_refresh(p.parse_args(rest).source))
+            return None
+        if command != "clear":
+            raise UsageError(
+                "Usage: %cache | %cache list | %cache clear [SOURCE[:PKG[:VERSION]]] [--all] "
+                "[-n] | %cache refresh SOURCE  (see %cache?)"
+            )
+        p = _parser("%cache clear")
+        p.add_argument("target", nargs="?")
+        p.add_argument("--all", action="store_true")
+        p.add_argument("-n", "--no-interaction", action="store_true")
+        ns = p.parse_args(rest)
+        plan = ws.cache_clear_plan(ns.target, all=ns.all)
+        if plan.question is None or ns.no_interaction:
+            _emit(plan.execute())
+            return None
+        if in_kernel(self.shell):
+            return ConfirmForm(plan.question, lambda: repr(plan.execute()))
+        answer = "yes"
+        if sys.stdin is not None and sys.stdin.isatty():
+            answer = input(f"{plan.question} (yes/no) [yes] ").strip().lower() or "yes"
+        if answer in ("y", "yes"):
+            _emit(plan.execute())
+        return None
 
     @line_magic
     def netlog(self, line: str) -> NetLog | None:

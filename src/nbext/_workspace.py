@@ -17,6 +17,7 @@ from poetry.core.constraints.version import VersionConstraint, parse_constraint
 from poetry.core.packages.dependency import Dependency
 
 from nbext._artifacts import ArtifactCache
+from nbext._cachecmd import CacheTable, ClearPlan, plan_clear, storage_files, summarize
 from nbext._config import Settings
 from nbext._configure import ConfigCommand, PasswordPrompt
 from nbext._constants import IMPLICIT_PYPI_NOTE, PYPI_NAME
@@ -624,6 +625,68 @@ class Workspace:
             hint += f"; pypi-token.{source} is for publishing only, as in Poetry"
         return hint + ")"
 
+    # -- %cache -------------------------------------------------------------------------------
+
+    def cache_list(self) -> CacheTable:
+        """``poetry cache list``, with what is in each source's cache (entries, size, age)."""
+        return CacheTable(cache_root(self.cache_dir), summarize(cache_root(self.cache_dir)))
+
+    def cache_clear_plan(self, target: str | None = None, *, all: bool = False) -> ClearPlan:
+        """What ``cache_clear`` would delete and the question Poetry asks first."""
+
+        def page_urls(source: str, package: str) -> list[str]:
+            pool = self.sources
+            if not pool.has(source):
+                return []
+            return [redact_url(pool.get(source).page_url(package))]
+
+        return plan_clear(cache_root(self.cache_dir), target, all=all, page_urls=page_urls)
+
+    def cache_clear(self, target: str | None = None, *, all: bool = False) -> Report:
+        """``poetry cache clear [SOURCE[:PKG[:VERSION]]] [--all] -n`` (see ``%cache?``)."""
+        return self.cache_clear_plan(target, all=all).execute()
+
+    def cache_refresh(self, source: str) -> Report:
+        """Revalidate every page and file of ``source`` that the HTTP cache holds."""
+        src = self.sources.get(source)
+        report = Report()
+        if self.http.cache is None:
+            report.warnings.append("The cache is off (--no-cache): nothing to refresh.")
+            return report
+        storage = self.http.cache.storage(src.name)
+        # Stored URLs are redacted; where the source's URL has credentials, put them back.
+        real, shown = urlsplit(src.url).netloc, urlsplit(redact_url(src.url)).netloc
+        urls: list[tuple[str, dict[str, str]]] = []
+        for path in storage_files(storage):
+            for url, headers in _stored_requests(path):
+                parts = urlsplit(url)
+                if shown != real and parts.netloc == shown:
+                    url = urlunsplit(parts._replace(netloc=real))
+                urls.append((url, headers))
+        futures = [
+            self.executor.submit(
+                self.http.get,
+                url,
+                source=src.name,
+                headers={**headers, "Cache-Control": "no-cache"},
+            )
+            for url, headers in urls
+        ]
+        states: dict[str, int] = {}
+        for fut in futures:
+            try:
+                _response, events = fut.result()
+            except Exception as exc:  # one failure is a line, not a crash
+                key = f"failed ({type(exc).__name__})"
+                states[key] = states.get(key, 0) + 1
+                continue
+            final = [e for e in events if e.status is not None]
+            state = (final[-1].cache or "?") if final else "?"
+            states[state] = states.get(state, 0) + 1
+        summary = ", ".join(f"{n} {state}" for state, n in sorted(states.items()))
+        report.info.append(f"{src.name}: {len(urls)} cached pages and files revalidated: {summary}")
+        return report
+
     # -- %config ------------------------------------------------------------------------------
 
     @property
@@ -659,6 +722,25 @@ class Workspace:
     def _after_config_change(self) -> None:
         if self._authenticator is not None:
             self._authenticator.forget()
+
+
+def _stored_requests(path: Path) -> list[tuple[str, dict[str, str]]]:
+    """The (redacted URL, varying request headers) of each entry of an HTTP cache file."""
+    import json
+
+    try:
+        with open(path, "rb") as fh:
+            fh.readline()
+            header = json.loads(fh.readline())
+        return [
+            (
+                str(item["request"]["url"]),
+                {k: ", ".join(v) for k, v in item["request"]["headers"].items()},
+            )
+            for item in header
+        ]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return []
 
 
 def _userinfo(url: str) -> tuple[str, str] | None:
