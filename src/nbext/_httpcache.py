@@ -46,6 +46,10 @@ logger = logging.getLogger("nbext.cache")
 DIRNAME = "_nbext_http_"
 _MAGIC = b"nbext-http-cache 1"
 _MAX_PER_KEY = 4
+#: Each source's HTTP cache is kept under this many bytes: when writes pass it, the files
+#: changed longest ago are removed until it is under 80% of it (checked every 4 MB written).
+MAX_BYTES = 512 * 1024 * 1024
+_CHECK_EVERY = 4 * 1024 * 1024
 _NEVER_STORED = frozenset(
     {"set-cookie", "content-encoding", "content-length", "transfer-encoding", "connection"}
 )
@@ -105,12 +109,14 @@ class FileStorage(hishel.BaseStorage):
     One file per page keeps a cold lookup to one write per response and a warm one to one read.
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, max_bytes: int = MAX_BYTES) -> None:
         super().__init__()
         self.root = root
+        self.max_bytes = max_bytes
         self._base = str(root)
         self._lock = threading.Lock()
         self._keys: dict[uuid.UUID, str] = {}
+        self._written = 0
 
     # -- files -------------------------------------------------------------------------------
 
@@ -164,7 +170,31 @@ class FileStorage(hishel.BaseStorage):
             bodies.append(body)
             offset += len(body)
         header = json.dumps(entries, separators=(",", ":")).encode()
-        write_cache_file(path, b"\n".join([_MAGIC, header, b"".join(bodies)]))
+        data = b"\n".join([_MAGIC, header, b"".join(bodies)])
+        write_cache_file(path, data)
+        self._written += len(data)
+        if self._written >= min(_CHECK_EVERY, self.max_bytes // 4 or 1):
+            self._written = 0
+            self.trim()
+
+    def trim(self) -> int:
+        """Keep the directory under ``max_bytes`` (oldest files first); returns bytes freed."""
+        try:
+            files = [(e.stat().st_mtime, e.stat().st_size, e.path) for e in os.scandir(self._base)]
+        except OSError:
+            return 0
+        total = sum(size for _m, size, _p in files)
+        if total <= self.max_bytes:
+            return 0
+        freed = 0
+        for _mtime, size, path in sorted(files):
+            if total - freed <= self.max_bytes * 0.8:
+                break
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+                freed += size
+        logger.info("HTTP cache of %s trimmed by %d bytes", self.root.parent.name, freed)
+        return freed
 
     # -- hishel's interface -----------------------------------------------------------------
 
@@ -284,8 +314,11 @@ class HttpCache:
     ``revalidated (304)`` or ``offline (age N s)``.
     """
 
-    def __init__(self, repositories: Path, *, offline: bool = False) -> None:
+    def __init__(
+        self, repositories: Path, *, offline: bool = False, max_bytes: int = MAX_BYTES
+    ) -> None:
         self.repositories = repositories
+        self.max_bytes = max_bytes
         #: Answer from the cache only (``%config offline true``); the Workspace sets it at the
         #: start of every lookup.
         self.offline = offline
@@ -298,7 +331,7 @@ class HttpCache:
             storage = self._storages.get(source)
             if storage is None:
                 safe = source if source not in ("", ".", "..") and "/" not in source else "_"
-                storage = FileStorage(self.repositories / safe / DIRNAME)
+                storage = FileStorage(self.repositories / safe / DIRNAME, max_bytes=self.max_bytes)
                 self._storages[source] = storage
             return storage
 
