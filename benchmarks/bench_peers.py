@@ -122,18 +122,18 @@ def nbext_worker(spec_path: Path) -> int:
     import_s = time.perf_counter() - started
     ws: nbext.Workspace | None = None
 
-    def new_workspace() -> nbext.Workspace:
-        w = nbext.Workspace(spec["project_dir"])
+    def new_workspace(no_cache: bool = False) -> nbext.Workspace:
+        w = nbext.Workspace(spec["project_dir"], no_cache=no_cache)
         for name, url in spec["sources"]:
             w.add_source(name, url, "primary")
         return w
 
     try:
         for phase in spec["phases"]:
-            if phase in ("cold", "warm") or ws is None:
+            if phase in ("cold", "warm", "nocache") or ws is None:
                 if ws is not None:
                     ws.close()
-                ws = new_workspace()
+                ws = new_workspace(no_cache=phase == "nocache")
             _send(out, "READY", {"phase": phase, "import_s": import_s})
             if sys.stdin.readline().strip() != "go":
                 return 2
@@ -430,9 +430,14 @@ def run_nbext(bench: Bench, round_dir: Path) -> list[float]:
         "sources": [[s.name, s.url] for s in bench.sources],
         "names": bench.names,
     }
-    labels = {"cold": "cold", "same": "warm (same ws)", "warm": "warm"}
+    labels = {
+        "cold": "cold",
+        "same": "warm (same ws)",
+        "warm": "warm",
+        "nocache": "cold (--no-cache)",
+    }
     import_times: list[float] = []
-    for phases in (["cold", "same"], ["warm"]):
+    for phases in (["cold", "same"], ["warm"], ["nocache"]):
         worker = _Worker({**spec, "phases": phases}, home, cache)
         try:
             for phase in phases:
@@ -831,7 +836,7 @@ def render(
         wall = statistics.median(r.wall for r in runs)
         cpus = [r.cpu for r in runs if r.cpu is not None]
         cpu = f"{statistics.median(cpus):.2f}" if cpus else "-"
-        base = uv.get("cold" if mode == "cold" else "warm")
+        base = uv.get("cold" if mode.startswith("cold") else "warm")
         ratio = f"{wall / base:.2f}x" if base else "n/a"
         per_source = " / ".join(
             _span([r.sources[i].pages for r in runs])
