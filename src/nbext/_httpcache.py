@@ -116,6 +116,7 @@ class FileStorage(hishel.BaseStorage):
         self._base = str(root)
         self._lock = threading.Lock()
         self._keys: dict[uuid.UUID, str] = {}
+        self._last: dict[str, list[tuple[dict[str, Any], bytes]]] = {}
         self._written = 0
 
     # -- files -------------------------------------------------------------------------------
@@ -158,7 +159,20 @@ class FileStorage(hishel.BaseStorage):
             self._corrupt(path, str(exc)[:80])
             return []
 
+    def _remember(self, key: str, pairs: list[tuple[dict[str, Any], bytes]]) -> None:
+        """Keep what ``get_entries`` just read: hishel stores or updates right after, and
+        reading the file again for that cost a system call or two per request."""
+        if len(self._last) > 256:
+            self._last.clear()
+        self._last[key] = [(dict(e), b) for e, b in pairs]
+
+    def _recent(self, key: str) -> list[tuple[dict[str, Any], bytes]]:
+        """The entries of ``key`` as last read or written here (else read from disk)."""
+        pairs = self._last.pop(key, None)
+        return pairs if pairs is not None else self._read(key)
+
     def _write(self, key: str, pairs: list[tuple[dict[str, Any], bytes]]) -> None:
+        self._last.pop(key, None)
         path = self.path(key)
         if not pairs:
             with contextlib.suppress(OSError):
@@ -202,6 +216,7 @@ class FileStorage(hishel.BaseStorage):
         out: list[hishel.Entry] = []
         with self._lock:
             stored = self._read(key)
+            self._remember(key, stored)
         for item, body in stored:
             try:
                 entry_id = uuid.UUID(item["id"])
@@ -248,7 +263,7 @@ class FileStorage(hishel.BaseStorage):
             with self._lock:
                 pairs = [
                     (e, b)
-                    for e, b in self._read(key)
+                    for e, b in self._recent(key)
                     if e.get("request", {}).get("headers") != kept_request
                 ]
                 pairs.append((item, body))
@@ -282,7 +297,7 @@ class FileStorage(hishel.BaseStorage):
             if key is None:
                 return
             try:
-                pairs = self._read(key)
+                pairs = self._recent(key)
                 changed = False
                 for entry, _body in pairs:
                     if entry.get("id") != str(id):
