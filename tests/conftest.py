@@ -107,3 +107,14 @@ def pems(ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> dict[str, 
     )
     trustme.CA().cert_pem.write_to_path(str(d / "other-ca.pem"))
     return {"ca": d / "ca.pem", "client": d / "client.pem", "other": d / "other-ca.pem"}
+
+
+@pytest.fixture
+def poetry() -> Path:
+    """The real Poetry (pinned, in ``.venv-poetry``, installed on first use)."""
+    from tests._poetry import PoetryUnavailable, poetry_bin
+
+    try:
+        return poetry_bin()
+    except PoetryUnavailable as exc:  # pragma: no cover - needs the package registry
+        pytest.fail(f"Poetry could not be installed: {exc}")

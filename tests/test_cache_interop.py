@@ -10,17 +10,9 @@ import pytest
 
 import nbext
 from nbext.demo import Dist, IndexServer
-from tests._poetry import PoetryUnavailable, poetry_bin, poetry_env
+from tests._poetry import poetry_env
 
 WHEEL = Dist("acme-big", "1.0", requires_dist=("six>=1",), sdist=False, payload=50_000)
-
-
-@pytest.fixture
-def poetry() -> Path:
-    try:
-        return poetry_bin()
-    except PoetryUnavailable as exc:  # pragma: no cover - needs the package registry
-        pytest.fail(f"Poetry could not be installed: {exc}")
 
 
 def _project(where: Path, url: str) -> Path:

@@ -17,7 +17,7 @@ from nbext._httpcache import DIRNAME
 from nbext._live import CacheView, ConfirmForm
 from nbext._metacache import entry_path
 from nbext.demo import Dist, IndexServer
-from tests._poetry import PoetryUnavailable, poetry_bin, poetry_env
+from tests._poetry import poetry_env
 
 DISTS = [Dist("acme", "1.0"), Dist("acme", "2.0"), Dist("tool", "3.0")]
 
@@ -147,14 +147,6 @@ def test_refresh_revalidates_what_a_source_has_cached(
         ("/simple/tool/", 304),
     ]
     assert mirror.requests == []
-
-
-@pytest.fixture
-def poetry() -> Path:
-    try:
-        return poetry_bin()
-    except PoetryUnavailable as exc:  # pragma: no cover - needs the package registry
-        pytest.fail(f"Poetry could not be installed: {exc}")
 
 
 def _poetry(poetry: Path, cache_dir: Path, home: Path, *args: str) -> str:

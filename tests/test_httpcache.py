@@ -18,10 +18,8 @@ DISTS = [Dist("acme", "1.0"), Dist("acme", "2.0")]
 
 
 @pytest.fixture
-def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "poetry-cache"
-    monkeypatch.setenv("POETRY_CACHE_DIR", str(path))
-    return path
+def cache_dir(own_cache_dir: Path) -> Path:
+    return own_cache_dir
 
 
 @pytest.fixture

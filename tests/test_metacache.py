@@ -12,7 +12,7 @@ import pytest
 import nbext
 from nbext._metacache import CACHE_VERSION, entry_path
 from nbext.demo import Dist, IndexServer
-from tests._poetry import PoetryUnavailable, poetry_bin, poetry_env, poetry_lock
+from tests._poetry import poetry_env, poetry_lock
 
 ACME = [Dist("acme", "1.0"), Dist("acme", "2.0", requires_dist=("six>=1",), summary="Acme")]
 
@@ -112,14 +112,6 @@ def test_refresh_revalidates_and_refetches(
     assert fresh.chosen is not None and fresh.chosen.version == "2.1"
     assert next(r.path for r in server.requests) == "/simple/acme/"
     assert fresh.per_source[0].cache == "changed (200)"
-
-
-@pytest.fixture
-def poetry() -> Path:
-    try:
-        return poetry_bin()
-    except PoetryUnavailable as exc:  # pragma: no cover - needs the package registry
-        pytest.fail(f"Poetry could not be installed: {exc}")
 
 
 def _poetry_project(where: Path, url: str) -> Path:
