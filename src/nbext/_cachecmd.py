@@ -23,7 +23,7 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 
 from nbext._errors import NbextError
-from nbext._httpcache import DIRNAME, FileStorage
+from nbext._httpcache import DIRNAME, FileStorage, read_index
 from nbext._metacache import entry_path
 from nbext._results import Report
 
@@ -110,14 +110,11 @@ def summarize(root: Path) -> list[CacheSummary]:
 def _cache_controls(path: Path) -> list[str]:
     """The Cache-Control values stored in one HTTP cache file."""
     try:
-        with open(path, "rb") as fh:
-            fh.readline()
-            header = json.loads(fh.readline())
         return [
             ", ".join(item["response"]["headers"].get("cache-control", ["(none)"]))
-            for item in header
+            for item in read_index(path)
         ]
-    except (OSError, ValueError, KeyError, TypeError):
+    except (KeyError, TypeError, AttributeError):
         return []
 
 
@@ -267,11 +264,8 @@ def _plan_package(
 
 def _http_entry_is_for(path: Path, package: str, stem: str, pages: list[str]) -> bool:
     try:
-        with open(path, "rb") as fh:
-            fh.readline()
-            header = json.loads(fh.readline())
-        urls = [str(item["request"]["url"]) for item in header]
-    except (OSError, ValueError, KeyError, TypeError):
+        urls = [str(item["request"]["url"]) for item in read_index(path)]
+    except (KeyError, TypeError):
         return False
     for url in urls:
         if url in pages or url.rstrip("/").endswith(f"/{package}"):

@@ -38,7 +38,7 @@ from hishel._sync_rfc import handle_request_with_rfc
 from nbext._atomic import write_cache_file
 from nbext._redact import redact_url
 
-__all__ = ["DIRNAME", "FileStorage", "HttpCache", "NotCached", "cache_root"]
+__all__ = ["DIRNAME", "FileStorage", "HttpCache", "NotCached", "cache_root", "read_index"]
 
 logger = logging.getLogger("nbext.cache")
 
@@ -315,6 +315,19 @@ class FileStorage(hishel.BaseStorage):
 
     def remove_entry(self, id: uuid.UUID) -> None:
         self._change(id, lambda e: e.get("id") != str(id))
+
+
+def read_index(path: str | Path) -> list[dict[str, Any]]:
+    """The entries of one cache file (request, status, headers; not the bodies), for
+    listing and clearing; an unreadable or foreign file gives none."""
+    try:
+        with open(path, "rb") as fh:
+            if fh.readline().rstrip(b"\n") != _MAGIC:
+                return []
+            entries = json.loads(fh.readline())
+    except (OSError, ValueError):
+        return []
+    return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
 
 
 def _httpx_headers(headers: hishel.Headers) -> list[tuple[str, str]]:

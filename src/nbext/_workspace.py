@@ -24,7 +24,7 @@ from nbext._constants import IMPLICIT_PYPI_NOTE, PYPI_NAME
 from nbext._credentials import Authenticator, PasswordManager, SourceAuth
 from nbext._diagnose import Diagnosis, diagnose
 from nbext._errors import RequirementError, SourceError, UnknownSourceError
-from nbext._httpcache import HttpCache, cache_root
+from nbext._httpcache import HttpCache, cache_root, read_index
 from nbext._lookup import (
     Lookup,
     LookupObserver,
@@ -726,20 +726,15 @@ class Workspace:
 
 def _stored_requests(path: Path) -> list[tuple[str, dict[str, str]]]:
     """The (redacted URL, varying request headers) of each entry of an HTTP cache file."""
-    import json
-
     try:
-        with open(path, "rb") as fh:
-            fh.readline()
-            header = json.loads(fh.readline())
         return [
             (
                 str(item["request"]["url"]),
                 {k: ", ".join(v) for k, v in item["request"]["headers"].items()},
             )
-            for item in header
+            for item in read_index(path)
         ]
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (KeyError, TypeError, AttributeError):
         return []
 
 
