@@ -29,7 +29,15 @@ from typing import Any
 from nbext._net import Event
 from nbext._results import LookupResult
 
-__all__ = ["PROGRESS_FROM", "CacheView", "ConfirmForm", "LiveLookup", "NetLog", "event_text"]
+__all__ = [
+    "PROGRESS_FROM",
+    "CacheView",
+    "ConfirmForm",
+    "LiveLookup",
+    "NetLog",
+    "WidgetView",
+    "event_text",
+]
 
 #: More requirements than this get a progress bar and a one-line-per-requirement table.
 PROGRESS_FROM = 3
@@ -48,6 +56,18 @@ def event_text(event: Event, verbosity: int = 3) -> list[str]:
     if verbosity >= 3:
         lines += [f"         {line.strip()}" for line in event.detail_lines()]
     return lines
+
+
+class WidgetView:
+    """A view over ``self.widget`` whose ``text/plain`` is ``repr(self)``: meaningful where no
+    widget renders (terminal, web viewers) and stable for nbval, never a widget's state."""
+
+    widget: Any
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        bundle: dict[str, Any] = self.widget._repr_mimebundle_(**kwargs) or {}
+        bundle["text/plain"] = repr(self)
+        return bundle
 
 
 class _Throttle:
@@ -95,7 +115,7 @@ class _Throttle:
                 self._timer = None
 
 
-class LiveLookup:
+class LiveLookup(WidgetView):
     """The live view of one ``%lookup`` (see the module docstring)."""
 
     def __init__(
@@ -212,13 +232,8 @@ class LiveLookup:
         what = ", ".join(self.requirements)
         return f"%lookup {what}: live view (closed when the lookup ends; the result follows)"
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        bundle: dict[str, Any] = self.widget._repr_mimebundle_(**kwargs) or {}
-        bundle["text/plain"] = repr(self)
-        return bundle
 
-
-class NetLog:
+class NetLog(WidgetView):
     """``%netlog``: every HTTP exchange of the kernel, live, filterable by source."""
 
     def __init__(
@@ -284,13 +299,8 @@ class NetLog:
     def __repr__(self) -> str:
         return "nbext network log: every HTTP request of this kernel, live (%netlog --stop ends it)"
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        bundle: dict[str, Any] = self.widget._repr_mimebundle_(**kwargs) or {}
-        bundle["text/plain"] = repr(self)
-        return bundle
 
-
-class ConfirmForm:
+class ConfirmForm(WidgetView):
     """Poetry's question before a ``%cache clear`` (default yes), as Yes/No buttons: the cell
     returns at once, and the deletion happens on Yes."""
 
@@ -325,13 +335,8 @@ class ConfirmForm:
     def __repr__(self) -> str:
         return f"{self.question} (answer with the buttons; -n answers yes)"
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        bundle: dict[str, Any] = self.widget._repr_mimebundle_(**kwargs) or {}
-        bundle["text/plain"] = repr(self)
-        return bundle
 
-
-class CacheView:
+class CacheView(WidgetView):
     """``%cache``: per source, what is cached and how old it is; Refresh revalidates the
     source's cached pages and files, Clear asks Poetry's question first."""
 
@@ -405,8 +410,3 @@ class CacheView:
     def __repr__(self) -> str:
         names = ", ".join(self.names) or "no caches"
         return f"nbext cache: {names} (%cache list shows the details)"
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        bundle: dict[str, Any] = self.widget._repr_mimebundle_(**kwargs) or {}
-        bundle["text/plain"] = repr(self)
-        return bundle

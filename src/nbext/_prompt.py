@@ -17,13 +17,14 @@ from typing import Any
 
 from nbext._config import env_name
 from nbext._errors import CredentialError
+from nbext._live import WidgetView
 
 __all__ = ["PasswordForm", "choose_prompt", "in_kernel"]
 
 Save = Callable[[str, str, str], None]  # (repository, username, password)
 
 
-class PasswordForm:
+class PasswordForm(WidgetView):
     """The credential widget; ``_repr_mimebundle_`` shows the widget with a fixed text."""
 
     def __init__(self, repository: str, username: str, save: Save) -> None:
@@ -77,11 +78,6 @@ class PasswordForm:
 
     def __repr__(self) -> str:
         return f"Password form for {self.username} on {self.repository} ({self.state})"
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        bundle: dict[str, Any] = self.widget._repr_mimebundle_(**kwargs) or {}
-        bundle["text/plain"] = repr(self)
-        return bundle
 
 
 def in_kernel(shell: Any) -> bool:
