@@ -83,7 +83,7 @@ class WirePool:
 
     # -- connections -------------------------------------------------------------------------
 
-    def _checkout(self, url: httpx.URL) -> tuple[_Key, _Conn, bool]:
+    def _checkout(self, url: httpx.URL) -> tuple[_Key, _Conn]:
         scheme = url.scheme
         port = url.port or (443 if scheme == "https" else 80)
         context = self.context_for(url) if scheme == "https" else None
@@ -93,7 +93,7 @@ class WirePool:
             while idle:
                 held = idle.pop()
                 if not _readable(held.conn.sock):
-                    return key, held, True
+                    return key, held
                 held.conn.close()
         host = url.host
         with self._lock:
@@ -103,7 +103,7 @@ class WirePool:
             conn = http.client.HTTPSConnection(host, port, timeout=self.timeout, context=context)
         else:
             conn = http.client.HTTPConnection(host, port, timeout=self.timeout)
-        return key, _Conn(conn), False
+        return key, _Conn(conn)
 
     def _checkin(self, key: _Key, held: _Conn) -> None:
         with self._lock:
@@ -127,7 +127,7 @@ class WirePool:
     def send(self, request: httpx.Request) -> httpx.Response:
         """Send a body-less request; the answer is read whole (an ``httpx.Response``)."""
         url = request.url
-        key, held, _reused = self._checkout(url)
+        key, held = self._checkout(url)
         conn = held.conn
         started = time.perf_counter()
         try:
