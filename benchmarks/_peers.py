@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Mapping
@@ -33,6 +32,7 @@ from tests._poetry import (  # noqa: E402
     _install_env,
     poetry_bin,
     poetry_env,
+    run_checked,
 )
 
 __all__ = [
@@ -75,24 +75,7 @@ class Peers:
 
 
 def _run(cmd: list[str], env: Mapping[str, str], timeout: float, what: str) -> str:
-    try:
-        proc = subprocess.run(
-            cmd,
-            env=dict(env),
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise PeersUnavailable(f"{what} timed out after {timeout:g} s: {cmd}") from exc
-    if proc.returncode != 0:
-        tail = (proc.stdout + proc.stderr).strip()[-3000:]
-        raise PeersUnavailable(
-            f"{what} failed (exit {proc.returncode}):\n$ {' '.join(cmd)}\n{tail}"
-        )
-    return proc.stdout
+    return run_checked(cmd, env, timeout, what, error=PeersUnavailable, hint=":")
 
 
 def _versions(python: Path, env: Mapping[str, str]) -> dict[str, str]:

@@ -34,6 +34,7 @@ __all__ = [
     "PoetryUnavailable",
     "poetry_bin",
     "poetry_lock",
+    "run_checked",
 ]
 
 POETRY_VERSION = "2.5.1"
@@ -114,10 +115,22 @@ def _file_lock(path: Path, timeout: float) -> Iterator[None]:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
-def _run(cmd: list[str], env: Mapping[str, str], timeout: float, what: str) -> None:
+def run_checked(
+    cmd: list[str],
+    env: Mapping[str, str],
+    timeout: float,
+    what: str,
+    *,
+    error: type[Exception] = RuntimeError,
+    hint: str = "",
+    cwd: Path | None = None,
+) -> str:
+    """Run ``cmd`` with no stdin; its stdout, or ``error`` naming ``what`` with the output's
+    tail when it fails or times out."""
     try:
         proc = subprocess.run(
             cmd,
+            cwd=cwd,
             env=dict(env),
             stdin=subprocess.DEVNULL,
             capture_output=True,
@@ -126,13 +139,16 @@ def _run(cmd: list[str], env: Mapping[str, str], timeout: float, what: str) -> N
             check=False,
         )
     except subprocess.TimeoutExpired as exc:
-        raise PoetryUnavailable(f"{what} timed out after {timeout:g} s: {cmd}") from exc
+        raise error(f"{what} timed out after {timeout:g} s: {cmd}") from exc
     if proc.returncode != 0:
         tail = (proc.stdout + proc.stderr).strip()[-3000:]
-        raise PoetryUnavailable(
-            f"{what} failed (exit {proc.returncode}); the parity tests need Poetry "
-            f"{POETRY_VERSION} from the package registry.\n$ {' '.join(cmd)}\n{tail}"
-        )
+        raise error(f"{what} failed (exit {proc.returncode}){hint}\n$ {' '.join(cmd)}\n{tail}")
+    return proc.stdout
+
+
+def _run(cmd: list[str], env: Mapping[str, str], timeout: float, what: str) -> None:
+    hint = f"; the parity tests need Poetry {POETRY_VERSION} from the package registry."
+    run_checked(cmd, env, timeout, what, error=PoetryUnavailable, hint=hint)
 
 
 def poetry_bin(venv: Path = VENV_DIR) -> Path:

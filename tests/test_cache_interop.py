@@ -3,14 +3,13 @@ answers nbext with no download, and what nbext downloaded is installed by Poetry
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
 import nbext
 from nbext.demo import Dist, IndexServer
-from tests._poetry import poetry_env
+from tests._poetry import poetry_env, run_checked
 
 WHEEL = Dist("acme-big", "1.0", requires_dist=("six>=1",), sdist=False, payload=50_000)
 
@@ -36,17 +35,8 @@ def _poetry(poetry: Path, project: Path, cache_dir: Path, home: Path, *args: str
             "POETRY_VIRTUALENVS_IN_PROJECT": "true",
         }
     )
-    proc = subprocess.run(
-        [str(poetry), *args, "-n", "--no-ansi"],
-        cwd=project,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    cmd = [str(poetry), *args, "-n", "--no-ansi"]
+    run_checked(cmd, env, 300, f"poetry {args[0]}", error=AssertionError, cwd=project)
 
 
 def _wheel_gets(server: IndexServer) -> list[str | None]:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from nbext._httpcache import DIRNAME
 from nbext._live import CacheView, ConfirmForm
 from nbext._metacache import entry_path
 from nbext.demo import Dist, IndexServer
-from tests._poetry import poetry_env
+from tests._poetry import poetry_env, run_checked
 
 DISTS = [Dist("acme", "1.0"), Dist("acme", "2.0"), Dist("tool", "3.0")]
 
@@ -152,17 +151,8 @@ def test_refresh_revalidates_what_a_source_has_cached(
 def _poetry(poetry: Path, cache_dir: Path, home: Path, *args: str) -> str:
     env = poetry_env(home)
     env["POETRY_CACHE_DIR"] = str(cache_dir)
-    proc = subprocess.run(
-        [str(poetry), "cache", *args, "--no-ansi"],
-        env=env,
-        cwd=home,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return proc.stdout + proc.stderr
+    cmd = [str(poetry), "cache", *args, "--no-ansi"]
+    return run_checked(cmd, env, 60, "poetry cache", error=AssertionError, cwd=home)
 
 
 def test_poetry_cache_sees_and_clears_what_nbext_cached(
