@@ -206,6 +206,7 @@ class LookupResult:
 
     def html(self, *, live: bool = False) -> str:
         """The HTML view; ``live`` while the lookup runs (the live view renders this)."""
+        headers, cache = self._columns()
         if live:
             head = f"<b>{html.escape(self.requirement)}</b>: looking up…"
         elif self.chosen is not None:
@@ -218,10 +219,7 @@ class LookupResult:
             head = f"<b>{html.escape(self.requirement)}</b>: {html.escape(self.message)}"
         parts = [
             f"<div class='nbext-lookup'><p>{head}</p>",
-            _html_table(
-                self._columns()[0],
-                (r.cells(live=live, cache=self._columns()[1]) for r in self.per_source),
-            ),
+            _html_table(headers, (r.cells(live=live, cache=cache) for r in self.per_source)),
         ]
         if live:
             return "".join(parts) + "</div>"
