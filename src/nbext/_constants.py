@@ -1,7 +1,8 @@
 """Constants that name the public index, the HTTP headers and the texts shared with Poetry.
 
-The public index URL is never typed here: it comes from pypi-simple's constant and can be
-overridden with ``NBEXT_PYPI_URL`` (tests point it at a local server).
+The public index URLs are never typed here: the simple URL comes from pypi-simple's constant
+(``NBEXT_PYPI_URL`` overrides), the upload URL from twine's, distutils' or distlib's
+``DEFAULT_REPOSITORY`` (``NBEXT_PYPI_UPLOAD_URL`` overrides); tests point both at local servers.
 """
 
 from __future__ import annotations
@@ -35,31 +36,64 @@ def pypi_simple_url() -> str:
     return url if url.endswith("/") else url + "/"
 
 
+def pypi_upload_url() -> str:
+    """The public index's upload URL (the legacy API), ``NBEXT_PYPI_UPLOAD_URL`` overrides.
+
+    From twine's ``DEFAULT_REPOSITORY`` when twine is installed, else the same constant of
+    distutils (setuptools) or of pip's vendored distlib: every packaging tool carries it.
+    """
+    url = os.environ.get("NBEXT_PYPI_UPLOAD_URL")
+    if not url:
+        for module in ("twine.utils", "setuptools._distutils.config", "pip._vendor.distlib.util"):
+            url = _library_constant(module, "DEFAULT_REPOSITORY")
+            if url:
+                break
+    if not url:
+        raise LookupError(
+            "The public index's upload URL is not known here (no twine, setuptools or pip "
+            "installed): set NBEXT_PYPI_UPLOAD_URL, or publish with -r NAME"
+        )
+    return url
+
+
 @functools.cache
-def _library_endpoint() -> str:
-    """pypi-simple's ``PYPI_SIMPLE_ENDPOINT``, read from its source: importing pypi-simple
-    costs 0.5 s (pydantic), which every kernel would pay on its first lookup."""
+def _library_constant(module: str, name: str) -> str | None:
+    """The string constant ``name`` assigned in ``module``'s source (at any level, so a class
+    attribute counts), read without importing the module."""
     import ast
     import importlib.util
 
-    spec = importlib.util.find_spec("pypi_simple")
-    if spec is not None and spec.origin:
-        try:
-            with open(spec.origin, encoding="utf-8") as fh:
-                tree = ast.parse(fh.read())
-        except (OSError, SyntaxError, ValueError):
-            tree = None
-        for node in tree.body if tree is not None else ():
-            if isinstance(node, ast.AnnAssign):
-                targets: list[ast.expr] = [node.target]
-            elif isinstance(node, ast.Assign):
-                targets = node.targets
-            else:
-                continue
-            named = any(isinstance(t, ast.Name) and t.id == "PYPI_SIMPLE_ENDPOINT" for t in targets)
-            value = node.value
-            if named and isinstance(value, ast.Constant) and isinstance(value.value, str):
-                return value.value
+    try:
+        spec = importlib.util.find_spec(module)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.origin:
+        return None
+    try:
+        with open(spec.origin, encoding="utf-8") as fh:
+            tree = ast.parse(fh.read())
+    except (OSError, SyntaxError, ValueError):
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.AnnAssign):
+            targets: list[ast.expr] = [node.target]
+        elif isinstance(node, ast.Assign):
+            targets = node.targets
+        else:
+            continue
+        named = any(isinstance(t, ast.Name) and t.id == name for t in targets)
+        value = node.value
+        if named and isinstance(value, ast.Constant) and isinstance(value.value, str):
+            return value.value
+    return None
+
+
+def _library_endpoint() -> str:
+    """pypi-simple's ``PYPI_SIMPLE_ENDPOINT``, read from its source: importing pypi-simple
+    costs 0.5 s (pydantic), which every kernel would pay on its first lookup."""
+    found = _library_constant("pypi_simple", "PYPI_SIMPLE_ENDPOINT")
+    if found:
+        return found
     from pypi_simple import PYPI_SIMPLE_ENDPOINT  # the layout changed: import it after all
 
     return PYPI_SIMPLE_ENDPOINT

@@ -277,6 +277,11 @@ class Http:
                 raise explained from exc
             raise
 
+    def record(self, event: Event) -> None:
+        """Log ``event`` and pass it to the sinks (``%netlog``): for requests made elsewhere,
+        such as uploads."""
+        self._record(event)
+
     def _record(self, event: Event) -> None:
         if logger.isEnabledFor(logging.DEBUG):  # redacted already: `logging` sees every request
             logger.debug("%s", event.line())

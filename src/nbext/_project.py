@@ -95,6 +95,22 @@ class Project:
         poetry = tool.get("poetry")
         return poetry if isinstance(poetry, dict) else {}
 
+    def package_info(self) -> tuple[str | None, str | None, bool]:
+        """``(name, version, package_mode)`` as ``poetry publish`` reads them: ``[project]``
+        first, then ``[tool.poetry]``; ``package-mode = false`` means nothing to publish."""
+        doc = self.document()
+        poetry = self._poetry_table(doc)
+        project = doc.get("project")
+        project = project if isinstance(project, dict) else {}
+        name = project.get("name") or poetry.get("name")
+        version = project.get("version") or poetry.get("version")
+        mode = poetry.get("package-mode", True)
+        return (
+            str(name) if name else None,
+            str(version) if version else None,
+            mode is not False,
+        )
+
     @property
     def uses_pep621(self) -> bool:
         return isinstance(self.document().get("project"), dict)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -23,7 +24,7 @@ from nbext._configure import ConfigCommand, PasswordPrompt
 from nbext._constants import IMPLICIT_PYPI_NOTE, PYPI_NAME
 from nbext._credentials import Authenticator, PasswordManager, SourceAuth
 from nbext._diagnose import Diagnosis, diagnose
-from nbext._errors import RequirementError, SourceError, UnknownSourceError
+from nbext._errors import NbextError, RequirementError, SourceError, UnknownSourceError
 from nbext._httpcache import HttpCache, cache_root, read_index
 from nbext._lookup import (
     Lookup,
@@ -44,6 +45,14 @@ from nbext._pool import (
     validate_url,
 )
 from nbext._project import FILENAME, DependencyPin, Project, find_pyproject
+from nbext._publish import (
+    CredentialPrompt,
+    PublishContext,
+    PublishError,
+    PublishObserver,
+    PublishResult,
+    publish,
+)
 from nbext._redact import redact_url
 from nbext._results import LookupResult, LookupResults, Report, SourceTable
 from nbext._tls import SourceTransport, tls_settings
@@ -686,6 +695,77 @@ class Workspace:
         summary = ", ".join(f"{n} {state}" for state, n in sorted(states.items()))
         report.info.append(f"{src.name}: {len(urls)} cached pages and files revalidated: {summary}")
         return report
+
+    def publish(
+        self,
+        repository: str | None = None,
+        *,
+        username: str | None = None,
+        password: str | None = None,
+        dist_dir: str | Path = "dist",
+        build: bool = False,
+        isolation: bool = True,
+        skip_existing: bool = False,
+        dry_run: bool = False,
+        cert: str | None = None,
+        client_cert: str | None = None,
+        check_url: str | None = None,
+        prompt: CredentialPrompt | None = None,
+        observer: PublishObserver | None = None,
+    ) -> PublishResult:
+        """``poetry publish [-r NAME] [-u USER] [-p PASSWORD] [--build] [--dist-dir DIR]
+        [--skip-existing] [--dry-run] [--cert F] [--client-cert F]`` (see ``%publish?``).
+
+        ``prompt(repository, username)`` is asked for credentials when the server answers
+        401; ``observer`` sees the build and each file's progress. Raises
+        :class:`~nbext._publish.PublishError` (with the partial result) when it stops.
+        """
+        if self.project is None:
+            raise PublishError(
+                "No project to publish: this Workspace has no pyproject.toml. Fix: "
+                "Workspace(project_dir) (in a notebook: %cd into the project, then "
+                "%reload_ext nbext)"
+            )
+        name, version, package_mode = self.project.package_info()
+
+        def get(url: str, label: str, headers: dict[str, str]) -> httpx.Response:
+            return self.http.get(url, source=label, headers=headers, cache=False)[0]
+
+        def invalidate(source: str, package: str) -> None:
+            with contextlib.suppress(NbextError):  # nothing cached for it: nothing to drop
+                self.cache_clear(f"{source}:{package}")
+
+        ctx = PublishContext(
+            settings=self.settings,
+            passwords=self.passwords,
+            sources=self.sources,
+            get=get,
+            record=self.http.record,
+            invalidate=invalidate,
+            project_root=self.project.root,
+            project_name=name,
+            project_version=version,
+            package_mode=package_mode,
+            transport=self._transport,
+            timeout=self.timeout,
+            sleep=self._retry_sleep,
+        )
+        return publish(
+            ctx,
+            repository,
+            username=username,
+            password=password,
+            dist_dir=dist_dir,
+            build_first=build,
+            isolation=isolation,
+            skip_existing=skip_existing,
+            dry_run=dry_run,
+            cert=cert,
+            client_cert=client_cert,
+            check_url=check_url,
+            prompt=prompt,
+            observer=observer,
+        )
 
     # -- %config ------------------------------------------------------------------------------
 
