@@ -2,7 +2,8 @@
 
 This machine (and CI) sets CA bundles, proxies and pip options globally, and tools write to
 $HOME: tests drop those variables and point HOME, XDG_*, Jupyter, IPython and Poetry dirs at a
-temporary directory. The public index is never contacted (``NBEXT_PYPI_URL`` is a closed port).
+temporary directory. The public index is never contacted (``NBEXT_PYPI_URL`` and
+``NBEXT_PYPI_UPLOAD_URL`` are a closed port).
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ def isolated_vars(home: Path) -> dict[str, str]:
         "POETRY_DATA_DIR": str(home / "poetry-data"),
         "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
         "NBEXT_PYPI_URL": "http://127.0.0.1:9/simple/",
+        "NBEXT_PYPI_UPLOAD_URL": "http://127.0.0.1:9/legacy/",
         "NO_PROXY": "*",
     }
 

@@ -21,15 +21,16 @@ from IPython.display import display
 from IPython.utils.text import DollarFormatter
 
 from nbext._config import is_poetry_key
-from nbext._live import CacheView, ConfirmForm, LiveLookup, NetLog, event_text
-from nbext._prompt import choose_prompt, in_kernel
+from nbext._live import CacheView, ConfirmForm, LiveLookup, NetLog, PublishView, event_text
+from nbext._prompt import choose_prompt, credential_prompt, in_kernel
+from nbext._publish import PublishError, PublishResult, TextProgress
 from nbext._results import LookupResult, LookupResults, Report
 from nbext._secrets import scrub
 from nbext._workspace import Workspace, workspace
 
 __all__ = ["NbextMagics", "load", "unload"]
 
-MAGIC_NAMES = ("source", "add", "lookup", "config", "nbconfig", "netlog", "cache")
+MAGIC_NAMES = ("source", "add", "lookup", "config", "nbconfig", "netlog", "cache", "publish")
 
 
 _BRACES = re.compile(r"\{([^{}]+)\}")
@@ -278,6 +279,94 @@ class NbextMagics(Magics):
                 for log_line in result.log_lines(ns.verbose):
                     print(log_line)
         return results[0] if len(results) == 1 else results
+
+    @no_var_expand
+    @needs_local_scope
+    @line_magic
+    def publish(self, line: str, local_ns: dict[str, Any] | None = None) -> PublishResult | None:
+        """Build and upload the project to an index, as ``poetry publish`` does.
+
+        Usage::
+
+          %publish [-r NAME] [--build] [--no-isolation] [--dist-dir DIR] [--skip-existing]
+                   [--dry-run] [-u USER] [-p PASSWORD] [--cert F] [--client-cert F]
+                   [--check-url SIMPLE_URL]
+
+        Without ``-r`` the target is the public index; ``-r NAME`` uploads to
+        ``repositories.NAME.url`` (``%config repositories.NAME URL``: the upload URL, not the
+        simple one). Credentials as Poetry finds them: ``pypi-token.NAME``, then
+        ``http-basic.NAME`` (keyring); when the index answers 401 a password field opens
+        (Save, then run the cell again). Leave ``-p`` out of cells: it would be saved in the
+        notebook (nbext removes it from the history and the cell).
+
+        Before anything is sent each file is checked: valid metadata for this project and
+        version, a README that renders, and whether the file is already on the index (by
+        sha256 on its simple index): ``--skip-existing`` skips files that are there.
+        ``--build`` runs ``python -m build`` first (isolated; ``--no-isolation`` builds in the
+        kernel's environment). ``--dry-run`` does everything but the upload. After the
+        upload, ``%lookup NAME==VERSION`` sees the new release at once.
+        """
+        p = _parser("%publish")
+        p.add_argument("-r", "--repository", default=None)
+        p.add_argument("-u", "--username", default=None)
+        p.add_argument("-p", "--password", default=None)
+        p.add_argument("--cert", default=None)
+        p.add_argument("--client-cert", default=None)
+        p.add_argument("--dist-dir", default="dist")
+        p.add_argument("--build", action="store_true")
+        p.add_argument("--no-isolation", action="store_true")
+        p.add_argument("--dry-run", action="store_true")
+        p.add_argument("--skip-existing", action="store_true")
+        p.add_argument("--check-url", default=None)
+        p.add_argument("-n", "--no-interaction", action="store_true")
+        ns = p.parse_args(_split(self._expand(line, local_ns)))
+        self._notices()
+        ws = self.ws
+        if ns.password and ns.password in line:
+            # Typed into the cell: out of the history and the cell (the run still uses it).
+            kept = re.sub(r"\s(-p|--password)(=|\s+)" + re.escape(ns.password), "", line)
+            rewritten = scrub(self.shell, [ns.password], replacement="%publish " + kept.strip())
+            print(
+                "The password was typed into the cell: nbext removed it from IPython's history"
+                + (" and from the cell" if rewritten else "")
+                + f". Next time: %config http-basic.{ns.repository or 'pypi'} USER (a password "
+                "field opens).",
+                file=sys.stderr,
+            )
+        view: PublishView | None = None
+        observer: Any
+        if in_kernel(self.shell):
+            view = PublishView(f"%publish {'-r ' + ns.repository if ns.repository else ''}".strip())
+            display(view)  # type: ignore[no-untyped-call]
+            observer = view
+        else:
+            observer = TextProgress(sys.stdout)
+        prompt = credential_prompt(self.shell, ws.passwords.set_http_password, display)
+        try:
+            result = ws.publish(
+                ns.repository,
+                username=ns.username,
+                password=ns.password,
+                dist_dir=ns.dist_dir,
+                build=ns.build,
+                isolation=not ns.no_isolation,
+                skip_existing=ns.skip_existing,
+                dry_run=ns.dry_run,
+                cert=ns.cert,
+                client_cert=ns.client_cert,
+                check_url=ns.check_url,
+                prompt=prompt,
+                observer=observer,
+            )
+        except PublishError as exc:
+            if exc.needs_credentials:
+                print(str(exc), file=sys.stderr)  # the form is shown: not a failure
+                return None
+            raise
+        finally:
+            if view is not None:
+                view.finish()
+        return result
 
     @line_magic
     def cache(self, line: str) -> Any:

@@ -16,10 +16,11 @@ from collections.abc import Callable
 from typing import Any
 
 from nbext._config import env_name
+from nbext._credentials import Credential
 from nbext._errors import CredentialError
 from nbext._live import WidgetView
 
-__all__ = ["PasswordForm", "choose_prompt", "in_kernel"]
+__all__ = ["PasswordForm", "choose_prompt", "credential_prompt", "in_kernel"]
 
 Save = Callable[[str, str, str], None]  # (repository, username, password)
 
@@ -27,25 +28,30 @@ Save = Callable[[str, str, str], None]  # (repository, username, password)
 class PasswordForm(WidgetView):
     """The credential widget; ``_repr_mimebundle_`` shows the widget with a fixed text."""
 
-    def __init__(self, repository: str, username: str, save: Save) -> None:
+    def __init__(self, repository: str, username: str | None, save: Save) -> None:
         import ipywidgets as w
 
         self.repository = repository
-        self.username = username
+        self.username = username or ""
         self._save = save
+        #: Shown when no username is known yet (``%publish`` to a repository without
+        #: ``http-basic`` settings); the username is not a secret.
+        self.user_field = w.Text(description="Username:") if not username else None
         self.password = w.Password(description="Password:", placeholder=f"for {repository}")
         self.save_button = w.Button(description="Save", button_style="primary")
         self.cancel_button = w.Button(description="Cancel")
+        who = f"<b>{html.escape(username)}</b> on " if username else ""
         self.status = w.HTML(
             value=(
-                f"Password for <b>{html.escape(username)}</b> on "
+                f"{'Password for ' + who if username else 'Credentials for '}"
                 f"<b>{html.escape(repository)}</b>: fill in the field and click Save."
             )
         )
         self.save_button.on_click(lambda _b: self.submit())
         self.cancel_button.on_click(lambda _b: self.cancel())
+        fields = [self.user_field] if self.user_field is not None else []
         self.widget = w.VBox(
-            [self.status, w.HBox([self.password, self.save_button, self.cancel_button])]
+            [self.status, w.HBox([*fields, self.password, self.save_button, self.cancel_button])]
         )
         self.state = "waiting"
 
@@ -55,6 +61,11 @@ class PasswordForm(WidgetView):
         if not value:
             self.status.value = "The password is empty; nothing was saved."
             return
+        if self.user_field is not None:
+            self.username = self.user_field.value.strip()
+            if not self.username:
+                self.status.value = "The username is empty; nothing was saved."
+                return
         try:
             self._save(self.repository, self.username, value)
         except Exception as exc:  # shown in the widget: a callback has no cell to fail
@@ -72,12 +83,15 @@ class PasswordForm(WidgetView):
         self._close_inputs()
 
     def _close_inputs(self) -> None:
+        if self.user_field is not None:
+            self.user_field.disabled = True
         self.password.disabled = True
         self.save_button.disabled = True
         self.cancel_button.disabled = True
 
     def __repr__(self) -> str:
-        return f"Password form for {self.username} on {self.repository} ({self.state})"
+        who = f"{self.username} on " if self.username else ""
+        return f"Password form for {who}{self.repository} ({self.state})"
 
 
 def in_kernel(shell: Any) -> bool:
@@ -107,6 +121,34 @@ def choose_prompt(
             f"No way to ask for the password here (no notebook front end, no terminal). "
             f"Set {env_name(['http-basic', repository, 'password'])} or pass it: "
             f"%config http-basic.{repository} {username} PASSWORD",
+            source=repository,
+        )
+
+    return ask
+
+
+def credential_prompt(
+    shell: Any, save: Save, display: Callable[[Any], None]
+) -> Callable[[str, str | None], Credential | None]:
+    """``%publish``'s prompt after a 401: the form (username field too when none is known)
+    in a notebook, which saves ``http-basic.NAME`` for the next run; ``input``/``getpass`` in
+    a terminal (used for this upload only); else a clear error."""
+
+    def ask(repository: str, username: str | None) -> Credential | None:
+        if in_kernel(shell):
+            display(PasswordForm(repository, username, save))
+            return None
+        if sys.stdin is not None and sys.stdin.isatty():
+            import getpass
+
+            user = username or input("Username: ").strip()
+            return Credential(user, getpass.getpass("Password: "))
+        user_var = env_name(["http-basic", repository, "username"])
+        raise CredentialError(
+            f"{repository} wants credentials and there is no way to ask here (no notebook "
+            f"front end, no terminal). Set {user_var} and "
+            f"{env_name(['http-basic', repository, 'password'])}, or %config "
+            f"http-basic.{repository} USER PASSWORD, or pass -u USER -p PASSWORD",
             source=repository,
         )
 

@@ -192,8 +192,8 @@ class PublishObserver(Protocol):
 
 
 class TextProgress:
-    """Poetry's lines (`` - Uploading <file> <pct>%``) on a text stream; on a terminal the
-    percentage is updated in place."""
+    """Poetry's `` - Uploading <file> <pct>%`` line, updated in place on a terminal and wiped
+    when the file is done (the result lists every file); nothing on other streams."""
 
     def __init__(self, stream: Any = None) -> None:
         self.stream = stream if stream is not None else sys.stdout
@@ -214,13 +214,9 @@ class TextProgress:
             self.stream.flush()
 
     def file_done(self, name: str, state: str, detail: str) -> None:
-        text = {
-            "uploaded": "100%",
-            "checked": "100% (dry run)",
-            "skipped": "File exists. Skipping",
-        }.get(state, "FAILED")
-        self.stream.write(f"{chr(13) if self._tty else ''} - Uploading {name} {text}\n")
-        self.stream.flush()
+        if self._tty:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
 
 
 @dataclass
