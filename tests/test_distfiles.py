@@ -1,0 +1,216 @@
+"""The pure parts of publishing: file selection, upload fields, the multipart body, README
+rendering, and where credentials and the target come from (Poetry's rules)."""
+
+from __future__ import annotations
+
+import email.parser
+import email.policy
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+import nbext
+from nbext._constants import pypi_upload_url
+from nbext._distfiles import form_fields, read_dist, render_problem, select_files
+from nbext._publish import PublishError, build
+from nbext._upload import Multipart
+from tests._sample import write_project
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = write_project(tmp_path_factory.mktemp("dist") / "demo")
+    build(root, root / "dist", isolation=False)
+    return root / "dist"
+
+
+def test_select_files_poetry_rules(tmp_path: Path) -> None:
+    for name in (
+        "demo_pkg-0.9.0.tar.gz",
+        "demo_pkg-0.10.0-py3-none-any.whl",
+        "demo_pkg-0.10.0.tar.gz",
+        "demo_pkg-0.10.0-cp311-cp311-linux_x86_64.whl",
+        "other-1.0.tar.gz",
+        "notes.txt",
+    ):
+        (tmp_path / name).write_bytes(b"x")
+    sel = select_files(tmp_path, "Demo.Pkg")
+    assert sel.version == "0.10.0"  # PEP 440 order, not string order
+    assert [p.name for p in sel.files] == [  # sdists first, then wheels by path
+        "demo_pkg-0.10.0.tar.gz",
+        "demo_pkg-0.10.0-cp311-cp311-linux_x86_64.whl",
+        "demo_pkg-0.10.0-py3-none-any.whl",
+    ]
+    assert [p.name for p in sel.older] == ["demo_pkg-0.9.0.tar.gz"]
+    assert [p.name for p in sel.foreign] == ["other-1.0.tar.gz"]
+    assert select_files(tmp_path / "missing", "demo-pkg").files == []
+
+
+def test_form_fields_are_poetrys(dist: Path, poetry: Path) -> None:
+    """Field for field what Poetry 2.5.1's ``Uploader.post_data`` sends (run in its venv)."""
+    python = poetry.parent / "python"
+    script = (
+        "import json, sys; from pathlib import Path;"
+        "from poetry.publishing.uploader import Uploader;"
+        "d = Uploader.post_data(Path(sys.argv[1]));"
+        "d.update({':action': 'file_upload', 'protocol_version': '1'});"
+        "out = [];"
+        "[out.extend((k, str(x)) for x in v) if isinstance(v, (list, tuple))"
+        " else out.append((k, str(v))) for k, v in d.items() if v is not None];"
+        "print(json.dumps(out))"
+    )
+    for path in sorted(dist.iterdir()):
+        proc = subprocess.run(
+            [str(python), "-c", script, str(path)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+            stdin=subprocess.DEVNULL,
+        )
+        theirs = [tuple(x) for x in json.loads(proc.stdout)]
+        ours = form_fields(read_dist(path))
+        # packaging's parse_email walks a set of header names: the order of the metadata
+        # fields changes with the hash seed (in Poetry too). Same fields, same values, each
+        # repeated field's values in file order:
+        assert sorted(ours, key=lambda kv: kv[0]) == sorted(theirs, key=lambda kv: kv[0])
+        assert ours[:5] == theirs[:5]  # digests, filetype, pyversion first
+        assert ours[-2:] == theirs[-2:] == [(":action", "file_upload"), ("protocol_version", "1")]
+        fields = dict(ours)
+        assert fields["keywords"] == "demo, nbext"
+        urls = [v for k, v in ours if k == "project_urls"]
+        assert "Homepage, https://example.invalid/demo" in urls
+
+
+def test_multipart_body_parses_back(dist: Path) -> None:
+    path = next(dist.glob("*.whl"))
+    fields = form_fields(read_dist(path))
+    body = Multipart(fields, path)
+    seen: list[int] = []
+    raw = b"".join(body.stream(lambda sent, total: seen.append(sent)))
+    assert len(raw) == body.length == seen[-1]
+    assert seen == sorted(seen)
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        f"Content-Type: {body.content_type}\r\n\r\n".encode() + raw
+    )
+    parts = list(message.iter_parts())
+    names = [p.get_param("name", header="content-disposition") for p in parts]
+    assert names == [k for k, _v in fields] + ["content"]
+    assert [p.get_content() for p in parts[:-1]] == [v for _k, v in fields]
+    assert parts[-1].get_filename() == path.name
+    assert parts[-1].get_payload(decode=True) == path.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("text", "ctype", "expected"),
+    [
+        ("Title\n=====\n\nfine", None, None),  # no type: reStructuredText, as twine
+        ("Title\n==\n\n``broken", "text/x-rst", "reStructuredText errors"),
+        ("# anything *goes*", "text/markdown; variant=GFM", None),
+        ("plain ``text", "text/plain", None),
+        ("x", "text/html", "is not one an index renders"),
+        ("x", "text/markdown; charset=latin-1", "is not UTF-8"),
+        (None, None, None),
+        ("UNKNOWN", None, None),
+    ],
+)
+def test_render_problem(text: str | None, ctype: str | None, expected: str | None) -> None:
+    problem = render_problem(text, ctype)
+    if expected is None:
+        assert problem is None
+    else:
+        assert problem is not None and expected in problem
+
+
+def test_upload_url_comes_from_a_library_constant(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NBEXT_PYPI_UPLOAD_URL")
+    url = pypi_upload_url()
+    assert url.startswith("https://") and url.endswith("/legacy/")
+    monkeypatch.setenv("NBEXT_PYPI_UPLOAD_URL", "http://127.0.0.1:1/legacy/")
+    assert pypi_upload_url() == "http://127.0.0.1:1/legacy/"
+
+
+# -- target and credentials (dry runs against a closed port: no request is sent) ----------------
+
+
+@pytest.fixture
+def proj(tmp_path: Path, dist: Path, monkeypatch: pytest.MonkeyPatch) -> nbext.Workspace:
+    monkeypatch.setenv("POETRY_CONFIG_DIR", str(tmp_path / "cfg"))
+    monkeypatch.setenv("POETRY_KEYRING_ENABLED", "false")
+    root = write_project(tmp_path / "p")
+    shutil.copytree(dist, root / "dist")
+    ws = nbext.Workspace(root, retry_sleep=lambda _s: None, timeout=2)
+    yield ws
+    ws.close()
+
+
+def _creds(ws: nbext.Workspace, repository: str | None, **kw: str) -> tuple[str | None, str | None]:
+    from nbext._publish import PublishContext, _credentials, _target
+
+    ctx = PublishContext(
+        settings=ws.settings,
+        passwords=ws.passwords,
+        sources=ws.sources,
+        get=lambda *_a: None,  # type: ignore[arg-type,return-value]
+        record=lambda _e: None,
+        invalidate=lambda _s, _p: None,
+        project_root=None,
+        project_name=None,
+        project_version=None,
+    )
+    cred = _credentials(ctx, _target(ctx, repository), kw.get("u"), kw.get("p"))
+    return cred.username, cred.password
+
+
+def test_credentials_order(proj: nbext.Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    ws = proj
+    ws.config_set("repositories.corp", "https://corp.invalid/legacy")
+    assert _creds(ws, "corp") == (None, None)
+    ws.config_set("http-basic.corp", "alice", "pw-basic")
+    assert _creds(ws, "corp") == ("alice", "pw-basic")
+    # A lone -u is replaced by http-basic for a configured repository (Poetry's quirk) ...
+    assert _creds(ws, "corp", u="bob") == ("alice", "pw-basic")
+    # ... both -u and -p win.
+    assert _creds(ws, "corp", u="bob", p="cli-pw") == ("bob", "cli-pw")
+    # The token comes before http-basic, as user __token__.
+    monkeypatch.setenv("POETRY_PYPI_TOKEN_CORP", "pypi-tok")
+    assert _creds(ws, "corp") == ("__token__", "pypi-tok")
+    # An unconfigured name that is only a source keeps the command-line values.
+    ws.add_source("src-only", "https://other.invalid/simple/", "explicit")
+    assert _creds(ws, "src-only", u="carol") == ("carol", None)
+
+
+def test_target_resolution(proj: nbext.Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    from nbext._publish import PublishContext, _target
+
+    ws = proj
+    ws.config_set("repositories.leg", "https://corp.invalid/legacy")
+    monkeypatch.setenv("POETRY_REPOSITORIES_ENVREPO_URL", "https://env.invalid/up/")
+    ws.add_source("fromsource", "https://src.invalid/simple/", "explicit")
+    ctx = PublishContext(
+        ws.settings, ws.passwords, ws.sources, None, None, None, None, None, None  # type: ignore[arg-type]
+    )
+    assert _target(ctx, "leg").url == "https://corp.invalid/legacy/"  # the slash is added
+    assert _target(ctx, "envrepo").url == "https://env.invalid/up/"
+    assert _target(ctx, "fromsource").url == "https://src.invalid/simple"
+    default = _target(ctx, None)
+    assert (default.name, default.shown, default.url) == ("pypi", "PyPI", pypi_upload_url())
+    with pytest.raises(PublishError, match="Repository nope is not defined"):
+        _target(ctx, "nope")
+    ws.config_set("repositories.bad", "ftp://x.invalid/")
+    with pytest.raises(PublishError, match="is not an http"):
+        _target(ctx, "bad")
+
+
+def test_connection_failure_names_what_was_not_uploaded(proj: nbext.Workspace) -> None:
+    proj.config_set("repositories.closed", "http://127.0.0.1:9/legacy/")
+    with pytest.raises(PublishError) as info:
+        proj.publish("closed")
+    text = str(info.value)
+    assert text.startswith("Error connecting to repository closed (http://127.0.0.1:9/legacy/)")
+    assert "Uploaded: nothing. Not uploaded: demo_pkg-0.1.0.tar.gz, demo_pkg-0.1.0-py3" in text
+    attempts = [e for e in proj.events if e.method == "POST"]
+    assert len(attempts) == 6  # the network layer's retry loop
