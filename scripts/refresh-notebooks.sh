@@ -37,7 +37,7 @@ export IPYTHONDIR="$HOME/.ipython"
 export POETRY_CONFIG_DIR="$HOME/poetry-config" POETRY_CACHE_DIR="$HOME/poetry-cache"
 export POETRY_DATA_DIR="$HOME/poetry-data"
 export PYTHON_KEYRING_BACKEND=keyring.backends.null.Keyring
-export NBEXT_PYPI_URL="http://127.0.0.1:9/simple/"
+export NBEXT_PYPI_URL="http://127.0.0.1:9/simple/" NBEXT_PYPI_UPLOAD_URL="http://127.0.0.1:9/legacy/"
 export NO_PROXY='*'
 mkdir -p "$HOME" "$XDG_RUNTIME_DIR" "$JUPYTER_RUNTIME_DIR"
 chmod 700 "$XDG_RUNTIME_DIR"

@@ -330,3 +330,43 @@ def test_non_package_mode(tmp_path: Path, config_dir: Path) -> None:
     )
     with pytest.raises(PublishError, match=r"^Publishing a package is not possible in non-package"):
         nbext.Workspace(tmp_path).publish("x")
+
+
+def test_magic_publish_scrubs_a_typed_password(
+    tmp_path: Path,
+    config_dir: Path,
+    pypiserver: tuple[ServerProcess, Path],
+    built: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from nbext import _workspace
+
+    server, packages = pypiserver
+    root = _project(tmp_path, built)
+    monkeypatch.chdir(root)
+    _workspace._reset_default()
+    ip = InteractiveShell.instance()
+    try:
+        ip.run_line_magic("load_ext", "nbext")
+        ip.run_line_magic("config", f"repositories.private {server.base_url}/")
+        outcome = ip.run_cell(f"%publish -r private -u {USER} -p {PASSWORD}", store_history=True)
+        assert outcome.success, outcome.error_in_exec
+        result = outcome.result
+        assert result.uploaded == ["demo_pkg-0.1.0.tar.gz", "demo_pkg-0.1.0-py3-none-any.whl"]
+        assert sorted(p.name for p in packages.iterdir()) == sorted(result.uploaded)
+        err = capsys.readouterr().err
+        assert "The password was typed into the cell: nbext removed it from IPython's history" in (
+            err
+        )
+        hm = ip.history_manager
+        kept = [*hm.input_hist_raw, *hm.input_hist_parsed, str(ip.user_ns.get("_i"))]
+        assert all(PASSWORD not in text for text in kept)
+        assert any("%publish -r private -u uploader -p ***" in t for t in hm.input_hist_raw)
+        assert PASSWORD not in repr(result) + result._repr_html_()
+        ip.run_line_magic("unload_ext", "nbext")
+    finally:
+        _workspace._reset_default()
+        InteractiveShell.clear_instance()
