@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,11 +26,11 @@ from tests._env import isolated_environ  # noqa: E402
 from tests._poetry import (  # noqa: E402
     POETRY_VERSION,
     _base_python,
-    _file_lock,
     _install_env,
     poetry_bin,
     poetry_env,
     run_checked,
+    tool_venv,
 )
 
 __all__ = [
@@ -49,10 +47,6 @@ __all__ = [
 ]
 
 PEERS_VENV = REPO_ROOT / "benchmarks" / ".venv-peers"
-INSTALL_TIMEOUT = 600.0  # seconds for venv + pip install
-LOCK_WAIT_TIMEOUT = 660.0  # seconds to wait for another run that is creating the venv
-_MARKER = ".nbext-peers-ok"
-_LOCK = ".nbext-peers.lock"
 _PACKAGES = ("uv", "pip")
 
 
@@ -87,47 +81,11 @@ def _versions(python: Path, env: Mapping[str, str]) -> dict[str, str]:
     return {str(k): str(v) for k, v in json.loads(out).items()}
 
 
-def _ready(venv: Path) -> bool:
-    return (venv / _MARKER).is_file() and (venv / "bin" / "uv").is_file()
-
-
 def peers_venv(venv: Path = PEERS_VENV) -> Peers:
     """The peers venv (``uv`` and ``pip`` from the registry), created on first use."""
-    python, uv = venv / "bin" / "python", venv / "bin" / "uv"
-    env = _install_env()
-    if not _ready(venv):
-        venv.mkdir(parents=True, exist_ok=True)
-        with _file_lock(venv / _LOCK, LOCK_WAIT_TIMEOUT):
-            if not _ready(venv):
-                deadline = time.monotonic() + INSTALL_TIMEOUT
-                # A half-built venv (a run killed half-way) is emptied, all but the lock file.
-                for entry in venv.iterdir():
-                    if entry.name == _LOCK:
-                        continue
-                    if entry.is_dir() and not entry.is_symlink():
-                        shutil.rmtree(entry)
-                    else:
-                        entry.unlink()
-                _run([_base_python(), "-m", "venv", str(venv)], env, 120, "python -m venv")
-                _run(
-                    [
-                        str(python),
-                        "-m",
-                        "pip",
-                        "install",
-                        "--disable-pip-version-check",
-                        "--no-input",
-                        "--upgrade",
-                        *_PACKAGES,
-                    ],
-                    env,
-                    max(deadline - time.monotonic(), 30.0),
-                    "pip install uv pip",
-                )
-                if not uv.is_file():
-                    raise PeersUnavailable(f"pip installed uv but {uv} is missing")
-                (venv / _MARKER).write_text(" ".join(_PACKAGES) + "\n", encoding="utf-8")
-    return Peers(python, uv, _versions(python, env))
+    uv = tool_venv(venv, ["--upgrade", *_PACKAGES], "uv", error=PeersUnavailable, hint=":")
+    python = venv / "bin" / "python"
+    return Peers(python, uv, _versions(python, _install_env()))
 
 
 #: A safety net: anything a tool tries to reach other than 127.0.0.1 goes to a closed port.

@@ -1,8 +1,9 @@
 """Run the real Poetry (pinned) against local index servers, for parity tests.
 
-* :func:`poetry_bin` - a dedicated virtual environment at ``<repo>/.venv-poetry`` with
-  ``poetry==POETRY_VERSION`` from the package registry, created once (under a file lock held
-  inside it; a marker file written last says it is complete) and reused by later runs.
+* :func:`tool_venv` - a dedicated virtual environment with some requirements from the package
+  registry, created once (under a file lock held inside it; a marker file written last says
+  it is complete) and reused by later runs.
+* :func:`poetry_bin` - the one at ``<repo>/.venv-poetry`` with ``poetry==POETRY_VERSION``.
 * :func:`poetry_lock` - ``poetry lock`` on a project directory in a scrubbed environment (its
   own HOME, XDG and POETRY_* directories, no keyring, no CA bundles, no ``PIP_*``): a
   :class:`LockResult` with ``{name: (version, source or None)}`` from poetry.lock, or the
@@ -35,6 +36,7 @@ __all__ = [
     "poetry_bin",
     "poetry_lock",
     "run_checked",
+    "tool_venv",
 ]
 
 POETRY_VERSION = "2.5.1"
@@ -52,8 +54,6 @@ _CA_VARS = frozenset(
 _PROXY_VARS = frozenset(
     {"HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"}
 )
-_MARKER = ".nbext-poetry-ok"
-_LOCK = ".nbext-poetry.lock"
 
 
 class PoetryUnavailable(RuntimeError):
@@ -78,19 +78,6 @@ def _install_env() -> dict[str, str]:
     env.pop("PYTHONPATH", None)
     env.pop("VIRTUAL_ENV", None)
     return env
-
-
-def _bin(venv: Path) -> Path:
-    return venv / "bin" / "poetry"
-
-
-def _is_ready(venv: Path) -> bool:
-    marker = venv / _MARKER
-    return (
-        _bin(venv).is_file()
-        and marker.is_file()
-        and marker.read_text(encoding="utf-8").strip() == POETRY_VERSION
-    )
 
 
 @contextlib.contextmanager
@@ -146,9 +133,65 @@ def run_checked(
     return proc.stdout
 
 
-def _run(cmd: list[str], env: Mapping[str, str], timeout: float, what: str) -> None:
-    hint = f"; the parity tests need Poetry {POETRY_VERSION} from the package registry."
-    run_checked(cmd, env, timeout, what, error=PoetryUnavailable, hint=hint)
+def tool_venv(
+    venv: Path,
+    requirements: list[str],
+    executable: str,
+    *,
+    error: type[Exception],
+    hint: str = "",
+) -> Path:
+    """``venv/bin/<executable>`` of a venv with ``requirements`` from the package registry,
+    created once and reused.
+
+    Creation happens under an exclusive lock held inside the venv (so concurrent runs wait
+    for each other). A marker file naming the requirements is written last: a venv without
+    it (a run killed half-way) is emptied, all but the lock file, and built again. A venv's
+    scripts hard-code its path, so it is built in place rather than elsewhere and renamed.
+    Raises ``error`` with pip's output if it cannot be created.
+    """
+    marker, lock_name = venv / ".nbext-venv-ok", ".nbext-venv.lock"
+    wanted = " ".join(requirements)
+    exe = venv / "bin" / executable
+
+    def ready() -> bool:
+        return (
+            exe.is_file()
+            and marker.is_file()
+            and marker.read_text(encoding="utf-8").strip() == wanted
+        )
+
+    if ready():
+        return exe
+    venv.mkdir(parents=True, exist_ok=True)
+    with _file_lock(venv / lock_name, LOCK_WAIT_TIMEOUT):
+        if ready():  # another run finished it while we waited
+            return exe
+        deadline = time.monotonic() + INSTALL_TIMEOUT
+        for entry in venv.iterdir():
+            if entry.name == lock_name:
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+        env = _install_env()
+
+        def run(cmd: list[str], what: str) -> None:
+            remaining = max(deadline - time.monotonic(), 30.0)
+            run_checked(cmd, env, remaining, what, error=error, hint=hint)
+
+        run([_base_python(), "-m", "venv", str(venv)], "python -m venv")
+        python = venv / "bin" / "python"
+        run(
+            [str(python), "-m", "pip", "install", "--disable-pip-version-check", "--no-input",
+             *requirements],
+            f"pip install {wanted}",
+        )
+        if not exe.is_file():
+            raise error(f"pip installed {wanted} but {exe} is missing")
+        marker.write_text(wanted + "\n", encoding="utf-8")
+    return exe
 
 
 def poetry_bin(venv: Path = VENV_DIR) -> Path:
@@ -156,46 +199,10 @@ def poetry_bin(venv: Path = VENV_DIR) -> Path:
 
     Raises :class:`PoetryUnavailable` (with pip's output) if it cannot be created.
     """
-    if _is_ready(venv):
-        return _bin(venv)
-    venv.mkdir(parents=True, exist_ok=True)
-    lock_path = venv / _LOCK  # inside the venv: .gitignore has .venv-poetry/ only
-    with _file_lock(lock_path, LOCK_WAIT_TIMEOUT):
-        if _is_ready(venv):  # another run finished it while we waited
-            return _bin(venv)
-        deadline = time.monotonic() + INSTALL_TIMEOUT
-        # A venv's scripts hard-code its path, so it cannot be built elsewhere and renamed:
-        # it is built in place under the lock, and the marker is written last; a venv without
-        # the marker (a run killed half-way) is emptied (all but the lock file) and rebuilt.
-        for entry in venv.iterdir():
-            if entry.name == _LOCK:
-                continue
-            if entry.is_dir() and not entry.is_symlink():
-                shutil.rmtree(entry)
-            else:
-                entry.unlink()
-        env = _install_env()
-        _run([_base_python(), "-m", "venv", str(venv)], env, INSTALL_TIMEOUT, "python -m venv")
-        python = venv / "bin" / "python"
-        remaining = max(deadline - time.monotonic(), 30.0)
-        _run(
-            [
-                str(python),
-                "-m",
-                "pip",
-                "install",
-                "--disable-pip-version-check",
-                "--no-input",
-                f"poetry=={POETRY_VERSION}",
-            ],
-            env,
-            remaining,
-            f"pip install poetry=={POETRY_VERSION}",
-        )
-        if not _bin(venv).is_file():
-            raise PoetryUnavailable(f"pip installed Poetry but {_bin(venv)} is missing")
-        (venv / _MARKER).write_text(POETRY_VERSION + "\n", encoding="utf-8")
-    return _bin(venv)
+    hint = f"; the parity tests need Poetry {POETRY_VERSION} from the package registry."
+    return tool_venv(
+        venv, [f"poetry=={POETRY_VERSION}"], "poetry", error=PoetryUnavailable, hint=hint
+    )
 
 
 def poetry_env(home: Path) -> dict[str, str]:
