@@ -135,6 +135,8 @@ class PublishResult:
             elif f.state == "not uploaded":
                 out.append(f" - {f.name}: not uploaded")
         out += self.notes
+        if self.dry_run:
+            out.append("Dry run: nothing was uploaded.")
         if self.project_url:
             out.append(f"Project page: {self.project_url}")
         return out
