@@ -27,7 +27,9 @@ import pytest
 from nbclient import NotebookClient
 from nbformat import NotebookNode
 
+from nbext._publish import build
 from tests._env import isolated_environ
+from tests._sample import write_project
 from tests.secret_scan import SecretScan, scan_for_secrets, secret_forms, secret_scan_fixture
 
 secret_scan = secret_scan_fixture()
@@ -149,10 +151,15 @@ vault = IndexServer(
     name="vault",
     auth=("alice", os.environ.pop("NBEXT_HYGIENE_VAULT_PASSWORD")),
 )
+pub = IndexServer(
+    name="pub", upload=True, upload_auth=("alice", os.environ.pop("NBEXT_HYGIENE_PUB_PASSWORD"))
+)
 corp.start()
 vault.start()
+pub.start()
 print(corp.url)
 print(vault.url)
+print(pub.upload_url)
 """
 
 FORM = """\
@@ -174,6 +181,7 @@ print(json.dumps([[r.name, r.chosen and r.chosen.version, r.chosen and r.chosen.
                   for r in results]))
 print(json.dumps(sorted({(rec.path.split("/")[2], rec.status, rec.has_auth)
                          for server in (corp, vault) for rec in server.requests})))
+print(json.dumps([[u.filename, u.status, u.has_auth] for u in pub.uploads]))
 """
 
 DUMP = """\
@@ -190,6 +198,7 @@ print(Out)
 TEARDOWN = """\
 corp.stop()
 vault.stop()
+pub.stop()
 log_handler.flush()
 log_handler.close()
 """
@@ -227,16 +236,21 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Session:
     token = "pypi-" + secrets.token_urlsafe(40)
     # Characters that must be percent-encoded in a URL: nbext has to decode them to log in.
     vault_pw = secrets.token_urlsafe(12) + "@:/ +%"
+    pub_pw = secrets.token_urlsafe(18)
 
     home = tmp_path / "home"
     project = tmp_path / "project"
     project.mkdir()
+    # Built files of this project to publish (the sample's build, under the project's name).
+    sample = write_project(tmp_path / "sample", name="hygiene-app")
+    build(sample, project / "dist", isolation=False)
     (project / "pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
     log_file = tmp_path / "nbext.log"
     env = isolated_environ(dict(os.environ), home)
     env["NBEXT_HYGIENE_LOG"] = str(log_file)
     env["NBEXT_HYGIENE_CORP_PASSWORD"] = corp_pw
     env["NBEXT_HYGIENE_VAULT_PASSWORD"] = vault_pw
+    env["NBEXT_HYGIENE_PUB_PASSWORD"] = pub_pw
 
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {
@@ -270,8 +284,8 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Session:
     cells: dict[str, NotebookNode] = {}
     with client.setup_kernel(env=env):
         urls = _text(run(SETUP)).split()
-        assert len(urls) == 2, urls
-        corp_url, vault_url = urls
+        assert len(urls) == 3, urls
+        corp_url, vault_url, pub_upload_url = urls
         vault_with_credentials = vault_url.replace("://", f"://alice:{quote(vault_pw, safe='')}@")
         run("%load_ext nbext")
         run(f"%source add --priority primary corp {corp_url}")
@@ -280,6 +294,8 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Session:
             "pypi-token": run(f"%config pypi-token.corp {token}"),
             "url": run(f"%source add --priority primary vault {vault_with_credentials}"),
         }
+        run(f"%config repositories.pub {pub_upload_url}")
+        typed["publish"] = run(f"%publish -r pub -u alice -p {pub_pw}")
         cells["lookup"] = run("%lookup -vvv acme-private vault-tool")
         cells["config list"] = run("%config --list")
         cells["source show"] = run("%source show")
@@ -303,6 +319,7 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Session:
             "the http-basic password": corp_pw,
             "the pypi token": token,
             "the URL password": vault_pw,
+            "the upload password": pub_pw,
         },
         home=home,
         project=project,
@@ -321,7 +338,13 @@ def test_the_credentials_worked(session: Session) -> None:
     shown = _text(session.cells["lookup"])
     assert "acme-private: 1.0.0 from corp" in shown, shown
     assert "vault-tool: 2.0.0 from vault" in shown, shown
-    chosen, requests = (json.loads(line) for line in _text(session.cells["check"]).splitlines())
+    chosen, requests, uploads = (
+        json.loads(line) for line in _text(session.cells["check"]).splitlines()
+    )
+    assert uploads == [
+        ["hygiene_app-0.1.0.tar.gz", 200, True],
+        ["hygiene_app-0.1.0-py3-none-any.whl", 200, True],
+    ]
     assert chosen == [["acme-private", "1.0.0", "corp"], ["vault-tool", "2.0.0", "vault"]]
     assert ["acme-private", 200, True] in requests, requests
     assert ["vault-tool", 200, True] in requests, requests
@@ -335,6 +358,7 @@ def test_the_kernel_asked_to_rewrite_each_cell_a_secret_was_typed_into(session: 
     assert session.typed["http-basic"].source == "%config http-basic.corp alice"
     assert session.typed["pypi-token"].source.startswith("# %config pypi-token.corp ***")
     assert "alice@" in session.typed["url"].source
+    assert session.typed["publish"].source == "%publish -r pub -u alice"
 
 
 def test_the_rewritten_source_cell_is_still_the_magic(session: Session) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ._catalogue import Demo, start
 from ._dists import Dist, build_sdist, build_wheel, core_metadata, write_dists
-from ._server import FaultAction, IndexServer, RequestRecord
+from ._server import FaultAction, IndexServer, RequestRecord, UploadRecord
 
 __all__ = [
     "Demo",
@@ -16,6 +16,7 @@ __all__ = [
     "FaultAction",
     "IndexServer",
     "RequestRecord",
+    "UploadRecord",
     "build_sdist",
     "build_wheel",
     "core_metadata",

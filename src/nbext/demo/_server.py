@@ -6,36 +6,50 @@ every request, can be changed at runtime, and can be told to misbehave
 (:meth:`IndexServer.set_fault`: wrong answers, connection resets, stalls and
 truncated bodies).  With ``json_api=True`` it also serves the public index's
 legacy JSON API (``/pypi/<name>/json`` and ``/pypi/<name>/<version>/json``).
+With ``upload=True`` it accepts uploads like the public index's legacy upload API
+(``POST /legacy/``, what ``twine upload`` and ``poetry publish`` speak).
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
+import email.policy
 import hashlib
 import hmac
 import html
+import io
 import json
 import re
 import socket
 import ssl
 import struct
+import tarfile
 import threading
+import zipfile
+import zlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.message import Message
+from email.parser import BytesParser
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Literal, get_args
 from urllib.parse import quote, unquote, urlsplit
 
-from packaging.utils import canonicalize_name, parse_wheel_filename
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
 from packaging.version import InvalidVersion, Version
 
 from ._dists import Dist, build_wheel, core_metadata, dist_files
 
-__all__ = ["FaultAction", "IndexServer", "RequestRecord"]
+__all__ = ["FaultAction", "IndexServer", "RequestRecord", "UploadRecord"]
 
 #: What a fault does with a matching request (see :meth:`IndexServer.set_fault`).
 FaultAction = Literal["respond", "reset", "stall", "truncate"]
@@ -50,6 +64,16 @@ _API_VERSION = "1.1"
 _UPLOAD_TIME = "2024-01-01T00:00:00.000000Z"
 _JSON_API_RE = re.compile(r"/pypi/(?P<name>[^/]+)(?:/(?P<version>[^/]+))?/json/?")
 _BODY_LESS = frozenset({HTTPStatus.NO_CONTENT, HTTPStatus.NOT_MODIFIED})
+#: The upload endpoint's path (``/legacy``, without the slash, is answered with a 301).
+_LEGACY = "/legacy/"
+#: A ``"reset"`` fault on an upload reads about half the body, at most this much.
+_RESET_READ_MAX = 256 * 1024
+_READ_CHUNK = 1024 * 1024
+#: What the public index answers for wrong upload credentials.
+_UPLOAD_FORBIDDEN = "Invalid or non-existent authentication information."
+_METADATA_VERSIONS = frozenset({"1.0", "1.1", "1.2", "2.0", "2.1", "2.2", "2.3", "2.4"})
+#: The public index's rule for project names (PEP 508 names, ASCII only).
+_NAME_RE = re.compile(r"[A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9]", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -72,6 +96,32 @@ class RequestRecord:
 
 
 @dataclass(frozen=True)
+class UploadRecord:
+    """One ``POST /legacy/`` as the server saw it (see :attr:`IndexServer.uploads`).
+
+    ``status`` and ``reason`` are the status code and reason phrase of the answer;
+    ``status`` is ``0`` when none went out: the client hung up or timed out before
+    sending the whole body (``reason`` then says how far it got), or a ``"reset"`` or
+    ``"stall"`` fault served the request (``fault`` names the action, as in
+    :class:`RequestRecord`).  ``fields`` holds every non-file form field in the order
+    received (repeated fields such as ``classifiers`` once per value); ``filename``,
+    ``size`` and ``sha256`` describe the ``content`` file part.  They stay empty when the
+    body was not parsed (refused before that, interrupted, or answered by a fault).
+    Credentials are never kept: ``has_auth`` only says whether an Authorization header came.
+    """
+
+    path: str
+    status: int
+    reason: str
+    fields: tuple[tuple[str, str], ...] = ()
+    filename: str | None = None
+    size: int = 0
+    sha256: str | None = None
+    has_auth: bool = False
+    fault: str | None = None
+
+
+@dataclass(frozen=True)
 class _File:
     filename: str
     data: bytes
@@ -84,8 +134,9 @@ class _File:
 
 @dataclass
 class _Release:
-    dist: Dist
+    dist: Dist  # for an uploaded release, synthesized from the upload form
     files: list[_File]
+    uploaded: bool = False  # created by an upload (``dist`` then follows its files)
 
 
 @dataclass
@@ -117,6 +168,293 @@ class _Response:
     headers: list[tuple[str, str]] = field(default_factory=list)
     fault: FaultAction | None = None
     delay: float = 0.0
+    reason: str | None = None  # the status line's reason phrase; None: the standard one
+
+
+def _plain(status: int, text: str) -> _Response:
+    """A text answer whose reason phrase is ``text`` too (how the upload API answers)."""
+    return _Response(status, text.encode(), reason=text)
+
+
+def _reason_phrase(text: str) -> str:
+    """``text`` made safe for a status line (printable Latin-1, no CR/LF)."""
+    return "".join(c if " " <= c <= "~" or "\xa0" <= c <= "\xff" else "?" for c in text)
+
+
+def _reason_of(resp: _Response) -> str:
+    if resp.reason is not None:
+        return resp.reason
+    try:
+        return HTTPStatus(resp.status).phrase
+    except ValueError:
+        return ""
+
+
+class _Refused(Exception):
+    """An upload refused with ``status`` and ``text`` (reason phrase and body)."""
+
+    def __init__(self, status: int, text: str) -> None:
+        super().__init__(text)
+        self.status = status
+        self.text = text
+
+
+def _required(name: str) -> _Refused:
+    return _Refused(400, f"Invalid value for {name}. Error: This field is required.")
+
+
+@dataclass(frozen=True)
+class _Form:
+    """A parsed ``multipart/form-data`` upload body."""
+
+    fields: tuple[tuple[str, str], ...]  # every non-file field, in order
+    content: tuple[str, bytes] | None  # the ``content`` file part: (filename, bytes)
+
+    def get(self, name: str) -> str | None:
+        """The first value of field ``name`` (``None`` if absent)."""
+        return next((v for k, v in self.fields if k == name), None)
+
+    def get_all(self, name: str) -> list[str]:
+        return [v for k, v in self.fields if k == name]
+
+
+@dataclass(frozen=True)
+class _Upload:
+    """A validated upload, ready to be stored."""
+
+    name: str
+    version: Version
+    filetype: str
+    filename: str
+    data: bytes
+    blake2_256: str
+    requires_python: str | None
+    summary: str
+    requires_dist: tuple[str, ...]
+    metadata: bytes | None  # the wheel's METADATA (PEP 658)
+
+
+def _parse_form(content_type: str, body: bytes) -> _Form:
+    """Parse a ``multipart/form-data`` body with the stdlib email parser."""
+    header = "Content-Type: " + re.sub(r"[\r\n]+", " ", content_type) + "\r\n\r\n"
+    parser = BytesParser(policy=email.policy.HTTP)
+    msg = parser.parsebytes(header.encode("latin-1", "replace") + body)
+    if msg.get_content_type() != "multipart/form-data" or not msg.is_multipart() or msg.defects:
+        raise _Refused(400, "Invalid request body: expected a complete multipart/form-data body.")
+    fields: list[tuple[str, str]] = []
+    content: tuple[str, bytes] | None = None
+    for part in msg.get_payload():
+        assert isinstance(part, Message)
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str):
+            continue  # a part without a (plain) name is not a form field
+        payload = part.get_payload(decode=True)
+        data = payload if isinstance(payload, bytes) else b""
+        filename = part.get_filename()
+        if filename is None:
+            fields.append((name, data.decode("utf-8", "replace")))
+        elif name == "content" and content is None:
+            content = (filename, data)
+    return _Form(tuple(fields), content)
+
+
+def _check_filename(name: str, version: Version, filetype: str, filename: str) -> None:
+    """The file name must be a wheel or ``.tar.gz`` sdist of ``name`` ``version``."""
+    if "/" in filename or "\\" in filename:
+        raise _Refused(400, "Cannot upload a file with '/' or '\\' in the name.")
+    if filename.endswith(".whl"):
+        kind = "bdist_wheel"
+    elif filename.endswith(".tar.gz"):
+        kind = "sdist"
+    else:
+        raise _Refused(
+            400,
+            "Invalid file extension: Use .tar.gz or .whl extension. See "
+            "https://peps.python.org/pep-0527 and https://peps.python.org/pep-0625/ "
+            "for more information.",
+        )
+    if kind != filetype:
+        raise _Refused(400, f"Invalid value for filetype. Error: {filename!r} is not a {filetype}.")
+    try:
+        if kind == "bdist_wheel":
+            file_name, file_version = parse_wheel_filename(filename)[:2]
+        else:
+            file_name, file_version = parse_sdist_filename(filename)
+    except (InvalidWheelFilename, InvalidSdistFilename) as exc:
+        raise _Refused(400, f"{exc}.") from None
+    if canonicalize_name(file_name) != canonicalize_name(name):
+        prefix = f"{re.sub(r'[-_.]+', '_', name).lower()}-{version}"
+        raise _Refused(400, f"Start filename for {name!r} with {prefix!r}.")
+    if file_version != version:
+        raise _Refused(
+            400, f"Version in filename should be {str(version)!r} not {str(file_version)!r}."
+        )
+
+
+def _check_digests(form: _Form, data: bytes) -> str:
+    """Compare the digests the client sent with the content's; returns its blake2_256."""
+    blake2_256 = hashlib.blake2b(data, digest_size=32).hexdigest()
+    calculated = {
+        "md5_digest": hashlib.md5(data, usedforsecurity=False).hexdigest(),
+        "sha256_digest": hashlib.sha256(data).hexdigest(),
+        "blake2_256_digest": blake2_256,
+    }
+    for name, digest in calculated.items():
+        given = (form.get(name) or "").strip().lower()
+        if given and not hmac.compare_digest(given.encode(), digest.encode()):
+            raise _Refused(
+                400,
+                "The digest supplied does not match a digest calculated from the uploaded file.",
+            )
+    return blake2_256
+
+
+def _wheel_metadata(filename: str, data: bytes) -> bytes:
+    """The wheel's ``*.dist-info/METADATA``; refuses files that are not wheels."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            names = [
+                n for n in zf.namelist() if n.count("/") == 1 and n.endswith(".dist-info/METADATA")
+            ]
+            if not names:
+                stem = "-".join(filename.split("-")[:2])
+                raise _Refused(
+                    400,
+                    f"Wheel {filename!r} does not contain the required METADATA file: "
+                    f"{stem}.dist-info/METADATA",
+                )
+            return zf.read(names[0])
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, OSError):
+        raise _Refused(400, "Invalid distribution file.") from None
+
+
+def _check_sdist(data: bytes) -> None:
+    """Refuse an sdist that is not a readable ``.tar.gz``."""
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tf:
+            tf.getmembers()
+    except (tarfile.TarError, zlib.error, EOFError, OSError):
+        raise _Refused(400, "Invalid distribution file.") from None
+
+
+def _check_upload(form: _Form) -> _Upload:
+    """Validate an upload form like the public index does (raises :class:`_Refused`)."""
+    action = form.get(":action")
+    if action == "submit":
+        raise _Refused(
+            410,
+            "Project pre-registration is no longer required or supported, "
+            "upload your files instead.",
+        )
+    if action == "doc_upload":
+        raise _Refused(
+            410,
+            "Uploading documentation is no longer supported, we recommend using "
+            "https://readthedocs.org/.",
+        )
+    if action is None:
+        raise _required(":action")
+    if action != "file_upload":
+        raise _Refused(400, f"Invalid value for :action. Error: {action!r} is not 'file_upload'.")
+    if form.get("protocol_version") not in (None, "1"):  # the public index defaults to 1
+        raise _Refused(400, "Unknown protocol version.")
+    values: dict[str, str] = {}
+    for name in ("metadata_version", "name", "version", "filetype"):
+        value = (form.get(name) or "").strip()
+        if not value:
+            raise _required(name)
+        values[name] = value
+    if form.content is None or not form.content[0]:
+        raise _required("content")
+    if values["metadata_version"] not in _METADATA_VERSIONS:
+        raise _Refused(
+            400, "Invalid value for metadata_version. Error: Use a known metadata version."
+        )
+    name = values["name"]
+    if not _NAME_RE.fullmatch(name):
+        raise _Refused(
+            400,
+            "Invalid value for name. Error: Start and end with a letter or numeral "
+            "containing only ASCII numeric and '.', '_' and '-'.",
+        )
+    try:
+        version = Version(values["version"])
+    except InvalidVersion:
+        raise _Refused(
+            400,
+            f"Invalid value for version. Error: {values['version']!r} is not a valid "
+            "PEP 440 version.",
+        ) from None
+    filetype = values["filetype"]
+    if filetype not in ("sdist", "bdist_wheel"):
+        raise _Refused(400, "Invalid value for filetype. Error: Use a known file type.")
+    filename, data = form.content
+    _check_filename(name, version, filetype, filename)
+    blake2_256 = _check_digests(form, data)
+    if filetype == "bdist_wheel":
+        metadata: bytes | None = _wheel_metadata(filename, data)
+    else:
+        _check_sdist(data)
+        metadata = None
+    return _Upload(
+        name=name,
+        version=version,
+        filetype=filetype,
+        filename=filename,
+        data=data,
+        blake2_256=blake2_256,
+        requires_python=(form.get("requires_python") or "").strip() or None,
+        summary=form.get("summary") or "",
+        requires_dist=tuple(form.get_all("requires_dist")),
+        metadata=metadata,
+    )
+
+
+def _upload_file(up: _Upload) -> _File:
+    return _File(
+        filename=up.filename,
+        data=up.data,
+        sha256=hashlib.sha256(up.data).hexdigest(),
+        requires_python=up.requires_python,
+        yanked=False,
+        metadata=up.metadata,
+        metadata_sha256=hashlib.sha256(up.metadata).hexdigest() if up.metadata else None,
+    )
+
+
+def _upload_dist(up: _Upload, previous: Dist | None) -> Dist:
+    """The :class:`Dist` describing an uploaded release (from its first upload's form)."""
+    is_wheel = up.filetype == "bdist_wheel"
+    tag = "-".join(up.filename[: -len(".whl")].split("-")[-3:]) if is_wheel else None
+    if previous is None:
+        return Dist(
+            up.name,
+            str(up.version),
+            requires_dist=up.requires_dist,
+            requires_python=up.requires_python,
+            summary=up.summary,
+            wheel=is_wheel,
+            sdist=not is_wheel,
+            wheel_tag=tag or "py3-none-any",
+        )
+    if is_wheel and not previous.wheel:
+        return replace(previous, wheel=True, wheel_tag=tag or previous.wheel_tag)
+    return replace(previous, sdist=previous.sdist or not is_wheel)
+
+
+def _basic_credentials(header: str | None, want: tuple[str, str]) -> bool | None:
+    """``None`` without Basic credentials in ``header``, else whether they are ``want``."""
+    if not header or not header.lower().startswith("basic "):
+        return None
+    try:
+        decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        decoded = ""
+    user, _, password = decoded.partition(":")
+    want_user, want_password = want
+    ok_user = hmac.compare_digest(user.encode(), want_user.encode())
+    ok_password = hmac.compare_digest(password.encode(), want_password.encode())
+    return ok_user and ok_password
 
 
 def _files_for(d: Dist) -> list[_File]:
@@ -281,7 +619,26 @@ class _Handler(BaseHTTPRequestHandler):
         self.close_connection = True  # we do not read a request body
         self._dispatch(head=False, allowed=False)
 
-    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _unsupported
+    do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _unsupported
+
+    def do_POST(self) -> None:
+        path = unquote(urlsplit(self.path).path)
+        if not self.server.index.upload or path not in (_LEGACY, _LEGACY.rstrip("/")):
+            self._unsupported()
+        elif path == _LEGACY:
+            self._upload(path)
+        else:
+            # Like the public index: ``/legacy`` -> ``/legacy/`` (a client that does not
+            # follow redirects then says so).  Drain a small body to keep the connection.
+            length = self._content_length()
+            if isinstance(length, int) and length <= self.server.index.max_upload_bytes:
+                if isinstance(self._read_body(length), str):
+                    self.close_connection = True
+            else:
+                self.close_connection = True
+            resp = _Response(301, b"", headers=[("Location", _LEGACY)])
+            self._record(resp)
+            self._send(resp, head=False)
 
     def _dispatch(self, *, head: bool, allowed: bool = True) -> None:
         index = self.server.index
@@ -292,24 +649,33 @@ class _Handler(BaseHTTPRequestHandler):
                 resp = _Response(500, f"internal error: {exc!r}\n".encode())
         else:
             resp = _Response(405, b"method not allowed\n", headers=[("Allow", "GET, HEAD")])
-        index._record(
-            RequestRecord(
-                method=self.command,
-                path=self.path,
-                accept=self.headers.get("Accept"),
-                has_auth=self.headers.get("Authorization") is not None,
-                status=resp.status,
-                range=self.headers.get("Range"),
-                fault=resp.fault,
-            )
-        )
+        self._record(resp)
         if resp.fault == "reset":
             self._reset()
             return
         if resp.fault == "stall":
             self._stall(resp.delay)
             return
-        self.send_response(resp.status)
+        self._send(resp, head=head)
+
+    def _request_record(self, resp: _Response) -> RequestRecord:
+        return RequestRecord(
+            method=self.command,
+            path=self.path,
+            accept=self.headers.get("Accept"),
+            has_auth=self.headers.get("Authorization") is not None,
+            status=resp.status,
+            range=self.headers.get("Range"),
+            fault=resp.fault,
+        )
+
+    def _record(self, resp: _Response) -> None:
+        self.server.index._record(self._request_record(resp))
+
+    def _send(self, resp: _Response, *, head: bool) -> None:
+        """Send ``resp`` (a ``"truncate"`` fault: only half of its body, then hang up)."""
+        reason = _reason_phrase(resp.reason) if resp.reason is not None else None
+        self.send_response(resp.status, reason)
         if resp.content_type is not None:
             self.send_header("Content-Type", resp.content_type)
         for key, value in resp.headers:
@@ -326,6 +692,99 @@ class _Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
             else:
                 self.wfile.write(resp.body)
+
+    # -- uploads ---------------------------------------------------------------
+
+    def _content_length(self) -> int | str | None:
+        """The declared body length; ``None`` if not given, a string if unusable."""
+        if self.headers.get("Transfer-Encoding") is not None:
+            return None  # chunked bodies are not supported: ask for a length (411)
+        value = self.headers.get("Content-Length")
+        if value is None:
+            return None
+        if not re.fullmatch(r"[0-9]+", value.strip()):
+            return "Invalid Content-Length header."
+        return int(value.strip())
+
+    def _read_body(self, length: int) -> bytes | str:
+        """Read exactly ``length`` bytes; a string says why the client did not send them."""
+        chunks: list[bytes] = []
+        got = 0
+        try:
+            while got < length:
+                chunk = self.rfile.read(min(length - got, _READ_CHUNK))
+                if not chunk:
+                    return f"interrupted: the client hung up after {got} of {length} bytes"
+                chunks.append(chunk)
+                got += len(chunk)
+        except TimeoutError:
+            return f"interrupted: timed out after {got} of {length} bytes"
+        except OSError as exc:
+            return f"interrupted: {type(exc).__name__} after {got} of {length} bytes"
+        return b"".join(chunks)
+
+    def _refuse_length(self, length: int | str | None) -> _Response | None:
+        """411 without a length, 413 over ``max_upload_bytes``: the body is never read."""
+        if length is None:
+            return _plain(411, "Length Required")
+        if isinstance(length, str):
+            return _plain(400, length)
+        if length > self.server.index.max_upload_bytes:
+            return _plain(413, "Request Entity Too Large")
+        return None
+
+    def _upload(self, path: str) -> None:
+        """``POST /legacy/``: faults first, then the body's length, the body, the upload."""
+        index = self.server.index
+        has_auth = self.headers.get("Authorization") is not None
+        fault = index._take_fault(path)
+        length = self._content_length()
+        if fault is not None and fault.action in ("reset", "stall"):
+            resp = _Response(0, fault=fault.action)
+            index._record_upload(
+                self._request_record(resp),
+                UploadRecord(path, 0, fault.action, has_auth=has_auth, fault=fault.action),
+            )
+            if fault.action == "reset":
+                if isinstance(length, int):  # the client is cut off mid-body
+                    self._read_body(min(length // 2, _RESET_READ_MAX))
+                self._reset()
+            else:
+                self._stall(fault.delay)
+            return
+        early = self._refuse_length(length)
+        body = b""
+        if early is None and isinstance(length, int):
+            read = self._read_body(length)
+            if isinstance(read, str):  # nothing is stored and nothing answered
+                self.close_connection = True
+                index._record_upload(
+                    self._request_record(_Response(0)),
+                    UploadRecord(path, 0, read, has_auth=has_auth),
+                )
+                return
+            body = read
+        else:
+            self.close_connection = True  # the body (if any) is left unread
+        if fault is not None and (fault.action == "respond" or fault.body):
+            resp = _Response(
+                fault.status, fault.body, fault.content_type, list(fault.headers.items())
+            )
+            record = UploadRecord(path, resp.status, _reason_of(resp), has_auth=has_auth)
+        elif early is not None:
+            resp = early
+            record = UploadRecord(path, resp.status, _reason_of(resp), has_auth=has_auth)
+        else:
+            try:
+                resp, record = index._accept_upload(path, self.headers, body)
+            except Exception as exc:  # pragma: no cover - a bug in the demo server
+                resp = _Response(500, f"internal error: {exc!r}\n".encode())
+                record = UploadRecord(path, 500, _reason_of(resp), has_auth=has_auth)
+        if fault is not None:
+            resp.fault = fault.action
+            record = replace(record, fault=fault.action)
+        index._record_upload(self._request_record(resp), record)
+        self._send(resp, head=False)
 
     def _reset(self) -> None:
         """Abort the connection: SO_LINGER on with a 0 s timeout makes close() send a RST."""
@@ -361,6 +820,22 @@ class IndexServer:
     ``json_api_null_requires`` (``(name, version)`` pairs, any spelling; or use
     :meth:`set_json_api_null_requires` at runtime) also get ``null``, as when an
     uploader gave no metadata: Poetry then falls back to reading the files.
+
+    ``upload=True`` accepts uploads at :attr:`upload_url` (``POST /legacy/``), the
+    public index's legacy upload API that ``twine upload`` and ``poetry publish`` use.
+    Uploads need the ``upload_auth`` credentials (HTTP Basic), or ``auth`` when
+    ``upload_auth`` is ``None`` (none if both are): with only ``upload_auth`` set the
+    index is public to read but authenticated to write.  Like the real index, it
+    answers 401 without credentials, 403 ("Invalid or non-existent authentication
+    information.") for wrong ones, 400 (the reason phrase and the text/plain body say
+    why) for a form it refuses (missing fields, a version or file name that does not
+    fit the project, digests that do not match, a file name already on the index) and
+    200 "OK" once the file is served; bodies over ``max_upload_bytes`` get 413 unread.
+    An accepted file joins its release (created if needed, with a :class:`Dist`
+    synthesized from the form: ``summary``, ``requires_python``, ``requires_dist``) and
+    is listed and served like any other (a wheel's PEP 658 metadata is its
+    ``METADATA``).  :attr:`uploads` records every attempt.  ``GET /project/<name>/``
+    (:meth:`project_url`) is a small project page listing the versions.
     """
 
     def __init__(
@@ -377,9 +852,14 @@ class IndexServer:
         ssl_context: ssl.SSLContext | None = None,
         json_api: bool = False,
         json_api_null_requires: Iterable[tuple[str, str]] = (),
+        upload: bool = False,
+        upload_auth: tuple[str, str] | None = None,
+        max_upload_bytes: int = 100 * 1024 * 1024,
     ) -> None:
         if api not in ("json", "html"):
             raise ValueError(f"api must be 'json' or 'html', not {api!r}")
+        if max_upload_bytes < 0:
+            raise ValueError(f"max_upload_bytes must be >= 0, not {max_upload_bytes!r}")
         if layout not in ("simple", "single-page"):
             raise ValueError(f"layout must be 'simple' or 'single-page', not {layout!r}")
         self.name = name
@@ -391,6 +871,9 @@ class IndexServer:
         self.port = port
         self.ssl_context = ssl_context  # serve HTTPS (tests: trustme certificates)
         self.json_api = json_api
+        self.upload = upload
+        self.upload_auth = upload_auth
+        self.max_upload_bytes = max_upload_bytes
         self._lock = threading.Lock()
         self._null_requires: set[tuple[str, Version]] = {
             (canonicalize_name(n), Version(v)) for n, v in json_api_null_requires
@@ -399,6 +882,7 @@ class IndexServer:
         self._projects: dict[str, _Project] = {}
         self._faults: list[_Fault] = []
         self._log: list[RequestRecord] = []
+        self._uploads: list[UploadRecord] = []
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
         for d in dists:
@@ -477,6 +961,15 @@ class IndexServer:
             return f"{self.base_url}/links.html"
         return f"{self.base_url}/simple/"
 
+    @property
+    def upload_url(self) -> str:
+        """Where to upload (``POST``; with ``upload=True``): ``.../legacy/``."""
+        return f"{self.base_url}{_LEGACY}"
+
+    def project_url(self, name: str) -> str:
+        """The project page of ``name`` (any spelling): ``.../project/<name>/``."""
+        return f"{self.base_url}/project/{quote(canonicalize_name(name))}/"
+
     def __repr__(self) -> str:
         where = self.url if self.running else "stopped"
         return f"<IndexServer {self.name!r} api={self.api} {where}>"
@@ -552,6 +1045,11 @@ class IndexServer:
           With an empty ``body`` the normal answer is truncated (its status and
           headers are kept); otherwise ``status``/``body``/``content_type``/``headers``.
 
+        Faults also apply to uploads (``POST /legacy/``): ``"respond"`` reads and
+        discards the body, then answers (nothing is stored); ``"reset"`` reads about
+        half the body (at most 256 KiB) before the RST, an upload cut off mid-body;
+        ``"truncate"`` with an empty ``body`` stores the upload and cuts its answer short.
+
         Faults win over everything else (auth included).  ``times=None`` keeps
         the fault forever; otherwise it is used up after ``times`` requests.
         Setting a fault for the same prefix again replaces it; with several
@@ -604,9 +1102,22 @@ class IndexServer:
         with self._lock:
             return list(self._log)
 
+    @property
+    def uploads(self) -> list[UploadRecord]:
+        """A snapshot of every upload attempt so far (oldest first); also in :attr:`requests`."""
+        with self._lock:
+            return list(self._uploads)
+
+    def _record_upload(self, request: RequestRecord, upload: UploadRecord) -> None:
+        with self._lock:
+            self._log.append(request)
+            self._uploads.append(upload)
+
     def clear_log(self) -> None:
+        """Forget :attr:`requests` and :attr:`uploads`."""
         with self._lock:
             self._log.clear()
+            self._uploads.clear()
 
     def project_requests(self, project: str) -> list[RequestRecord]:
         """Requests for the project page of ``project`` (any spelling of its name)."""
@@ -618,6 +1129,68 @@ class IndexServer:
             if m and canonicalize_name(m[1]) == key:
                 out.append(record)
         return out
+
+    # -- uploads -----------------------------------------------------------------
+
+    def _accept_upload(
+        self, path: str, headers: Message[str, str], body: bytes
+    ) -> tuple[_Response, UploadRecord]:
+        """Check the credentials, parse and validate the form, store the file."""
+        header = headers.get("Authorization")
+        record = UploadRecord(path, 0, "", has_auth=header is not None)
+        want = self.upload_auth if self.upload_auth is not None else self.auth
+        if want is not None:
+            ok = _basic_credentials(header, want)
+            if ok is None:
+                challenge = [("WWW-Authenticate", 'Basic realm="demo"')]
+                resp = _Response(401, b"authentication required\n", headers=challenge)
+                return resp, replace(record, status=401, reason=_reason_of(resp))
+            if not ok:
+                return _plain(403, _UPLOAD_FORBIDDEN), replace(
+                    record, status=403, reason=_UPLOAD_FORBIDDEN
+                )
+        try:
+            form = _parse_form(headers.get("Content-Type", ""), body)
+        except _Refused as exc:
+            return _plain(exc.status, exc.text), replace(record, status=exc.status, reason=exc.text)
+        record = replace(record, fields=form.fields)
+        if form.content is not None:
+            filename, data = form.content
+            record = replace(
+                record,
+                filename=filename,
+                size=len(data),
+                sha256=hashlib.sha256(data).hexdigest(),
+            )
+        try:
+            self._store(_check_upload(form))
+        except _Refused as exc:
+            resp = _plain(exc.status, exc.text)
+        else:
+            resp = _plain(200, "OK")
+        return resp, replace(record, status=resp.status, reason=_reason_of(resp))
+
+    def _store(self, up: _Upload) -> None:
+        """Add an uploaded file to its release, unless its file name is already taken."""
+        new = _upload_file(up)
+        key = canonicalize_name(up.name)
+        with self._lock:
+            for project in self._projects.values():
+                if any(f.filename == up.filename for f in project.files()):
+                    raise _Refused(
+                        400,
+                        f"File already exists ({up.filename!r}, with blake2_256 hash "
+                        f"{up.blake2_256!r}). See /help/#file-name-reuse for more information.",
+                    )
+            project = self._projects.setdefault(key, _Project(up.name))
+            release = project.releases.get(up.version)
+            if release is None:
+                project.releases[up.version] = _Release(_upload_dist(up, None), [new], True)
+            else:
+                release.files.append(new)
+                if release.uploaded:
+                    release.dist = _upload_dist(up, release.dist)
+            self._serial += 1
 
     # -- responses -------------------------------------------------------------
 
@@ -645,6 +1218,8 @@ class IndexServer:
 
         if path.startswith("/files/"):
             return self._file(path[len("/files/") :], headers)
+        if path.startswith("/project/"):
+            return self._project_page(path, headers)
         if path == "/":
             link = html.escape(self.url)
             body = f'<!DOCTYPE html><html><body><a href="{link}">{link}</a></body></html>\n'
@@ -682,18 +1257,11 @@ class IndexServer:
 
     def _check_auth(self, header: str | None) -> _Response | None:
         assert self.auth is not None
-        if not header or not header.lower().startswith("basic "):
+        ok = _basic_credentials(header, self.auth)
+        if ok is None:
             challenge = [("WWW-Authenticate", 'Basic realm="demo"')]
             return _Response(401, b"authentication required\n", headers=challenge)
-        try:
-            decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
-        except (ValueError, UnicodeDecodeError):
-            decoded = ""
-        user, _, password = decoded.partition(":")
-        want_user, want_password = self.auth
-        ok_user = hmac.compare_digest(user.encode(), want_user.encode())
-        ok_password = hmac.compare_digest(password.encode(), want_password.encode())
-        if ok_user and ok_password:
+        if ok:
             return None
         return _Response(403, b"forbidden\n")
 
@@ -762,6 +1330,35 @@ class IndexServer:
                 extra.append(("Content-Range", f"bytes {start}-{end}/{len(data)}"))
                 return _Response(206, data[start : end + 1], content_type, extra)
         return _Response(200, data, content_type, extra)
+
+    # -- project pages -----------------------------------------------------------
+
+    def _project_page(self, path: str, headers: Message[str, str]) -> _Response:
+        """``/project/<name>/`` (its versions) and ``/project/<name>/<version>/`` (files)."""
+        m = re.fullmatch(r"/project/([^/]+)(?:/([^/]+))?(/?)", path)
+        if m is None:
+            return _Response(404, b"not found\n")
+        requested, version, slash = m[1], m[2], m[3]
+        key = canonicalize_name(requested)
+        if requested != key or not slash:
+            tail = f"{quote(version)}/" if version else ""
+            return _Response(301, b"", headers=[("Location", f"/project/{quote(key)}/{tail}")])
+        with self._lock:
+            project = self._projects.get(key)
+            if project is None:
+                return _Response(404, f"no project named {key!r}\n".encode())
+            releases = {v: (r.dist, list(r.files)) for v, r in project.releases.items()}
+            latest = _latest(project)
+        if version is None:
+            return self._page(_versions_html(project.name, releases, latest), TEXT_HTML, headers)
+        with contextlib.suppress(InvalidVersion):
+            chosen = Version(version)
+            if chosen in releases:
+                files = releases[chosen][1]
+                links = "\n".join(f"    {self._anchor(f, '/files/')}<br/>" for f in files)
+                doc = _html_doc(f"{project.name} {chosen}", links)
+                return self._page(doc, TEXT_HTML, headers)
+        return _Response(404, f"no release {version!r} of {key!r}\n".encode())
 
     # -- the legacy JSON API -----------------------------------------------------
 
@@ -881,6 +1478,20 @@ def _html_doc(title: str, body: str) -> bytes:
         f"    <title>{html.escape(title)}</title>\n  </head>\n  <body>\n"
         f"    <h1>{html.escape(title)}</h1>\n{body}\n  </body>\n</html>\n"
     ).encode()
+
+
+def _versions_html(
+    name: str, releases: dict[Version, tuple[Dist, list[_File]]], latest: Version
+) -> bytes:
+    """A project page: its summary and every version (newest first), each linked."""
+    summary = " ".join(releases[latest][0].summary.split())
+    items = []
+    for v in sorted(releases, reverse=True):
+        yanked = " (yanked)" if releases[v][0].yanked is not False else ""
+        items.append(f'    <li><a href="{quote(str(v))}/">{html.escape(str(v))}</a>{yanked}</li>')
+    body = f"    <p>{html.escape(summary)}</p>\n" if summary else ""
+    body += "    <h2>Release history</h2>\n    <ul>\n" + "\n".join(items) + "\n    </ul>"
+    return _html_doc(name, body)
 
 
 def _latest(project: _Project) -> Version:
