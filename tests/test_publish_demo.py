@@ -192,3 +192,62 @@ def test_the_same_fields_as_twine(
         assert nbext_fields == twine_fields, name
         assert upload.sha256 == theirs[name].sha256  # the same bytes
         assert dict(upload.fields)["md5_digest"]
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "expected"),
+    [
+        (409, b"Conflict", "HTTP Error 409: Conflict | b'Conflict'"),
+        (413, b"too big", "The file is larger than corp accepts."),
+        (403, b"Invalid or non-existent authentication information.", "refused the credentials"),
+    ],
+)
+def test_server_answers_name_the_problem(
+    ws: nbext.Workspace, corp: IndexServer, status: int, body: bytes, expected: str
+) -> None:
+    corp.set_fault("/legacy/", status=status, body=body)
+    with pytest.raises(PublishError) as info:
+        ws.publish("corp")
+    assert expected in str(info.value)
+    assert PASSWORD not in str(info.value)
+
+
+def test_409_counts_as_existing_with_skip_existing(ws: nbext.Workspace, corp: IndexServer) -> None:
+    corp.set_fault("/legacy/", status=409, body=b"Conflict")
+    result = ws.publish("corp", skip_existing=True)
+    assert [f.state for f in result.files] == ["skipped", "skipped"]
+    assert result.files[0].detail == "already on the index (server's answer)"
+
+
+def test_publish_view_and_text_progress(ws: nbext.Workspace, corp: IndexServer) -> None:
+    import io
+
+    from nbext._live import PublishView
+    from nbext._publish import TextProgress
+
+    view = PublishView("%publish -r corp")
+    result = ws.publish("corp", observer=view)
+    bars = [row.children[0] for row in view.rows.children]
+    assert [(b.value, b.bar_style) for b in bars] == [(100, "success"), (100, "success")]
+    assert "demo_pkg-0.1.0.tar.gz</code> 100%" in view.rows.children[0].children[1].value
+    assert repr(view) == (
+        "%publish -r corp: live view (closed when the publish ends; the result follows)"
+    )
+    assert view._repr_mimebundle_()["text/plain"] == repr(view)
+    view.finish()
+    assert len(result.uploaded) == 2
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    stream = Tty()
+    progress = TextProgress(stream)
+    progress.file_started("a.whl", 10)
+    progress.file_progress("a.whl", 5, 10)
+    progress.file_progress("a.whl", 10, 10)
+    progress.file_done("a.whl", "uploaded", "")
+    assert stream.getvalue() == "\r - Uploading a.whl 50%\r - Uploading a.whl 100%\r\x1b[K"
+    quiet = io.StringIO()  # not a terminal: the result says it all
+    TextProgress(quiet).file_progress("a.whl", 5, 10)
+    assert quiet.getvalue() == ""
