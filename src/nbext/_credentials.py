@@ -129,7 +129,8 @@ class PasswordManager:
         return bool(self.settings.get(["pypi-token", repository]))
 
 
-def _common_prefix(a: str, b: str) -> int:
+def common_prefix(a: str, b: str) -> int:
+    """The length of the longest common prefix of ``a`` and ``b``."""
     n = 0
     for x, y in zip(a, b, strict=False):
         if x != y:
@@ -217,7 +218,7 @@ class Authenticator:
             repo = urlsplit(repo_url)
             if repo.netloc != parts.netloc:
                 continue
-            prefix = _common_prefix(parts.path, repo.path)
+            prefix = common_prefix(parts.path, repo.path)
             if parts.path.startswith(repo.path) or prefix:
                 candidates.append((-prefix, index, name))
         if not candidates:

@@ -160,6 +160,21 @@ class Event:
 EventSink = Callable[[Event], None]
 
 
+def retry_event(source: str, url: str, delay: float, attempt: int) -> Event:
+    """The wait before the next attempt, with Poetry's log text."""
+    return Event(
+        source=source,
+        method="RETRY",
+        url=redact_url(url),
+        status=None,
+        elapsed=delay,
+        size=0,
+        error=f"Retrying HTTP request in {delay:g} seconds.",
+        attempt=attempt,
+        started=time.time(),
+    )
+
+
 def _tls_version(response: httpx.Response) -> str | None:
     """The TLS version of the connection that carried ``response`` (None for plain HTTP)."""
     if "nbext_tls" in response.extensions:  # the lean HTTP/1.1 path (nbext._wire)
@@ -371,17 +386,7 @@ class Http:
     def _wait(
         self, source: str, url: str, delay: float, events: list[Event], attempt: int
     ) -> None:
-        event = Event(
-            source=source,
-            method="RETRY",
-            url=redact_url(url),
-            status=None,
-            elapsed=delay,
-            size=0,
-            error=f"Retrying HTTP request in {delay:g} seconds.",
-            attempt=attempt,
-            started=time.time(),
-        )
+        event = retry_event(source, url, delay, attempt)
         events.append(event)
         self._record(event)
         self.sleep(delay)

@@ -49,7 +49,7 @@ from packaging.utils import canonicalize_name
 
 from nbext import _version
 from nbext._constants import ACCEPT_SIMPLE, pypi_simple_url, pypi_upload_url
-from nbext._credentials import Credential, basic_header
+from nbext._credentials import Credential, basic_header, common_prefix
 from nbext._distfiles import DistFile, DistReadError, check_dist, form_fields, read_dist
 from nbext._distfiles import select_files as _select_files
 from nbext._errors import NbextError
@@ -394,17 +394,7 @@ def _index_for(ctx: PublishContext, target: _Target, check_url: str | None) -> _
         return _Index(source.name, source.url.rstrip("/"), [source.name])
     if same_origin:
         path = urlsplit(target.url).path
-
-        def shared(url: str) -> int:
-            other = urlsplit(url).path
-            n = 0
-            for a, b in zip(path, other, strict=False):
-                if a != b:
-                    break
-                n += 1
-            return n
-
-        best = max(same_origin, key=lambda s: shared(s.url))
+        best = max(same_origin, key=lambda s: common_prefix(path, urlsplit(s.url).path))
         return _Index(best.name, best.url.rstrip("/"), [s.name for s in same_origin])
     url = target.url
     if url.endswith("/legacy/"):

@@ -27,6 +27,7 @@ from nbext._net import (
     _retry_after,
     _retryable_error,
     redact_headers,
+    retry_event,
     short_error,
 )
 from nbext._redact import redact_url
@@ -183,18 +184,6 @@ def post(
             if response.status_code not in RETRY_STATUSES or attempt == MAX_ATTEMPTS:
                 return response, events
             delay = _retry_after(response, 0.5 * attempt)
-        note(
-            Event(
-                source=source,
-                method="RETRY",
-                url=redact_url(url),
-                status=None,
-                elapsed=delay,
-                size=0,
-                error=f"Retrying HTTP request in {delay:g} seconds.",
-                attempt=attempt,
-                started=time.time(),
-            )
-        )
+        note(retry_event(source, url, delay, attempt))
         sleep(delay)
     raise AssertionError("unreachable")  # pragma: no cover
