@@ -26,11 +26,14 @@ from nbext._prompt import choose_prompt, credential_prompt, in_kernel
 from nbext._publish import PublishError, PublishResult, TextProgress
 from nbext._results import LookupResult, LookupResults, Report
 from nbext._secrets import scrub
+from nbext._status import Status
 from nbext._workspace import Workspace, workspace
 
 __all__ = ["NbextMagics", "load", "unload"]
 
-MAGIC_NAMES = ("source", "add", "lookup", "config", "nbconfig", "netlog", "cache", "publish")
+MAGIC_NAMES = (
+    "source", "add", "lookup", "config", "nbconfig", "netlog", "cache", "publish", "nbext"
+)
 
 
 _BRACES = re.compile(r"\{([^{}]+)\}")
@@ -367,6 +370,20 @@ class NbextMagics(Magics):
             if view is not None:
                 view.finish()
         return result
+
+    @line_magic("nbext")  # type: ignore[arg-type]
+    def nbext_status(self, line: str) -> Status:
+        """What nbext is working with: the project, the sources (Poetry's order, priorities,
+        where credentials are configured: never their values), caches, version.
+
+        Usage::
+
+          %nbext
+        """
+        if line.strip():
+            raise UsageError("%nbext takes no arguments (see %nbext?)")
+        self._notices()
+        return self.ws.status()
 
     @line_magic
     def cache(self, line: str) -> Any:

@@ -55,6 +55,7 @@ from nbext._publish import (
 )
 from nbext._redact import redact_url
 from nbext._results import LookupResult, LookupResults, Report, SourceTable
+from nbext._status import Status, status
 from nbext._tls import SourceTransport, tls_settings
 from nbext._wire import WirePool
 
@@ -695,6 +696,11 @@ class Workspace:
         summary = ", ".join(f"{n} {state}" for state, n in sorted(states.items()))
         report.info.append(f"{src.name}: {len(urls)} cached pages and files revalidated: {summary}")
         return report
+
+    def status(self) -> Status:
+        """``%nbext``: project, sources with priorities, where credentials are configured
+        (never their values; the keyring is not read), cache size, version."""
+        return status(self)
 
     def publish(
         self,

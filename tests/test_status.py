@@ -1,0 +1,59 @@
+"""``%nbext``: the one-screen status, and that it never shows (or reads) a secret."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from IPython.core.interactiveshell import InteractiveShell
+
+from nbext._status import Status
+
+
+def test_status_screen(
+    ip: InteractiveShell, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("POETRY_CONFIG_DIR", str(tmp_path / "cfg"))
+    monkeypatch.setenv("POETRY_KEYRING_ENABLED", "false")
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "app"\nversion = "1.0"\n', encoding="utf-8"
+    )
+    from nbext import _workspace
+
+    _workspace._reset_default()
+    secrets = ["env-pw-123456", "file-pw-123456", "url-pw-123456", "tok-123456789"]
+    ip.run_line_magic("source", "add --priority primary corp http://127.0.0.1:9/simple/")
+    ip.run_line_magic("source", "add --priority supplemental files http://127.0.0.1:9/f/")
+    ip.run_line_magic(
+        "source", f"add --priority explicit inurl http://bob:{secrets[2]}@127.0.0.1:9/u/"
+    )
+    ip.run_line_magic("source", "add --priority explicit bare http://127.0.0.1:9/b/")
+    monkeypatch.setenv("POETRY_HTTP_BASIC_CORP_USERNAME", "alice")
+    monkeypatch.setenv("POETRY_HTTP_BASIC_CORP_PASSWORD", secrets[0])
+    ws = _workspace.workspace()
+    ws.config_set("http-basic.files", "carol", secrets[1])
+    ws.config_set("pypi-token.corp", secrets[3])
+    ws.config_set("repositories.corp-pub", "http://127.0.0.1:9/legacy/")
+
+    shown = ip.run_line_magic("nbext", "")
+    assert isinstance(shown, Status)
+    text, page = repr(shown), shown._repr_html_()
+    assert text.startswith("nbext ")
+    assert f"project: {tmp_path / 'pyproject.toml'}" in text
+    lines = text.splitlines()
+    assert any(line.split()[:3] == ["corp", "primary", "password:"] for line in lines[3:])
+    assert "password: environment, token" in text
+    assert "password: auth.toml" in text
+    # %source add moved the URL's credentials to http-basic.inurl (auth.toml here).
+    assert any(line.split()[:2] == ["inurl", "explicit"] and "auth.toml" in line for line in lines)
+    assert any(line.split()[:3] == ["bare", "explicit", "none"] for line in lines[3:])
+    assert "publishing to: corp-pub (http://127.0.0.1:9/legacy/)" in text
+    assert "caches: 0 B in 0 source cache(s)" in text
+    for secret in secrets:
+        assert secret not in text and secret not in page
+
+
+def test_status_without_a_project(ip: InteractiveShell) -> None:
+    text = repr(ip.run_line_magic("nbext", ""))
+    assert "project: none (kernel session only)" in text
+    assert "PyPI" in text  # the implicit public index, as Poetry adds it
