@@ -103,3 +103,35 @@ def test_config_http_basic_with_the_form_saves_through_the_workspace(
         shown[0].password.value = "from-the-form"
         shown[0].save_button.click()
         assert ws.passwords.get_http_auth("corp").password == "from-the-form"
+
+
+def test_publish_form_asks_for_the_username_too() -> None:
+    saved: list[tuple[str, str, str]] = []
+    form = PasswordForm("corp", None, lambda r, u, p: saved.append((r, u, p)))
+    assert form.user_field is not None
+    form.password.value = "typed-secret"
+    form.save_button.click()  # no username yet: nothing saved
+    assert saved == [] and form.status.value == "The username is empty; nothing was saved."
+    form.user_field.value = " alice "
+    form.password.value = "typed-secret"
+    form.save_button.click()
+    assert saved == [("corp", "alice", "typed-secret")]
+    assert form.user_field.disabled and form.password.value == ""
+    assert repr(form) == "Password form for alice on corp (saved)"
+
+
+def test_publish_prompt_in_a_kernel_shows_the_form_and_elsewhere_names_the_variables(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from nbext._prompt import credential_prompt
+
+    shown: list[Any] = []
+    ask = credential_prompt(_FakeKernelShell(), lambda *a: None, shown.append)
+    assert ask("corp", None) is None
+    assert isinstance(shown[0], PasswordForm) and shown[0].user_field is not None
+    monkeypatch.setattr("sys.stdin", None)
+    ask = credential_prompt(None, lambda *a: None, shown.append)
+    with pytest.raises(nbext.CredentialError) as exc:
+        ask("corp", None)
+    text = str(exc.value)
+    assert "POETRY_HTTP_BASIC_CORP_USERNAME" in text and "POETRY_HTTP_BASIC_CORP_PASSWORD" in text
