@@ -3,6 +3,8 @@
 #
 #   gnome-keyring, dbus   the real Secret Service test (tests/test_keyring.py runs
 #                         gnome-keyring-daemon under dbus-run-session)
+#   chromium              the browser end-to-end tests (tests/test_browser.py drive it with
+#                         Playwright against a real JupyterLab; never `playwright install`)
 #
 # Quiet and idempotent: does nothing when everything is present. Never fails the run: without
 # apt-get, without root, or when apt fails (no network, lock held) it prints one line saying
@@ -11,8 +13,10 @@
 set -u
 
 # package -> a command it provides (what the tests look for)
-PACKAGES=(gnome-keyring dbus)
-declare -A PROVIDES=([gnome-keyring]=gnome-keyring-daemon [dbus]=dbus-run-session)
+PACKAGES=(gnome-keyring dbus chromium)
+declare -A PROVIDES=(
+    [gnome-keyring]=gnome-keyring-daemon [dbus]=dbus-run-session [chromium]=chromium
+)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
