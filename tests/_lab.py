@@ -33,7 +33,7 @@ from urllib.parse import quote
 import nbformat
 
 from tests._env import isolated_environ
-from tests._servers import free_port
+from tests._servers import free_port, terminate
 
 __all__ = ["Lab", "chromium_path", "start_lab", "write_notebook"]
 
@@ -154,15 +154,7 @@ class Lab:
 
 
 def _terminate(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=STOP_TIMEOUT)
-    else:
-        proc.wait(timeout=STOP_TIMEOUT)
+    terminate(proc, STOP_TIMEOUT)
 
 
 def _lab_cmd(port: int, token: str, root: Path) -> list[str]:

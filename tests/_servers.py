@@ -43,6 +43,7 @@ __all__ = [
     "run_raw_server",
     "run_static_tree",
     "subprocess_env",
+    "terminate",
 ]
 
 STATIC_HTTP_SCRIPT = Path(__file__).with_name("_static_http.py")
@@ -133,7 +134,7 @@ class ServerProcess:
         if self._stopped:
             return
         self._stopped = True
-        _terminate(self.proc)
+        terminate(self.proc)
 
     def __enter__(self) -> ServerProcess:
         return self
@@ -147,16 +148,17 @@ class ServerProcess:
         self.stop()
 
 
-def _terminate(proc: subprocess.Popen[bytes]) -> None:
+def terminate(proc: subprocess.Popen[bytes], timeout: float = STOP_TIMEOUT) -> None:
+    """SIGTERM ``proc`` (by its own PID), wait, SIGKILL if it lingers; reaps it either way."""
     if proc.poll() is None:
         proc.terminate()
         try:
-            proc.wait(timeout=STOP_TIMEOUT)
+            proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             proc.kill()
-            proc.wait(timeout=STOP_TIMEOUT)
+            proc.wait(timeout=timeout)
     else:
-        proc.wait(timeout=STOP_TIMEOUT)
+        proc.wait(timeout=timeout)
 
 
 def _spawn(cmd: list[str], *, cwd: Path, console_path: Path) -> subprocess.Popen[bytes]:
@@ -186,7 +188,7 @@ def _wait_http(url: str, proc: subprocess.Popen[bytes], console_path: Path) -> b
             return True
         except (urllib.error.URLError, OSError):
             time.sleep(0.05)
-    _terminate(proc)
+    terminate(proc)
     console = console_path.read_text(errors="replace") if console_path.exists() else ""
     raise TimeoutError(f"{url} did not answer within {START_TIMEOUT}s; output:\n{console}")
 
@@ -278,7 +280,7 @@ def run_pypiserver(
         base_url = f"http://127.0.0.1:{port}"
         if _wait_http(f"{base_url}/health", proc, console_path):
             return ServerProcess(f"{base_url}/simple/", base_url, proc, log_path, console_path)
-        _terminate(proc)
+        terminate(proc)
         last_console = console_path.read_text(errors="replace")
     raise RuntimeError(f"pypiserver did not start; last output:\n{last_console}")
 
@@ -301,7 +303,7 @@ def _spawn_static_script(args: list[str], workdir: Path, name: str) -> ServerPro
         if proc.poll() is not None:
             break
         time.sleep(0.05)
-    _terminate(proc)
+    terminate(proc)
     raise RuntimeError(f"{STATIC_HTTP_SCRIPT.name} did not start:\n{console_path.read_text()}")
 
 
