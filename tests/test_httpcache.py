@@ -254,3 +254,17 @@ def test_each_sources_cache_is_bounded(tmp_path: Path) -> None:
     assert sum(p.stat().st_size for p in storage.root.iterdir()) <= 20_000
     assert storage.get_entries("http://h/simple/p59/")  # the newest stay
     assert not storage.get_entries("http://h/simple/p0/")  # the oldest went first
+
+
+def test_log_lines_say_what_the_cache_did() -> None:
+    """-vv: a hit sent nothing, a revalidation got a 304 (not the stored page's 200)."""
+    from nbext._net import Event
+
+    hit = Event("corp", "GET", "http://h/simple/a/", 200, 0.001, 10, cache="hit (age 3 s)")
+    assert hit.line().startswith("[corp] GET http://h/simple/a/ -> 200 from the cache, no request")
+    assert not hit.is_request
+    again = Event("corp", "GET", "http://h/simple/a/", 200, 0.02, 10, cache="revalidated (304)")
+    assert "-> 304 Not Modified: the cached copy is used (10 bytes" in again.line()
+    assert again.is_request
+    new = Event("corp", "GET", "http://h/simple/a/", 200, 0.02, 10, cache="changed (200)")
+    assert "-> 200 (10 bytes" in new.line()

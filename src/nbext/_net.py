@@ -133,8 +133,13 @@ class Event:
         """The ``-vv`` line: ``[corp] GET URL -> 200 (1234 bytes, 5 ms)``."""
         if self.method == "RETRY":
             return f"[{self.source}] {self.error}"
+        cached = self.cache or ""
         if self.status is None:
             outcome = f"failed: {self.error}"
+        elif cached.startswith(("hit", "offline")):
+            outcome = f"{self.status} from the cache, no request sent"
+        elif cached.startswith("revalidated"):
+            outcome = "304 Not Modified: the cached copy is used"
         elif self.is_redirect and "location" in self.response_headers:
             outcome = f"{self.status} redirect to {self.response_headers['location']}"
         else:
