@@ -56,6 +56,7 @@ from nbext._errors import NbextError
 from nbext._index import PageFormatError, parse_project_page
 from nbext._net import Event, short_error
 from nbext._redact import redact_url
+from nbext._results import TextLines
 from nbext._tls import TlsSettings, ssl_context, tls_settings
 from nbext._upload import Multipart, UploadFailed, post
 
@@ -104,8 +105,8 @@ class FileOutcome:
     elapsed: float = 0.0
 
 
-@dataclass
-class PublishResult:
+@dataclass(repr=False)
+class PublishResult(TextLines):
     """What ``%publish`` did, as Poetry prints it plus nbext's lines."""
 
     project: str
@@ -140,12 +141,6 @@ class PublishResult:
         if self.project_url:
             out.append(f"Project page: {self.project_url}")
         return out
-
-    def __repr__(self) -> str:
-        return "\n".join(self.lines())
-
-    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
-        p.text(repr(self))
 
     def _repr_html_(self) -> str:
         e = html.escape

@@ -282,6 +282,20 @@ class SourceTable:
         return f"<div class='nbext-sources'>{body}</div>"
 
 
+class TextLines:
+    """A display object whose text is :meth:`lines`: ``repr`` and IPython's pretty printer
+    both show it (subclasses that are dataclasses need ``repr=False``)."""
+
+    def lines(self) -> list[str]:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return "\n".join(self.lines())
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(repr(self))
+
+
 @dataclass
 class Report:
     """Messages of a command, split like Poetry's stdout (info) and stderr (warnings)."""

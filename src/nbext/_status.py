@@ -11,13 +11,14 @@ import html
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from nbext import _version
 from nbext._cachecmd import _size
 from nbext._config import env_name
 from nbext._redact import redact_url
+from nbext._results import TextLines
 
 if TYPE_CHECKING:
     from nbext._workspace import Workspace
@@ -33,8 +34,8 @@ class SourceLine:
     credentials: str
 
 
-@dataclass
-class Status:
+@dataclass(repr=False)
+class Status(TextLines):
     version: str
     project: str
     sources: list[SourceLine] = field(default_factory=list)
@@ -64,12 +65,6 @@ class Status:
         )
         out += self.notes
         return out
-
-    def __repr__(self) -> str:
-        return "\n".join(self.lines())
-
-    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
-        p.text(repr(self))
 
     def _repr_html_(self) -> str:
         e = html.escape
