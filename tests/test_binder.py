@@ -19,7 +19,7 @@ BINDER = Path(__file__).resolve().parent.parent / "binder"
 def test_binder_files() -> None:
     requirements = (BINDER / "requirements.txt").read_text(encoding="utf-8")
     assert "jupyterlab" in requirements
-    assert "pip install --no-cache-dir ." in (BINDER / "postBuild").read_text(encoding="utf-8")
+    assert 'pip install --no-cache-dir ".[lab]"' in (BINDER / "postBuild").read_text(encoding="utf-8")
     for script in ("postBuild", "start"):
         assert os.access(BINDER / script, os.X_OK), f"binder/{script} is not executable"
 
