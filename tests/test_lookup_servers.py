@@ -221,7 +221,15 @@ def test_unknown_source_pin(tmp_path: Path, pp: ServerProcess) -> None:
     )
     with pytest.raises(nbext.UnknownSourceError) as exc:
         ws.lookup("foo")
-    assert str(exc.value) == 'Repository "nope" does not exist.'
+    # Poetry's words, then the fix.
+    assert str(exc.value) == (
+        'Repository "nope" does not exist. foo is pinned to it in pyproject.toml: declare it '
+        "with %source add nope URL, or remove the pin."
+    )
+    assert exc.value.source == "nope"
+    with pytest.raises(nbext.UnknownSourceError) as exc:
+        ws.lookup("foo", source="elsewhere")
+    assert str(exc.value) == 'Repository "elsewhere" does not exist. The declared sources are: a.'
     assert ws.check() == ['Error: Invalid source "nope" referenced in dependencies.']
 
 

@@ -217,3 +217,87 @@ def test_write_is_atomic_and_keeps_mode(tmp_path: Path) -> None:
         ws.add_source("x", "https://x.example/simple/", "explicit")
     assert path.stat().st_mode & 0o777 == 0o640
     assert [p.name for p in tmp_path.iterdir()] == ["pyproject.toml"]
+
+
+# -- a package already declared: Poetry's "will be skipped" --------------------------------
+
+SKIPPED = [
+    "The following packages are already present in the pyproject.toml ({path}) and will be "
+    "skipped:\n",
+    "  - {name}",
+    "\nTo change its constraint or its source pin, give a constraint: %add {name}@^X.Y "
+    "[--source NAME], or %add {name}@latest for the latest version.\n",
+    "Nothing to add.",
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "group", "extra"),
+    [
+        ("numpy", "main", ""),  # in project.dependencies
+        ("NumPy", "main", ""),  # normalized, as Poetry compares
+        ("acme", "main", '\n[tool.poetry.dependencies]\nacme = {source = "corp"}\n'),
+        ("pytest", "dev", '\n[tool.poetry.group.dev.dependencies]\npytest = "^8"\n'),
+        ("ruff", "lint", '\n[dependency-groups]\nlint = ["ruff>=0.8"]\n'),
+    ],
+)
+def test_add_of_a_declared_package_without_constraint_is_skipped(
+    tmp_path: Path, name: str, group: str, extra: str
+) -> None:
+    path = write(tmp_path, COMMENTED + extra)
+    before = path.read_bytes()
+    with nbext.Workspace(tmp_path) as ws:
+        # --source too: Poetry skips before it looks at the pin (no request is made either:
+        # the sources' URLs do not resolve).
+        report = ws.add(name, source="corp", group=group)
+    assert report.info == [line.format(path=path, name=name) for line in SKIPPED]
+    assert report.warnings == []
+    assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("text", "group", "extra"),
+    [
+        ("numpy@^2", "main", ""),  # a constraint: an update, not a skip
+        ("numpy[extra]@^2", "main", ""),
+        ("pytest@^8", "main", '\n[tool.poetry.group.dev.dependencies]\npytest = "^8"\n'),
+        ("numpy@^2", "dev", ""),  # declared in another group only
+    ],
+)
+def test_add_with_a_constraint_or_in_another_group_writes(
+    tmp_path: Path, text: str, group: str, extra: str
+) -> None:
+    path = write(tmp_path, COMMENTED + extra)
+    before = path.read_bytes()
+    with nbext.Workspace(tmp_path) as ws:
+        report = ws.add(text, group=group)
+    assert report.info[-1].startswith("Added ")
+    assert path.read_bytes() != before
+
+
+def test_skipped_package_matches_poetry(tmp_path: Path) -> None:
+    """Poetry 2.5.1's own `poetry add numpy` on the same file: skipped, file unchanged."""
+    from tests._poetry import PoetryUnavailable, poetry_bin, poetry_env, run_checked
+
+    try:
+        poetry = poetry_bin()
+    except PoetryUnavailable as exc:
+        pytest.fail(str(exc))
+    project = tmp_path / "p"
+    project.mkdir()
+    path = write(project, COMMENTED)
+    before = path.read_bytes()
+    out = run_checked(
+        [str(poetry), "add", "numpy", "--lock", "--no-interaction", "--no-ansi"],
+        env=poetry_env(tmp_path / "home"),
+        timeout=120,
+        what="poetry add",
+        cwd=project,
+    )
+    assert path.read_bytes() == before
+    poetry_lines = [line for line in out.splitlines() if line.strip()]
+    with nbext.Workspace(project) as ws:
+        ours = [line for line in "\n".join(ws.add("numpy").info).splitlines() if line.strip()]
+    # The same notice and the same end; the hint between is nbext's own (no `poetry update`).
+    assert poetry_lines[:2] == ours[:2]
+    assert poetry_lines[-1] == ours[-1] == "Nothing to add."

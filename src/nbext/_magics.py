@@ -199,7 +199,10 @@ class NbextMagics(Magics):
 
           %add acme-core@* --source corp --group pins
 
-        Without a constraint the latest version is looked up and ``^VERSION`` is written.
+        Without a constraint the latest version is looked up and ``^VERSION`` is written. As
+        in Poetry, a package already declared in the group and named without a constraint is
+        skipped ("Nothing to add."); give a constraint (``pkg@^2``, ``pkg@latest``) to change
+        its entry or its pin.
         """
         p = _parser("%add")
         p.add_argument("requirement")

@@ -7,6 +7,7 @@ comments; nbext does not). Writes are atomic (temporary file + rename) and keep 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -158,6 +159,37 @@ class Project:
         found = [p for p in self.pins() if p.name == wanted]
         found.sort(key=lambda p: p.group != "main")
         return found[0] if found else None
+
+    def has_dependency(self, text: str, group: str) -> bool:
+        """Whether ``poetry add TEXT`` finds TEXT already declared in that group, and skips it.
+
+        Poetry's test, to the letter: the input as typed, normalized, equals the name of a
+        dependency in the tables ``poetry add`` would write to (so ``pkg`` is found, while
+        ``pkg@^2`` or ``pkg[extra]`` are not, and update the entry instead).
+        """
+        wanted = canonicalize_name(text.strip())
+        doc = self.document()
+        project = doc.get("project")
+        project = project if isinstance(project, dict) else {}
+        poetry = self._poetry_table(doc)
+        pep508: list[Any] = []
+        if group == "main":
+            if "dependencies" in project or "optional-dependencies" in project:
+                pep508 = list(project.get("dependencies", []))
+            section = poetry.get("dependencies")
+        else:
+            dep_groups = doc.get("dependency-groups")
+            if isinstance(dep_groups, dict) and (dep_groups or "group" not in poetry):
+                pep508 = list(dep_groups.get(group, []))
+            groups = poetry.get("group")
+            table = groups.get(group) if isinstance(groups, dict) else None
+            section = table.get("dependencies") if isinstance(table, dict) else None
+        names = {canonicalize_name(str(k)) for k in section} if isinstance(section, dict) else set()
+        for entry in pep508:
+            if isinstance(entry, str):
+                with contextlib.suppress(ValueError):
+                    names.add(canonicalize_name(Dependency.create_from_pep_508(entry).name))
+        return wanted in names
 
     # -- writing ------------------------------------------------------------------------------
 

@@ -479,6 +479,20 @@ class Workspace:
                     source=source,
                 )
             source = pool.get(source).name
+        if self.project is not None and self.project.has_dependency(text, group):
+            # Poetry skips a package that is already declared, named without a constraint.
+            report.info.extend(
+                [
+                    "The following packages are already present in the pyproject.toml "
+                    f"({self.project.path}) and will be skipped:\n",
+                    f"  - {text}",
+                    "\nTo change its constraint or its source pin, give a constraint: "
+                    f"%add {text}@^X.Y [--source NAME], or %add {text}@latest for the "
+                    "latest version.\n",
+                    "Nothing to add.",
+                ]
+            )
+            return report
         dep = parse_requirement(text)
         extras = tuple(sorted(dep.extras))
         constraint = _poetry_constraint_text(text)
@@ -537,8 +551,11 @@ class Workspace:
         for text in requirements:
             dep = parse_requirement(text)
             pin = self._pin_for(dep.name, source)
-            if pin is not None:
-                pool.get(pin.source)  # raises: Repository "x" does not exist.
+            if pin is not None and not pool.has(pin.source):
+                raise UnknownSourceError(
+                    _unknown_pin(pool, pin, dep.name, in_file=self.project is not None),
+                    source=pin.source,
+                )
             jobs.append((text.strip(), dep, pin))
         return pool, jobs
 
@@ -898,3 +915,16 @@ def _reset_default() -> None:
         if _default is not None:
             _default.close()
         _default = None
+
+
+def _unknown_pin(pool: SourcePool, pin: Pin, name: str, *, in_file: bool) -> str:
+    """Poetry's error for a pin to an undeclared source, then what fixes it."""
+    poetry = f'Repository "{pin.source.lower()}" does not exist.'
+    if pin.origin == "argument":
+        return f"{poetry} The declared sources are: {', '.join(pool.names) or 'none'}."
+    where = "pyproject.toml" if in_file else "this kernel"
+    group = "" if pin.group == "main" else f" (group {pin.group})"
+    return (
+        f"{poetry} {name} is pinned to it in {where}{group}: declare it with "
+        f"%source add {pin.source} URL, or remove the pin."
+    )
