@@ -2,15 +2,19 @@
 
 One ``jupyter lab`` serves the whole module (``tests/_lab.py``: 127.0.0.1, a token, its own
 root directory and isolated environment, stopped by its PID with its kernels). Each test
-writes a fresh notebook, opens it in a fresh browser context and runs its cells the way a
-user does (click into the cell, Ctrl+Enter), then checks what the page shows:
+opens one of the tutorials of ``notebooks/`` as it is in the repository (its saved outputs
+cleared, so that what the page shows is fresh) in a fresh browser context and runs its code
+cells the way a user does (click into the cell, Ctrl+Enter), then checks what the page shows:
 
-1. the password form of ``%config http-basic.corp alice``: typing into it, Save, and a
-   lookup that then succeeds; the notebook saved by the front end (Ctrl+S) and the kernel's
-   IPython history hold no trace of the password;
-2. the live view of a ``%lookup`` of four packages (progress bar, one row per requirement)
-   while a request is in flight, and the static result that replaces it;
-3. ``%netlog`` showing the requests of a later ``%lookup`` as they happen.
+1. the credentials tutorial: the password form of ``%config http-basic.corp alice``, typing
+   the password into it, Save, and the tutorial's next lookup succeeding with it (the
+   ``config_set`` cell that stands in for the typing is skipped, as the tutorial tells a
+   user to); the notebook saved by the front end (Ctrl+S), the kernel's IPython history and
+   the lab's log hold no trace of the password;
+2. the logs tutorial: the live view of its ``%lookup`` of four packages against a stalling
+   index (progress bar, one row per requirement) while a request is in flight, and the
+   static result that replaces it; then ``%netlog`` showing the requests of the next
+   ``%lookup`` as they happen.
 
 On failure a screenshot and the page's HTML are saved under the test's tmp dir (the
 assertion message gives the paths). Skipped only without Chromium or the playwright package.
@@ -30,7 +34,7 @@ from typing import Any
 import nbformat
 import pytest
 
-from tests._lab import Lab, chromium_path, start_lab, write_notebook
+from tests._lab import Lab, chromium_path, start_lab
 from tests.secret_scan import SecretScan, secret_scan_fixture
 
 CHROMIUM = chromium_path()
@@ -67,9 +71,13 @@ CELL_TIMEOUT = 30_000  # ms: a cell's run
 UI_TIMEOUT = 10_000  # ms: a widget appearing or changing
 SAVE_TIMEOUT = 15.0  # s: the saved notebook reaching the disk
 
-#: How long the demo index sits on the ``delta`` page request before hanging up (test 2).
+#: How long the logs tutorial's demo index sits on the ``acme-cli`` page before hanging up.
 STALL = 3.0
-PASSWORD_ENV = "NBEXT_BROWSER_CORP_PASSWORD"
+#: The credentials tutorial takes its demo index's password from here (its section 1).
+PASSWORD_ENV = "NBEXT_DEMO_PASSWORD"
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+CREDENTIALS_TUTORIAL = "03-credentials.ipynb"
+LOGS_TUTORIAL = "06-logs-and-live-views.ipynb"
 
 
 # -- fixtures ---------------------------------------------------------------------------------
@@ -83,13 +91,9 @@ def corp_password() -> str:
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory, corp_password: str) -> Iterator[Lab]:
     """One JupyterLab for the module. The password reaches the kernels only through the
-    environment (test 1's first cell pops it); POETRY_CONFIG_DIR and the other Poetry
-    directories are the lab's temporary ones, the keyring off: the password form stores into
-    that directory's auth.toml."""
-    server = start_lab(
-        tmp_path_factory.mktemp("lab"),
-        {PASSWORD_ENV: corp_password, "POETRY_KEYRING_ENABLED": "false"},
-    )
+    environment (the credentials tutorial's first cell pops it); the tutorials point Poetry's
+    directories at throwaway ones and turn the keyring off there themselves."""
+    server = start_lab(tmp_path_factory.mktemp("lab"), {PASSWORD_ENV: corp_password})
     yield server
     server.stop()
 
@@ -125,12 +129,27 @@ class Notebook:
 
     def open(self) -> None:
         self.page.goto(self.lab.url(self.path))
-        self.page.locator(".jp-NotebookPanel .jp-Cell .cm-content").first.wait_for(
-            timeout=OPEN_TIMEOUT
-        )
+        # The first cell shown (a tutorial starts with rendered markdown, no editor).
+        self.page.locator(".jp-NotebookPanel .jp-Cell").first.wait_for(timeout=OPEN_TIMEOUT)
         expect(self.page.locator("#jp-main-statusbar")).to_contain_text(
             "Idle", timeout=OPEN_TIMEOUT
         )
+
+    def code_cell(self, start: str, *, after: int = -1) -> int:
+        """The index of the first code cell past ``after`` whose source starts with ``start``
+        (the tutorial's text picks the cells: an edited tutorial fails here by name)."""
+        nb = nbformat.read(self.file, as_version=4)
+        for index, cell in enumerate(nb.cells):
+            if index > after and cell.cell_type == "code" and cell.source.startswith(start):
+                return index
+        raise AssertionError(f"{self.path}: no code cell starts with {start!r}")
+
+    def run_code_cells(self, first: int, stop: int, *, skip: tuple[int, ...] = ()) -> None:
+        """Run the code cells with ``first <= index < stop`` in order, each to its end."""
+        nb = nbformat.read(self.file, as_version=4)
+        for index in range(first, stop):
+            if nb.cells[index].cell_type == "code" and index not in skip:
+                self.run(index)
 
     def cell(self, index: int) -> Locator:
         return self.page.locator(".jp-NotebookPanel:visible .jp-Notebook .jp-Cell").nth(index)
@@ -154,7 +173,7 @@ class Notebook:
     def save(self) -> nbformat.NotebookNode:
         """Ctrl+S in the notebook; the saved file once the front end wrote it."""
         before = self.file.stat().st_mtime_ns
-        self.cell(0).locator(".cm-content").click()
+        self.cell(0).click()  # focus in the notebook (a markdown cell has no editor shown)
         self.page.keyboard.press("Control+s")
         deadline = time.monotonic() + SAVE_TIMEOUT
         while time.monotonic() < deadline:
@@ -188,100 +207,53 @@ class Notebook:
 
 
 @pytest.fixture
-def notebook_factory(
+def open_tutorial(
     browser: Browser, lab: Lab, tmp_path: Path, request: pytest.FixtureRequest
 ) -> Iterator[Any]:
-    """``open(cells)``: a fresh notebook with these cells, open in a fresh browser context.
-    Afterwards the page is closed and the lab's kernels are shut down."""
+    """``open(filename)``: that tutorial of notebooks/, outputs cleared, in a directory of its
+    own under the lab's root, open in a fresh browser context. Afterwards the page is closed
+    and the lab's kernels are shut down."""
     context = browser.new_context(viewport={"width": 1280, "height": 1000})
-    opened: list[Notebook] = []
 
-    def open_notebook(cells: list[str]) -> Notebook:
+    def open_notebook(filename: str) -> Notebook:
         name = re.sub(r"\W+", "-", request.node.name).strip("-")
-        path = write_notebook(lab, name, cells)
-        nb = Notebook(context.new_page(), lab, path, tmp_path / "browser-artifacts")
-        opened.append(nb)
-        with nb.artifacts_on_failure():
-            nb.open()
-        return nb
+        directory = lab.root / name
+        directory.mkdir()
+        nb = nbformat.read(NOTEBOOKS / filename, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                cell.outputs = []
+                cell.execution_count = None
+        nbformat.write(nb, directory / filename)
+        opened = Notebook(
+            context.new_page(), lab, f"{name}/{filename}", tmp_path / "browser-artifacts"
+        )
+        with opened.artifacts_on_failure():
+            opened.open()
+        return opened
 
     yield open_notebook
     context.close()
     lab.shutdown_kernels()
 
 
-# -- the notebooks ----------------------------------------------------------------------------
-
-#: Each notebook's caches in its own directory (before nbext first reads the configuration):
-#: the tests' demo indexes are all called "corp" and share package names.
-CACHE_CELL = """\
-import os
-from pathlib import Path
-
-os.environ["POETRY_CACHE_DIR"] = str(Path("poetry-cache").resolve())
-"""
-
-SOURCE_CELL = "%load_ext nbext\n%source add --priority primary corp {server.url}"
-
-CREDENTIALS_SETUP = (
-    CACHE_CELL
-    + f"""
-from nbext.demo import Dist, IndexServer
-
-# The password comes from the lab's environment: never typed into a cell, and gone from the
-# kernel's environment once read.
-server = IndexServer(
-    [Dist("acme-private", "1.0.0")],
-    name="corp",
-    auth=("alice", os.environ.pop("{PASSWORD_ENV}")),
-).start()
-"""
-)
-
-PACKAGES = ["alpha", "beta", "gamma", "delta"]
-
-# Test 2 has to see the live view while the lookup runs. The demo index has no per-request
-# delay; its "stall" fault is the way to keep one request in flight: with ``times=1`` the
-# first request for delta's page gets no answer for STALL seconds, then the server hangs up.
-# nbext (Poetry's rules) takes "server disconnected without a response" as a connection
-# error, retries after 0.5 s and gets the page. So for STALL seconds the view shows
-# alpha, beta and gamma answered, delta "asking corp" and the bar at 3/4, and the lookup
-# still ends with delta found: deterministic, no sleeping in the test, and far below nbext's
-# 15 s read timeout (which would fail delta rather than retry).
-LIVE_SETUP = (
-    CACHE_CELL
-    + f"""
-from nbext.demo import Dist, IndexServer
-
-server = IndexServer([Dist(name, "1.0.0") for name in {PACKAGES!r}], name="corp").start()
-server.set_fault("/simple/delta/", action="stall", delay={STALL}, times=1)
-"""
-)
-
-NETLOG_SETUP = (
-    CACHE_CELL
-    + """
-from nbext.demo import Dist, IndexServer
-
-server = IndexServer([Dist("acme-utils", "2.0.0")], name="corp").start()
-"""
-)
+# -- 1. the credentials tutorial: the password form -------------------------------------------
 
 
-# -- 1. the password form ---------------------------------------------------------------------
-
-
-def test_password_form_saves_and_nothing_leaks(
-    notebook_factory: Any, lab: Lab, corp_password: str, secret_scan: SecretScan
+def test_credentials_tutorial_password_form_and_nothing_leaks(
+    open_tutorial: Any, lab: Lab, corp_password: str, secret_scan: SecretScan
 ) -> None:
-    nb: Notebook = notebook_factory(
-        [CREDENTIALS_SETUP, SOURCE_CELL, "%config http-basic.corp alice", "%lookup acme-private"]
-    )
+    nb: Notebook = open_tutorial(CREDENTIALS_TUTORIAL)
     with nb.artifacts_on_failure():
-        nb.run(0)
-        nb.run(1)
-        nb.run(2)
-        form = nb.output(2)
+        form_cell = nb.code_cell("%config http-basic.corp alice")
+        stand_in = nb.code_cell("import nbext\n\nnbext.workspace().config_set")
+        lookup = nb.code_cell("%lookup acme-private")
+        # Everything up to the form, as a reader runs it: the 401, then the environment
+        # variables' lookup, then the variables removed again.
+        nb.run_code_cells(0, form_cell)
+        expect(nb.output(lookup)).to_contain_text("401", timeout=UI_TIMEOUT)
+        nb.run(form_cell)
+        form = nb.output(form_cell)
         password = form.locator(".jupyter-widgets input[type=password]")
         password.wait_for(timeout=UI_TIMEOUT)
         expect(form).to_contain_text("Password for alice on corp", timeout=UI_TIMEOUT)
@@ -292,15 +264,22 @@ def test_password_form_saves_and_nothing_leaks(
         expect(password).to_have_value("")  # Save cleared the field
         expect(password).to_be_disabled()
 
-        nb.run(3)
-        expect(nb.output(3)).to_contain_text("acme-private: 1.0.0 from corp", timeout=UI_TIMEOUT)
+        # The tutorial goes on without its config_set stand-in: the next lookup (the first
+        # one after the form) uses what the form stored.
+        after = nb.code_cell("%lookup acme-private", after=form_cell)
+        nb.run_code_cells(form_cell + 1, after + 1, skip=(stand_in,))
+        expect(nb.output(after)).to_contain_text(
+            "acme-private: 1.1.0 from corp", timeout=UI_TIMEOUT
+        )
+        expect(nb.output(after)).not_to_contain_text("401")
 
         saved = nb.save()
         # What was saved is what the page showed, so a clean scan means something.
-        outputs = json.dumps(saved.cells[3].outputs)
-        assert "acme-private: 1.0.0 from corp" in outputs, outputs[:2000]
-        assert saved.cells[2].source == "%config http-basic.corp alice"
-        assert "Password form for alice on corp" in json.dumps(saved.cells[2].outputs)
+        outputs = json.dumps(saved.cells[after].outputs)
+        assert "acme-private: 1.1.0 from corp" in outputs, outputs[:2000]
+        assert saved.cells[form_cell].source == "%config http-basic.corp alice"
+        assert "Password form for alice on corp" in json.dumps(saved.cells[form_cell].outputs)
+        assert saved.cells[stand_in].outputs == []  # really skipped
 
         # The kernel has written its history database (under the lab's IPYTHONDIR, as in
         # everyday use) completely once it has ended.
@@ -314,7 +293,7 @@ def test_password_form_saves_and_nothing_leaks(
         secret_scan.assert_clean()
 
 
-# -- 2. the live lookup view ------------------------------------------------------------------
+# -- 2. the logs tutorial: the live view and the network log ----------------------------------
 
 
 def _rows(table: Locator) -> dict[str, str]:
@@ -327,57 +306,74 @@ def _rows(table: Locator) -> dict[str, str]:
     return rows
 
 
-def test_live_lookup_view(notebook_factory: Any) -> None:
-    nb: Notebook = notebook_factory(
-        [LIVE_SETUP, SOURCE_CELL, "%lookup " + " ".join(PACKAGES)]
-    )
+def _event_count(log: Locator) -> int:
+    """The network log's "N events" counter."""
+    found = re.search(r"(\d+) events", log.inner_text())
+    assert found, log.inner_text()[:2000]
+    return int(found.group(1))
+
+
+#: The tutorial's stalled lookup: its demo index holds the first request for acme-cli's page
+#: for 3 s, then hangs up; nbext (Poetry's rules) retries after 0.5 s and gets the page. So
+#: for 3 s the view shows three requirements answered, acme-cli "asking corp" and the bar at
+#: 3/4: deterministic, with no sleeping in the test.
+STALLED = {
+    "acme-utils": "2.1.0 from corp",
+    "acme-core": "1.2.0 from corp",
+    "acme-ml": "0.3.0 from corp",
+    "acme-cli": "asking corp",
+}
+
+
+def test_logs_tutorial_live_view_and_netlog(open_tutorial: Any) -> None:
+    nb: Notebook = open_tutorial(LOGS_TUTORIAL)
     with nb.artifacts_on_failure():
-        nb.run(0)
-        nb.run(1)
-        nb.run(2, wait=False)
-        out = nb.output(2)
+        stalled = nb.code_cell("%lookup " + " ".join(STALLED))
+        nb.run_code_cells(0, stalled)
+        nb.run(stalled, wait=False)
+        out = nb.output(stalled)
         bar = out.locator(".widget-hprogress")
         table = out.locator(".jupyter-widgets table")
-        # The live phase: a progress bar, three rows answered and delta still asked.
+        # The live phase: a progress bar, three rows answered and acme-cli still asked.
         bar.wait_for(timeout=UI_TIMEOUT)
         expect(bar).to_contain_text("3/4", timeout=UI_TIMEOUT)
         expect(table).to_contain_text("asking corp")
         rows = _rows(table)
-        assert rows == {
-            "alpha": "1.0.0 from corp",
-            "beta": "1.0.0 from corp",
-            "gamma": "1.0.0 from corp",
-            "delta": "asking corp",
-        }, rows
-        assert nb.cell(2).locator(".jp-InputArea-prompt").inner_text() == "[*]:"
+        assert rows == STALLED, rows
+        assert nb.cell(stalled).locator(".jp-InputArea-prompt").inner_text() == "[*]:"
 
         # The end: the view is closed and the static result took its place.
-        nb.wait_done(2, timeout=CELL_TIMEOUT + STALL * 1000)
+        nb.wait_done(stalled, timeout=CELL_TIMEOUT + STALL * 1000)
         expect(bar).to_have_count(0, timeout=UI_TIMEOUT)
         expect(out.locator(".jupyter-widgets")).to_have_count(0)
-        for name in PACKAGES:
-            expect(out).to_contain_text(f"{name}: 1.0.0 from corp")
+        for name, state in STALLED.items():
+            version = state.split()[0] if name != "acme-cli" else "4.0.0"
+            expect(out).to_contain_text(f"{name}: {version} from corp")
 
-
-# -- 3. the network log -----------------------------------------------------------------------
-
-
-def test_netlog_shows_the_requests(notebook_factory: Any) -> None:
-    nb: Notebook = notebook_factory(
-        [NETLOG_SETUP, SOURCE_CELL, "%netlog", "%lookup acme-utils"]
-    )
-    with nb.artifacts_on_failure():
-        nb.run(0)
-        nb.run(1)
-        nb.run(2)
-        log = nb.output(2)
+        # The network log, then the tutorial's lookup that it follows.
+        netlog = nb.code_cell("%netlog")
+        refresh = nb.code_cell("%lookup --refresh acme-utils")
+        nb.run_code_cells(stalled + 1, netlog + 1)
+        log = nb.output(netlog)
         log.locator(".jupyter-widgets").first.wait_for(timeout=UI_TIMEOUT)
-        expect(log).to_contain_text("0 events", timeout=UI_TIMEOUT)
-        nb.run(3)
-        expect(nb.output(3)).to_contain_text("acme-utils: 2.0.0 from corp", timeout=UI_TIMEOUT)
-        page_line = re.compile(r"\[corp\] GET http://127\.0\.0\.1:\d+/simple/acme-utils/ -> 200")
+        # The log starts with the kernel's requests so far (the tutorial's lookups above).
+        expect(log).to_contain_text(re.compile(r"\d+ events"), timeout=UI_TIMEOUT)
+        before = _event_count(log)
+        assert before > 0
+        page_line = re.compile(
+            r"\[corp\] GET http://127\.0\.0\.1:\d+/simple/acme-utils/ -> 304 Not Modified"
+        )
+        expect(log.locator("pre")).not_to_contain_text(page_line)  # a miss so far, not a 304
+        nb.run_code_cells(netlog + 1, refresh + 1)
+        expect(nb.output(refresh)).to_contain_text(
+            "acme-utils: 2.1.0 from corp", timeout=UI_TIMEOUT
+        )
         expect(log.locator("pre")).to_contain_text(page_line, timeout=UI_TIMEOUT)
         expect(log.locator("pre")).to_contain_text(
-            re.compile(r"\[corp\] GET \S+/files/acme_utils-2\.0\.0-py3-none-any\.whl\.metadata")
+            re.compile(
+                r"\[corp\] GET \S+/files/acme_utils-2\.1\.0-py3-none-any\.whl\.metadata -> 304"
+            )
         )
-        expect(log).not_to_contain_text("0 events")
+        expect(log).to_contain_text(f"{before + 2} events", timeout=UI_TIMEOUT)
+        # The rest of the tutorial, its clean-up included, runs in the browser too.
+        nb.run_code_cells(refresh + 1, len(nbformat.read(nb.file, as_version=4).cells))
