@@ -12,6 +12,7 @@ import pytest
 import nbext
 from nbext._constants import ACCEPT_SIMPLE
 from nbext._httpcache import DIRNAME
+from nbext._net import Event
 from nbext.demo import Dist, IndexServer
 
 DISTS = [Dist("acme", "1.0"), Dist("acme", "2.0")]
@@ -258,8 +259,6 @@ def test_each_sources_cache_is_bounded(tmp_path: Path) -> None:
 
 def test_log_lines_say_what_the_cache_did() -> None:
     """-vv: a hit sent nothing, a revalidation got a 304 (not the stored page's 200)."""
-    from nbext._net import Event
-
     hit = Event("corp", "GET", "http://h/simple/a/", 200, 0.001, 10, cache="hit (age 3 s)")
     assert hit.line().startswith("[corp] GET http://h/simple/a/ -> 200 from the cache, no request")
     assert not hit.is_request
@@ -268,3 +267,48 @@ def test_log_lines_say_what_the_cache_did() -> None:
     assert again.is_request
     new = Event("corp", "GET", "http://h/simple/a/", 200, 0.02, 10, cache="changed (200)")
     assert "-> 200 (10 bytes" in new.line()
+
+
+def test_vvv_shows_the_request_that_went_out(
+    project: Path,
+    cache_dir: Path,
+    index_factory: type[IndexServer],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """-vvv's `>` lines: a revalidation's conditional request as sent (credentials redacted),
+    nothing for a hit, and the full request for one that failed."""
+    password = secrets.token_urlsafe(12)
+    server = index_factory(DISTS, auth=("alice", password))
+    monkeypatch.setenv("POETRY_HTTP_BASIC_CORP_USERNAME", "alice")
+    monkeypatch.setenv("POETRY_HTTP_BASIC_CORP_PASSWORD", password)
+
+    def page_event(ws: nbext.Workspace) -> Event:
+        res = ws.lookup("acme")
+        assert res.chosen is not None and res.chosen.version == "2.0"
+        return next(e for e in res.per_source[0].events if e.url.endswith("/simple/acme/"))
+
+    with nbext.Workspace(project) as ws:
+        ws.add_source("corp", server.url, "primary")
+        page_event(ws)
+        revalidated = page_event(ws)
+        assert revalidated.cache == "revalidated (304)"
+        assert revalidated.request_headers["authorization"] == "***"
+        assert revalidated.request_headers["if-none-match"].startswith('"')
+        assert revalidated.request_headers["user-agent"].startswith("nbext/")
+        assert password not in "\n".join(revalidated.detail_lines())
+
+        server.max_age = 600
+        page_event(ws)  # the 304 brings the new max-age
+        hit = page_event(ws)
+        assert hit.cache.startswith("hit (age ")
+        assert hit.request_headers == {}
+        assert not any(line.startswith("  >") for line in hit.detail_lines())
+
+    server.set_fault("/simple/acme/", action="reset", times=1)
+    with nbext.Workspace(project, no_cache=True) as ws:
+        ws.add_source("corp", server.url, "primary")
+        res = ws.lookup("acme")
+        failed = next(e for e in res.per_source[0].events if e.error)
+        assert failed.request_headers["authorization"] == "***"
+        assert failed.request_headers["user-agent"].startswith("nbext/")
+        assert failed.request_headers["host"].startswith("127.0.0.1:")

@@ -418,11 +418,14 @@ class HttpCache:
             answer.status_code,
             headers=_httpx_headers(answer.headers),
             content=body,
-            request=request,
+            # A revalidation's request is the conditional one that went out (with the auth
+            # flow's header); a hit sent nothing, and says so to the log.
+            request=real[-1].request if real else request,
             extensions={
                 "http_version": network_ext.get("http_version", b"HTTP/1.1"),
                 "nbext_tls": network_ext.get("nbext_tls"),
                 "nbext_cache": state,
+                "nbext_sent": bool(real),
             },
         )
 
@@ -439,7 +442,10 @@ class HttpCache:
                 headers=_httpx_headers(entry.response.headers),
                 content=body,
                 request=request,
-                extensions={"nbext_cache": f"offline (age {_age(entry.response.headers)})"},
+                extensions={
+                    "nbext_cache": f"offline (age {_age(entry.response.headers)})",
+                    "nbext_sent": False,
+                },
             )
         raise NotCached(
             f"offline, and no cached copy of {cached.url}: look it up once online "

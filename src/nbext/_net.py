@@ -165,6 +165,14 @@ class Event:
 EventSink = Callable[[Event], None]
 
 
+def _sent_headers(exc: httpx.HTTPError, asked: Mapping[str, str] | None) -> dict[str, str]:
+    """The headers of the request that failed, as it went out when the error knows it."""
+    try:
+        return dict(exc.request.headers)
+    except RuntimeError:  # an error raised before any request was built
+        return dict(asked or {})
+
+
 def retry_event(source: str, url: str, delay: float, attempt: int) -> Event:
     """The wait before the next attempt, with Poetry's log text."""
     return Event(
@@ -346,7 +354,7 @@ class Http:
                     elapsed=time.perf_counter() - started,
                     size=0,
                     error=f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__,
-                    request_headers=redact_headers(dict(headers or {})),
+                    request_headers=redact_headers(_sent_headers(exc, headers)),
                     attempt=attempt,
                     started=wall,
                 )
@@ -372,7 +380,12 @@ class Http:
                     status=hop.status_code,
                     elapsed=_elapsed(hop, started),
                     size=len(hop.content) if hop.is_closed else 0,
-                    request_headers=redact_headers(dict(hop.request.headers)),
+                    # What went out, as sent (none for an answer from the cache).
+                    request_headers=(
+                        redact_headers(dict(hop.request.headers))
+                        if hop.extensions.get("nbext_sent", True)
+                        else {}
+                    ),
                     response_headers=redact_headers(_redact_location(hop.headers)),
                     attempt=attempt,
                     started=wall,
