@@ -202,6 +202,10 @@ def test_offline_answers_from_the_cache_or_says_what_is_missing(
     error = cold.per_source[0].error or ""
     assert error.startswith("Source (corp): offline, and no cached copy of")
     assert "%config --unset offline" in error
+    # The row says the network was not used, and why it has nothing.
+    row = cold.per_source[0]
+    assert (row.outcome, row.cache) == ("no: offline", "offline (not cached)")
+    assert "no: offline" in repr(cold) and "offline (not cached)" in repr(cold)
 
 
 def test_offline_from_config(

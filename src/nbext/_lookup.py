@@ -56,7 +56,7 @@ from nbext._metacache import MetadataCache
 from nbext._net import Event, Http, short_error
 from nbext._pool import Priority, Source, SourcePool
 from nbext._redact import redact_url
-from nbext._results import Chosen, LookupResult, SourceRow
+from nbext._results import OFFLINE_NOT_CACHED, Chosen, LookupResult, SourceRow
 from nbext._tls import TlsConnectError
 
 __all__ = ["Lookup", "LookupObserver", "Pin", "kernel_python_constraint", "parse_requirement"]
@@ -137,6 +137,7 @@ class PageResult:
     warning: str | None = None
     elapsed: float = 0.0
     events: list[Event] = field(default_factory=list)
+    cache: str = ""  # the cache's state when no response says it (offline, nothing cached)
 
 
 @dataclass
@@ -255,6 +256,7 @@ class Fetcher:
             result.error = f"Source ({source.name}): {exc}"
         except NotCached as exc:
             result.error = f"Source ({source.name}): {exc}"
+            result.cache = OFFLINE_NOT_CACHED
         except httpx.TooManyRedirects:
             result.error = (
                 f"Source ({source.name}): too many redirects at {redact_url(url)} (more than "
@@ -733,7 +735,7 @@ class Lookup:
                 row.requests = sum(1 for e in page.events if e.is_request)
                 row.events = list(page.events)
             answered = [e for e in page.events if e.status is not None]
-            row.cache = answered[-1].cache or "" if answered else ""
+            row.cache = (answered[-1].cache or "") if answered else page.cache
 
         if job.pin is not None:
             pinned = self.pool.get(job.pin.source)

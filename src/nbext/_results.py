@@ -48,6 +48,10 @@ def _html_table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+#: The cache column of a source that could not answer offline: nothing was cached.
+OFFLINE_NOT_CACHED = "offline (not cached)"
+
+
 @dataclass
 class SourceRow:
     """What happened on one source during a lookup."""
@@ -75,7 +79,8 @@ class SourceRow:
         if not self.asked:
             return self.skipped or "no"
         if self.error:
-            return "yes: error"
+            # Offline, the source was not asked over the network: its cache had nothing.
+            return "no: offline" if self.cache == OFFLINE_NOT_CACHED else "yes: error"
         if self.warning:
             return "yes: auth error"
         if not self.listed:
