@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import ssl
 from collections.abc import Iterator
 from pathlib import Path
@@ -141,6 +142,70 @@ def test_diagnose_names_the_trust_that_works(
     assert root["found in"] == "configured CA"
     assert f"    1. {root['subject']} (valid until " in text and "[configured CA]" in text
     assert "issuer not in the trust stores" not in text
+
+
+def test_diagnose_says_verification_is_off(ws: nbext.Workspace, https_index: IndexServer) -> None:
+    ws.add_source("corp", https_index.url, "primary")
+    ws.config_set("certificates.corp.cert", "false")
+    report = ws.diagnose("corp")
+    assert not any(a.ok for a in report.attempts)
+    assert report.advice.startswith(
+        "verification is off (certificates.corp.cert = false): lookups accept this certificate"
+    ), report.advice
+
+
+def test_diagnose_mutual_tls_names_the_client_certificate(
+    ws: nbext.Workspace, mtls_index: IndexServer, pems: dict[str, Path], tmp_path: Path
+) -> None:
+    ws.add_source("secure", mtls_index.url, "primary")
+    ws.config_set("certificates.secure.cert", str(pems["ca"]))
+    report = ws.diagnose("secure")
+    # TLS 1.3: the client's handshake completes, then the server refuses the connection.
+    assert report.tls_version == "TLSv1.3" and report.attempts[-1].ok
+    assert report.client_cert.startswith(
+        "required by the server (mutual TLS), none configured: "
+    ), report.client_cert
+    assert "CERTIFICATE_REQUIRED" in report.client_cert
+    assert report.advice == (
+        "the server wants a client certificate: %config certificates.secure.client-cert "
+        "/path/to/client.pem (certificate and key in one PEM file)"
+    )
+    stranger = tmp_path / "stranger.pem"
+    trustme.CA().issue_cert("x@example.test").private_key_and_cert_chain_pem.write_to_path(
+        str(stranger)
+    )
+    ws.config_set("certificates.secure.client-cert", str(stranger))
+    report = ws.diagnose("secure")
+    assert report.client_cert.startswith(f"{stranger} refused by the server: "), report.client_cert
+    assert "does not accept this client certificate" in report.advice
+    ws.config_set("certificates.secure.client-cert", str(tmp_path / "missing.pem"))
+    report = ws.diagnose("secure")
+    assert "missing.pem cannot be loaded" in report.client_cert
+    ws.config_set("certificates.secure.client-cert", str(pems["client"]))
+    report = ws.diagnose("secure")
+    assert report.client_cert == f"{pems['client']} (not refused by the server)"
+    assert report.advice == ""
+    assert f"  client certificate: {pems['client']} (not refused" in repr(report)
+
+
+def test_an_expired_certificate_is_not_blamed_on_the_ca(
+    ws: nbext.Workspace, ca: trustme.CA, pems: dict[str, Path]
+) -> None:
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1", not_after=datetime.datetime(2021, 1, 1)).configure_cert(ctx)
+    server = IndexServer([Dist("acme", "1.0")], ssl_context=ctx).start()
+    try:
+        ws.add_source("corp", server.url, "primary")
+        ws.config_set("certificates.corp.cert", str(pems["ca"]))
+        error = ws.lookup("acme").per_source[0].error or ""
+        report = ws.diagnose("corp")
+    finally:
+        server.stop()
+    assert "rejected: certificate has expired (a CA bundle does not fix that" in error, error
+    assert "%source diagnose corp" in error
+    assert "does not trust it" not in error and "Fix: %config" not in error
+    assert report.certificate["valid until"] == "Jan  1 00:00:00 2021 GMT"
+    assert report.advice.startswith("the certificate itself is rejected (certificate has expired)")
 
 
 def test_diagnose_shows_the_chain_through_an_intermediate(

@@ -2,8 +2,9 @@
 
 For an HTTPS source nbext connects with each candidate trust (the operating system's store
 through truststore, certifi's bundle, the CA bundle configured for the source) and reports
-which ones complete the handshake, the negotiated TLS version, and the server certificate's
-subject, issuer and expiry. It sends no HTTP request and no credential.
+which ones complete the handshake, the negotiated TLS version, the server certificate's
+subject, issuer and expiry, and whether the server refused the client certificate (mutual
+TLS). It sends no HTTP request and no credential.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from nbext._redact import redact_url
-from nbext._tls import TlsSettings
+from nbext._tls import TlsSettings, unknown_issuer, verify_reason
 
 __all__ = ["Diagnosis", "TrustAttempt", "diagnose"]
 
@@ -44,6 +45,9 @@ class Diagnosis:
     #: The chain up to a root, leaf first: the issuers found in the trust stores tried (the
     #: intermediates a server sends are not visible to Python 3.11's ssl module).
     chain: list[dict[str, str]] = field(default_factory=list)
+    #: What became of the client certificate (mutual TLS); empty when none was configured
+    #: and the server did not ask for one.
+    client_cert: str = ""
     advice: str = ""
 
     def lines(self) -> list[str]:
@@ -54,6 +58,8 @@ class Diagnosis:
         for a in self.attempts:
             mark = "ok  " if a.ok else "fail"
             out.append(f"  {mark} {a.trust}" + (f": {a.detail}" if a.detail else ""))
+        if self.client_cert:
+            out.append(f"  client certificate: {self.client_cert}")
         if self.tls_version:
             out.append(f"  TLS version: {self.tls_version}")
         for key in ("subject", "issuer", "valid until", "names"):
@@ -178,7 +184,8 @@ def chain_of(der: bytes, tls: TlsSettings, *, max_depth: int = 6) -> list[dict[s
     return chain
 
 
-def _contexts(tls: TlsSettings) -> list[tuple[str, ssl.SSLContext]]:
+def _contexts(tls: TlsSettings) -> tuple[list[tuple[str, ssl.SSLContext]], str]:
+    """The contexts to try, and why the client certificate could not be loaded (or "")."""
     import certifi
     import truststore
 
@@ -191,11 +198,39 @@ def _contexts(tls: TlsSettings) -> list[tuple[str, ssl.SSLContext]]:
             out.append(
                 (f"configured CA {tls.verify}", ssl.create_default_context(cafile=tls.verify))
             )
+    problem = ""
     if tls.client_cert:
         for _label, ctx in out:
-            with contextlib.suppress(OSError, ssl.SSLError):
+            try:
                 ctx.load_cert_chain(tls.client_cert)
-    return out
+            except (OSError, ssl.SSLError) as exc:
+                problem = str(exc).splitlines()[0][:160]
+    return out, problem
+
+
+#: How long to wait, after a TLS 1.3 handshake, for the server to refuse the client certificate.
+REFUSAL_WAIT = 1.0
+
+
+def _refusal(ssock: ssl.SSLSocket, wait: float) -> str | None:
+    """The alert of a TLS 1.3 server that refuses the client certificate, if it sends one.
+
+    In TLS 1.3 the client's handshake ends before the server has checked the client's
+    certificate, so a server that requires one (mutual TLS) and got none, or refuses the one it
+    got, says so just after: a handshake that "succeeded" is not yet a connection the server
+    accepts. Reading briefly (a server that accepted waits for a request) tells the two apart
+    without sending anything. TLS 1.2 servers refuse during the handshake itself.
+    """
+    if ssock.version() != "TLSv1.3":
+        return None
+    ssock.settimeout(wait)
+    try:
+        ssock.recv(1)
+    except ssl.SSLError as exc:
+        return str(exc).splitlines()[0][:160]
+    except OSError:  # the wait ran out (the server waits for a request), or a plain close
+        return None
+    return None
 
 
 def diagnose(source: str, url: str, tls: TlsSettings, *, timeout: float = 10.0) -> Diagnosis:
@@ -207,7 +242,10 @@ def diagnose(source: str, url: str, tls: TlsSettings, *, timeout: float = 10.0) 
         result.advice = "plain HTTP: no TLS to check (credentials would travel unencrypted)"
         return result
     der: bytes | None = None
-    for label, ctx in _contexts(tls):
+    refusal: str | None = None
+    probed = False
+    contexts, load_problem = _contexts(tls)
+    for label, ctx in contexts:
         try:
             with (
                 socket.create_connection((host, port), timeout=timeout) as sock,
@@ -215,6 +253,9 @@ def diagnose(source: str, url: str, tls: TlsSettings, *, timeout: float = 10.0) 
             ):
                 result.tls_version = ssock.version()
                 der = der or ssock.getpeercert(binary_form=True)
+                if not probed:  # the client certificate does not depend on the trust store
+                    probed = True
+                    refusal = _refusal(ssock, min(timeout, REFUSAL_WAIT))
             result.attempts.append(TrustAttempt(label, True))
         except (OSError, ssl.SSLError) as exc:
             result.attempts.append(TrustAttempt(label, False, str(exc).splitlines()[0][:160]))
@@ -232,20 +273,62 @@ def diagnose(source: str, url: str, tls: TlsSettings, *, timeout: float = 10.0) 
         ):
             result.tls_version = ssock.version()
             der = ssock.getpeercert(binary_form=True)
+            probed = True
+            refusal = _refusal(ssock, min(timeout, REFUSAL_WAIT))
     if der:
         result.certificate = _describe(der)
         result.chain = chain_of(der, tls)
+    key = f"certificates.{source}"
+    if tls.client_cert and load_problem:
+        result.client_cert = f"{tls.client_cert} cannot be loaded: {load_problem}"
+    elif refusal and tls.client_cert:
+        result.client_cert = f"{tls.client_cert} refused by the server: {refusal}"
+    elif refusal:
+        result.client_cert = f"required by the server (mutual TLS), none configured: {refusal}"
+    elif tls.client_cert and probed:
+        result.client_cert = f"{tls.client_cert} (not refused by the server)"
+    advice: list[str] = []
     passed = [a.trust for a in result.attempts if a.ok]
-    if not passed:
-        result.advice = (
-            f"no trust store accepts this certificate: give its CA with %config "
-            f"certificates.{source}.cert /path/to/ca.pem (or install it in the system store)"
+    rejected = [
+        reason
+        for a in result.attempts
+        if not a.ok and (reason := verify_reason(a.detail)) and not unknown_issuer(reason)
+    ]
+    if not passed and rejected:
+        advice.append(
+            f"the certificate itself is rejected ({rejected[0]}): a CA bundle does not fix "
+            f"that, the server needs a valid certificate"
         )
+    elif not passed:
+        if tls.verify is False:
+            advice.append(
+                f"verification is off ({key}.cert = false): lookups accept this certificate "
+                f"unchecked, and no trust store accepts it; to verify it, give its CA with "
+                f"%config {key}.cert /path/to/ca.pem"
+            )
+        else:
+            advice.append(
+                f"no trust store accepts this certificate: give its CA with %config "
+                f"{key}.cert /path/to/ca.pem (or install it in the system store)"
+            )
     elif isinstance(tls.verify, str) and not passed[0].startswith("configured"):
-        result.advice = f"trusted by the {passed[0]}; certificates.{source}.cert is not needed"
+        advice.append(f"trusted by the {passed[0]}; {key}.cert is not needed")
     elif tls.verify is False:
-        result.advice = (
-            f"verification is off (certificates.{source}.cert = false) although the "
-            f"{passed[0]} trusts this server: %config --unset certificates.{source}.cert"
+        advice.append(
+            f"verification is off ({key}.cert = false) although the "
+            f"{passed[0]} trusts this server: %config --unset {key}.cert"
         )
+    if tls.client_cert and load_problem:
+        advice.append(f"check the file: %config {key}.client-cert /path/to/client.pem")
+    elif refusal and tls.client_cert:
+        advice.append(
+            f"the server does not accept this client certificate: ask for one it accepts, "
+            f"then %config {key}.client-cert /path/to/client.pem"
+        )
+    elif refusal:
+        advice.append(
+            f"the server wants a client certificate: %config {key}.client-cert "
+            f"/path/to/client.pem (certificate and key in one PEM file)"
+        )
+    result.advice = "; ".join(advice)
     return result

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import ssl
 import threading
 import urllib.request
@@ -26,7 +27,14 @@ import httpx
 
 from nbext._config import Settings
 
-__all__ = ["SourceTransport", "TlsConnectError", "TlsSettings", "tls_settings"]
+__all__ = [
+    "SourceTransport",
+    "TlsConnectError",
+    "TlsSettings",
+    "tls_settings",
+    "unknown_issuer",
+    "verify_reason",
+]
 
 
 #: The environment variables proxies come from (a change is seen on the next request).
@@ -113,10 +121,41 @@ class TlsConnectError(httpx.ConnectError):
     """A TLS failure, with a message that names the source, the host and the fix."""
 
 
+_VERIFY_REASON = re.compile(r"certificate verify failed: (.+?)(?: \(_ssl\.c:\d+\))?$", re.M)
+
+#: OpenSSL's reasons for a certificate whose issuer is in no trusted bundle: a CA fixes those.
+_UNKNOWN_ISSUER = (
+    "unable to get local issuer certificate",
+    "unable to get issuer certificate",
+    "unable to verify the first certificate",
+    "self-signed certificate",
+    "self signed certificate",
+)
+
+
+def verify_reason(text: str) -> str | None:
+    """OpenSSL's reason in a "certificate verify failed: ..." message, if there is one."""
+    m = _VERIFY_REASON.search(text)
+    return m.group(1).strip() if m else None
+
+
+def unknown_issuer(reason: str) -> bool:
+    """Whether the reason is an untrusted issuer (and not, say, an expired certificate)."""
+    return reason.startswith(_UNKNOWN_ISSUER)
+
+
 def _explain(exc: Exception, tls: TlsSettings, host: str) -> str | None:
     text = str(exc)
     name = tls.source or host
     key = f"certificates.{name}"
+    reason = verify_reason(text)
+    if reason and not unknown_issuer(reason):
+        # An expired certificate, one for another host name...: no CA bundle fixes that.
+        see = f"; %source diagnose {tls.source} shows it" if tls.source else ""
+        return (
+            f"TLS certificate of {host} rejected: {reason} (a CA bundle does not fix that: "
+            f"the server needs a valid certificate{see})"
+        )
     if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
         where = (
             f"the CA bundle {tls.verify} (certificates.{name}.cert) does not trust it"
