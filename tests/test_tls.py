@@ -300,3 +300,20 @@ def test_http2_when_the_server_offers_it(
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=5)
+
+
+def test_a_hang_up_in_the_handshake_suggests_the_client_certificate() -> None:
+    """TLS 1.3: a server refusing the client certificate may just close the connection,
+    and Python says "EOF occurred in violation of protocol"; the row says what to check."""
+    from nbext._tls import TlsSettings, _explain
+
+    eof = ssl.SSLEOFError(8, "EOF occurred in violation of protocol (_ssl.c:2427)")
+    without = _explain(eof, TlsSettings(source="corp"), "127.0.0.1:8443")
+    assert without == (
+        "TLS handshake with 127.0.0.1:8443 failed (the server closed the connection; a server "
+        "that requires a client certificate does that. If it does: %config "
+        "certificates.corp.client-cert /path/to/client.pem)"
+    )
+    # With a client certificate configured there is nothing to suggest.
+    with_cert = _explain(eof, TlsSettings(client_cert="/c.pem", source="corp"), "h:1")
+    assert with_cert == "TLS handshake with h:1 failed (the server closed the connection)"

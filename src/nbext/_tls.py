@@ -171,6 +171,18 @@ def _explain(exc: Exception, tls: TlsSettings, host: str) -> str | None:
             f"{host} requires a client certificate (mutual TLS). Fix: %config "
             f"{key}.client-cert /path/to/client.pem (certificate and key in one PEM file)"
         )
+    if "EOF occurred in violation of protocol" in text:
+        # The server hung up in or just after the handshake: with TLS 1.3 that is how a
+        # refused client certificate often shows (the alert is lost with the connection).
+        hint = (
+            ""
+            if tls.client_cert
+            else (
+                "; a server that requires a client certificate does that. If it does: "
+                f"%config {key}.client-cert /path/to/client.pem"
+            )
+        )
+        return f"TLS handshake with {host} failed (the server closed the connection{hint})"
     if "SSL" in text or "TLS" in text:
         return f"TLS handshake with {host} failed ({text.splitlines()[0][:160]})"
     return None
