@@ -57,6 +57,29 @@ def test_source_show_and_remove(ip: InteractiveShell, project_dir: Path, corp: I
     assert "tool.poetry.source" not in (project_dir / "pyproject.toml").read_text()
 
 
+def test_source_remove_takes_out_an_entry_poetry_cannot_read(
+    ip: InteractiveShell, project_dir: Path, corp: IndexServer
+) -> None:
+    """`poetry source add bad foo.bar/simple` writes an invalid URL, and from then on every
+    Poetry command (`poetry source remove bad` included) stops at it. nbext's reads stop
+    too, with Poetry's message; `%source remove` is the way out, and keeps the rest."""
+    run(ip, f"source add --priority primary corp {corp.url}")
+    path = project_dir / "pyproject.toml"
+    path.write_text(
+        path.read_text()
+        + '\n[[tool.poetry.source]]\nname = "bad"  # typo\nurl = "foo.bar/simple"\n'
+    )
+    invalid = r"tool\.poetry\.source\[1\]\.url must be uri"
+    with pytest.raises(nbext.ConfigurationError, match=invalid):
+        run(ip, "source show")
+    out, _, _ = run(ip, "source remove bad")
+    assert out == "Removing source with name bad.\n"
+    text = path.read_text()
+    assert "bad" not in text and f'url = "{corp.url}"' in text
+    _, _, table = run(ip, "source show")
+    assert [e["name"] for e in table.entries] == ["corp"]
+
+
 def test_pypi_rules_in_source_add(ip: InteractiveShell, project_dir: Path) -> None:
     with pytest.raises(nbext.SourceError, match="The URL of PyPI is fixed and cannot be set."):
         run(ip, "source add pypi https://x.example/simple/")
