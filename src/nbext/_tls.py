@@ -234,7 +234,8 @@ class SourceTransport(httpx.BaseTransport):
 
     def explain(self, request: httpx.Request, exc: httpx.HTTPError) -> httpx.HTTPError | None:
         """A TLS failure of ``request`` as the message that names the host and the fix."""
-        if not isinstance(exc, httpx.ConnectError | httpx.ReadError):
+        # TLS 1.3: a server's refusal can also surface when the request is written.
+        if not isinstance(exc, httpx.ConnectError | httpx.ReadError | httpx.WriteError):
             return None
         tls = self.tls_for(str(request.url))
         explained = _explain(exc, tls, request.url.netloc.decode())
