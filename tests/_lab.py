@@ -7,8 +7,8 @@ directories). The readiness wait is bounded. :meth:`Lab.stop` shuts the kernels 
 the REST API, then stops the server by its own PID (SIGTERM, then SIGKILL), and finally any
 kernel process the server left behind, also by PID.
 
-:func:`write_notebook` writes a notebook (code cells, the venv's ``python3`` kernel) with
-``nbformat`` into the lab's root directory, next to a minimal ``pyproject.toml``.
+:func:`copy_notebook` copies a notebook (a tutorial) into a directory of its own under the
+lab's root, with its saved outputs cleared, so that what the page shows is fresh.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,7 @@ import nbformat
 from tests._env import isolated_environ
 from tests._servers import free_port, terminate
 
-__all__ = ["Lab", "chromium_path", "start_lab", "write_notebook"]
+__all__ = ["Lab", "chromium_path", "copy_notebook", "start_lab"]
 
 START_TIMEOUT = 60.0  # seconds for the server to answer /api/status (2-3 s when idle)
 STOP_TIMEOUT = 10.0  # seconds to wait after SIGTERM (then after SIGKILL)
@@ -47,14 +47,6 @@ API_TIMEOUT = 10.0
 PAGE_CONFIG = {
     "disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True},
 }
-
-PYPROJECT = """\
-[project]
-name = "browser-app"
-version = "0.1.0"
-requires-python = ">=3.11"
-dependencies = []
-"""
 
 _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -231,18 +223,16 @@ def start_lab(workdir: Path, extra_env: Mapping[str, str] | None = None) -> Lab:
     raise RuntimeError(f"jupyter lab did not start; last output:\n{last_log}")
 
 
-def write_notebook(lab: Lab, name: str, cells: Sequence[str]) -> str:
-    """Write ``name/name.ipynb`` (code cells) and ``name/pyproject.toml`` into the lab's
-    root; returns the notebook's path relative to the root (the kernel runs in ``name/``)."""
+def copy_notebook(lab: Lab, name: str, source: Path) -> str:
+    """Copy ``source`` to ``name/`` under the lab's root, its code cells' outputs and
+    execution counts cleared; returns its path relative to the root (the kernel runs in
+    ``name/``)."""
     directory = lab.root / name
     directory.mkdir()
-    (directory / "pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3 (ipykernel)",
-        "language": "python",
-    }
-    nb.cells = [nbformat.v4.new_code_cell(source) for source in cells]
-    nbformat.write(nb, directory / f"{name}.ipynb")
-    return f"{name}/{name}.ipynb"
+    nb = nbformat.read(source, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+    nbformat.write(nb, directory / source.name)
+    return f"{name}/{source.name}"

@@ -34,7 +34,7 @@ from typing import Any
 import nbformat
 import pytest
 
-from tests._lab import Lab, chromium_path, start_lab
+from tests._lab import Lab, chromium_path, copy_notebook, start_lab
 from tests.secret_scan import SecretScan, secret_scan_fixture
 
 CHROMIUM = chromium_path()
@@ -217,17 +217,8 @@ def open_tutorial(
 
     def open_notebook(filename: str) -> Notebook:
         name = re.sub(r"\W+", "-", request.node.name).strip("-")
-        directory = lab.root / name
-        directory.mkdir()
-        nb = nbformat.read(NOTEBOOKS / filename, as_version=4)
-        for cell in nb.cells:
-            if cell.cell_type == "code":
-                cell.outputs = []
-                cell.execution_count = None
-        nbformat.write(nb, directory / filename)
-        opened = Notebook(
-            context.new_page(), lab, f"{name}/{filename}", tmp_path / "browser-artifacts"
-        )
+        path = copy_notebook(lab, name, NOTEBOOKS / filename)
+        opened = Notebook(context.new_page(), lab, path, tmp_path / "browser-artifacts")
         with opened.artifacts_on_failure():
             opened.open()
         return opened
