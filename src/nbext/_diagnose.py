@@ -279,12 +279,22 @@ def diagnose(source: str, url: str, tls: TlsSettings, *, timeout: float = 10.0) 
         result.certificate = _describe(der)
         result.chain = chain_of(der, tls)
     key = f"certificates.{source}"
+    client_advice = ""
     if tls.client_cert and load_problem:
         result.client_cert = f"{tls.client_cert} cannot be loaded: {load_problem}"
+        client_advice = f"check the file: %config {key}.client-cert /path/to/client.pem"
     elif refusal and tls.client_cert:
         result.client_cert = f"{tls.client_cert} refused by the server: {refusal}"
+        client_advice = (
+            f"the server does not accept this client certificate: ask for one it accepts, "
+            f"then %config {key}.client-cert /path/to/client.pem"
+        )
     elif refusal:
         result.client_cert = f"required by the server (mutual TLS), none configured: {refusal}"
+        client_advice = (
+            f"the server wants a client certificate: %config {key}.client-cert "
+            f"/path/to/client.pem (certificate and key in one PEM file)"
+        )
     elif tls.client_cert and probed:
         result.client_cert = f"{tls.client_cert} (not refused by the server)"
     advice: list[str] = []
@@ -318,17 +328,7 @@ def diagnose(source: str, url: str, tls: TlsSettings, *, timeout: float = 10.0) 
             f"verification is off ({key}.cert = false) although the "
             f"{passed[0]} trusts this server: %config --unset {key}.cert"
         )
-    if tls.client_cert and load_problem:
-        advice.append(f"check the file: %config {key}.client-cert /path/to/client.pem")
-    elif refusal and tls.client_cert:
-        advice.append(
-            f"the server does not accept this client certificate: ask for one it accepts, "
-            f"then %config {key}.client-cert /path/to/client.pem"
-        )
-    elif refusal:
-        advice.append(
-            f"the server wants a client certificate: %config {key}.client-cert "
-            f"/path/to/client.pem (certificate and key in one PEM file)"
-        )
+    if client_advice:
+        advice.append(client_advice)
     result.advice = "; ".join(advice)
     return result
