@@ -43,10 +43,17 @@ def test_retry_after_is_honoured_and_capped(
     client, delays = http
     server = index_factory([Dist("acme", "1.0")])
     server.set_fault("/simple/acme/", status=429, headers={"Retry-After": "0.25"}, times=1)
-    server.set_fault("/simple/other/", status=503, headers={"Retry-After": "3600"}, times=1)
+    server.set_fault("/simple/other/", status=503, headers={"Retry-After": "950400"}, times=1)
     assert client.get(server.url + "acme/", source="corp")[0].status_code == 200
-    assert client.get(server.url + "other/", source="corp")[0].status_code == 404
-    assert delays == [0.25, 60.0]
+    # Eleven days: over the cap (NBEXT_MAX_RETRY_AFTER), so the 503 is the answer at once.
+    response, events = client.get(server.url + "other/", source="corp")
+    assert response.status_code == 503
+    assert delays == [0.25]
+    assert events[-1].line() == (
+        "[corp] The server asks to retry in 11 days; not waiting "
+        "(more than NBEXT_MAX_RETRY_AFTER = 10 s)."
+    )
+    assert response.extensions["nbext_gave_up"] == events[-1].error
 
 
 def test_4xx_is_never_retried_and_5xx_gives_up_after_six(

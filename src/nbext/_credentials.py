@@ -24,7 +24,7 @@ import threading
 from collections.abc import Generator, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -337,11 +337,12 @@ class SourceAuth(httpx.Auth):
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         url = str(request.url)
-        if request.url.userinfo or "authorization" in request.headers:
-            # Credentials in the URL win, as in Poetry (httpx already set Basic from them).
-            if request.url.userinfo and "authorization" not in request.headers:
-                user, _, password = request.url.userinfo.decode().partition(":")
-                _basic(request, Credential(unquote(user), unquote(password)))
+        in_url = request.extensions.get("nbext_url_credentials")
+        if in_url is not None or "authorization" in request.headers:
+            # Credentials in the URL win, as in Poetry; nbext.Http took them out of the URL
+            # (so that no layer below sees them) and hands them over beside it.
+            if in_url is not None and "authorization" not in request.headers:
+                _basic(request, Credential(*in_url))
             yield request
             return
         cred = self.authenticator.preemptive(url)

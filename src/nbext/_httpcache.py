@@ -33,12 +33,20 @@ from typing import Any
 
 import hishel
 import httpx
-from hishel._sync_rfc import handle_request_with_rfc
+from hishel.httpx import CacheTransport
 
 from nbext._atomic import write_cache_file
 from nbext._redact import redact_url
 
-__all__ = ["DIRNAME", "FileStorage", "HttpCache", "NotCached", "cache_root", "read_index"]
+__all__ = [
+    "DIRNAME",
+    "CacheLayer",
+    "FileStorage",
+    "HttpCache",
+    "NotCached",
+    "cache_root",
+    "read_index",
+]
 
 logger = logging.getLogger("nbext.cache")
 
@@ -118,6 +126,21 @@ class FileStorage(hishel.BaseStorage):
         self._keys: dict[uuid.UUID, str] = {}
         self._last: dict[str, list[tuple[dict[str, Any], bytes]]] = {}
         self._written = 0
+        self._local = threading.local()
+
+    # -- what the last store in this thread found ---------------------------------------------
+
+    def begin(self) -> None:
+        """Forget the outcome of this thread's previous store (see :meth:`outcome`)."""
+        self._local.outcome = "new"
+
+    def outcome(self) -> str:
+        """``new``, ``same`` (the body stored equals the one it replaced) or ``changed``."""
+        return str(getattr(self._local, "outcome", "new"))
+
+    def forget(self, key: str) -> None:
+        with self._lock:
+            self._write(key, [])
 
     # -- files -------------------------------------------------------------------------------
 
@@ -253,19 +276,24 @@ class FileStorage(hishel.BaseStorage):
         vary = [h for h in _vary(response.headers) if h not in _NEVER_VARY]
         kept_request = {h: list(request.headers.get_list(h) or []) for h in vary}
         entry_id = uuid.uuid4()
+        url = redact_url(request.url)
         item = {
             "id": str(entry_id),
             "stored": time.time(),
-            "request": {"method": request.method, "url": request.url, "headers": kept_request},
+            "request": {"method": request.method, "url": url, "headers": kept_request},
             "response": {"status": response.status_code, "headers": _storable(response.headers)},
         }
         try:
             with self._lock:
-                pairs = [
-                    (e, b)
-                    for e, b in self._recent(key)
-                    if e.get("request", {}).get("headers") != kept_request
-                ]
+                pairs: list[tuple[dict[str, Any], bytes]] = []
+                replaced: list[tuple[dict[str, Any], bytes]] = []
+                for e, b in self._recent(key):
+                    same_vary = e.get("request", {}).get("headers") == kept_request
+                    (replaced if same_vary else pairs).append((e, b))
+                if replaced:
+                    digest = _digest(body)
+                    same = any(e.get("sha256") == digest for e, _b in replaced)
+                    self._local.outcome = "same" if same else "changed"
                 pairs.append((item, body))
                 self._write(key, pairs[-_MAX_PER_KEY:])
                 self._keys[entry_id] = key
@@ -330,17 +358,17 @@ def read_index(path: str | Path) -> list[dict[str, Any]]:
     return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
 
 
-def _httpx_headers(headers: hishel.Headers) -> list[tuple[str, str]]:
-    return [(k, v) for k in headers for v in headers.get_list(k) or []]
+def _httpx_headers(headers: hishel.Headers) -> list[tuple[bytes, bytes]]:
+    # As bytes: a stored header may hold any latin-1 character, which httpx refuses from str.
+    return [
+        (k.encode("latin-1"), v.encode("latin-1", "replace"))
+        for k in headers
+        for v in headers.get_list(k) or []
+    ]
 
 
 class HttpCache:
-    """The cache in front of the network, one :class:`FileStorage` per source.
-
-    ``handle`` answers one request (one hop: redirects are cached hop by hop). The response's
-    ``extensions["nbext_cache"]`` says what happened: ``miss``, ``hit (age N s)``,
-    ``revalidated (304)`` or ``offline (age N s)``.
-    """
+    """The cache's storages, one :class:`FileStorage` per source, and the offline switch."""
 
     def __init__(
         self, repositories: Path, *, offline: bool = False, max_bytes: int = MAX_BYTES
@@ -352,7 +380,6 @@ class HttpCache:
         self.offline = offline
         self._lock = threading.Lock()
         self._storages: dict[str, FileStorage] = {}
-        self._options = hishel.CacheOptions(shared=False)
 
     def storage(self, source: str) -> FileStorage:
         with self._lock:
@@ -363,95 +390,105 @@ class HttpCache:
                 self._storages[source] = storage
             return storage
 
-    def handle(
-        self,
-        source: str,
-        request: httpx.Request,
-        network: Callable[[httpx.Request], httpx.Response],
-    ) -> httpx.Response:
-        storage = self.storage(source)
-        url = redact_url(str(request.url))  # the key and the stored URL: never a password
-        cached_request = hishel.Request(
-            request.method, url, _headers(_multi(request.headers.multi_items()))
-        )
-        if self.offline:
-            return self._offline(storage, cached_request, request)
-        real: list[httpx.Response] = []
+    def forget(self, source: str, url: str) -> None:
+        """Drop what is stored for ``url`` (a page that could not be read is not kept)."""
+        self.storage(source).forget(_key(url))
 
-        def send(asked: hishel.Request) -> hishel.Response:
-            extra = {
-                k: asked.headers[k]
-                for k in ("if-none-match", "if-modified-since")
-                if k in asked.headers and k not in request.headers
-            }
-            outgoing = request
-            if extra:
-                outgoing = httpx.Request(
-                    request.method,
-                    request.url,
-                    headers=[*request.headers.multi_items(), *extra.items()],
-                    extensions=request.extensions,
-                )
-            answer = network(outgoing)
-            real.append(answer)
-            return hishel.Response(
-                answer.status_code,
-                _headers(_multi(answer.headers.multi_items())),
-                iter([answer.content]),
-            )
 
-        answer, status = handle_request_with_rfc(
-            cached_request, send, storage, url, self._options
+def _key(url: str | httpx.URL) -> str:
+    """The cache key of a URL: the URL itself, never with credentials."""
+    return redact_url(str(url))
+
+
+class CacheLayer(httpx.BaseTransport):
+    """The HTTP cache in the transport stack: hishel's ``CacheTransport`` (RFC 9111, private
+    cache) over the transport below, with the source's :class:`FileStorage` chosen per request
+    (the ``nbext_source`` extension). Range requests, requests without a source and requests
+    with ``nbext_use_cache`` false go straight through.
+
+    The answer's ``extensions["nbext_cache"]`` says what happened: ``miss``, ``hit (age N s)``,
+    ``revalidated (304)``, ``changed (200)``, ``refetched, no validators`` (a server that sends
+    no ETag or Last-Modified sent the same body again), or ``offline (age N s)``.
+    """
+
+    def __init__(self, inner: httpx.BaseTransport, cache: HttpCache) -> None:
+        self.inner = inner
+        self.cache = cache
+        # Every request names its storage; this one is only the constructor's default.
+        self._hishel = CacheTransport(
+            inner,
+            storage=FileStorage(cache.repositories / "_" / DIRNAME),
+            rfc=hishel.CacheOptions(shared=False),
         )
-        if not status["from_cache"] and real and real[-1].status_code != 304:
-            response = real[-1]
-            if status["revalidated"] and response.status_code == 200:
-                state = "changed (200)"  # a stored copy was checked, and the page had changed
-            else:
-                state = "miss" if status["stored"] else "miss (not stored)"
-            response.extensions = {**response.extensions, "nbext_cache": state}
-            return response
-        body = b"".join(answer.stream or ())  # type: ignore[arg-type]
-        state = "revalidated (304)" if status["revalidated"] else _hit(answer.headers)
-        network_ext = dict(real[-1].extensions) if real else {}
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        source = request.extensions.get("nbext_source")
+        if (
+            not isinstance(source, str)
+            or request.extensions.get("nbext_use_cache") is False
+            or request.method != "GET"
+            or "range" in request.headers
+        ):
+            return self.inner.handle_request(request)
+        storage = self.cache.storage(source)
+        key = _key(request.url)
+        if self.cache.offline:
+            return _offline(storage, key, request)
+        request.extensions.pop("nbext_hop", None)
+        request.extensions["caching"] = {"storage": storage, "key": key}
+        storage.begin()
+        response = self._hishel.handle_request(request)
+        status = response.extensions.get("caching") or {}
+        sent = not status.get("from_cache") or bool(status.get("revalidated"))
+        hop = request.extensions.pop("nbext_hop", None) if sent else None
+        state = _state(status, storage.outcome(), response.headers)
+        response.extensions = {
+            **response.extensions,
+            "nbext_cache": state,
+            "nbext_sent": sent,
+            "nbext_hop": hop,
+        }
+        return response
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def _state(status: Any, outcome: str, headers: httpx.Headers) -> str:
+    if status.get("from_cache"):
+        return "revalidated (304)" if status.get("revalidated") else _hit(headers)
+    if not status.get("stored"):
+        return "miss (not stored)"
+    if outcome == "new":
+        return "miss"
+    if outcome == "same":
+        validated = "etag" in headers or "last-modified" in headers
+        return "refetched (same content)" if validated else "refetched, no validators"
+    return "changed (200)"
+
+
+def _offline(storage: FileStorage, key: str, request: httpx.Request) -> httpx.Response:
+    asked = _headers(_multi(request.headers.multi_items()))
+    for entry in storage.get_entries(key):
+        vary = _vary(entry.response.headers)
+        if any(entry.request.headers.get(h) != asked.get(h) for h in vary):
+            continue
+        body = b"".join(entry.response.stream or ())  # type: ignore[arg-type]
         return httpx.Response(
-            answer.status_code,
-            headers=_httpx_headers(answer.headers),
+            entry.response.status_code,
+            headers=_httpx_headers(entry.response.headers),
             content=body,
-            # A revalidation's request is the conditional one that went out (with the auth
-            # flow's header); a hit sent nothing, and says so to the log.
-            request=real[-1].request if real else request,
+            request=request,
             extensions={
-                "http_version": network_ext.get("http_version", b"HTTP/1.1"),
-                "nbext_tls": network_ext.get("nbext_tls"),
-                "nbext_cache": state,
-                "nbext_sent": bool(real),
+                "nbext_cache": f"offline (age {_age(entry.response.headers)})",
+                "nbext_sent": False,
             },
         )
-
-    def _offline(
-        self, storage: FileStorage, cached: hishel.Request, request: httpx.Request
-    ) -> httpx.Response:
-        for entry in storage.get_entries(cached.url):
-            vary = _vary(entry.response.headers)
-            if any(entry.request.headers.get(h) != cached.headers.get(h) for h in vary):
-                continue
-            body = b"".join(entry.response.stream or ())  # type: ignore[arg-type]
-            return httpx.Response(
-                entry.response.status_code,
-                headers=_httpx_headers(entry.response.headers),
-                content=body,
-                request=request,
-                extensions={
-                    "nbext_cache": f"offline (age {_age(entry.response.headers)})",
-                    "nbext_sent": False,
-                },
-            )
-        raise NotCached(
-            f"offline, and no cached copy of {cached.url}: look it up once online "
-            "(%config --unset offline)",
-            request=request,
-        )
+    raise NotCached(
+        f"offline, and no cached copy of {key}: look it up once online "
+        "(%config --unset offline)",
+        request=request,
+    )
 
 
 def _multi(pairs: Iterator[tuple[str, str]] | list[tuple[str, str]]) -> dict[str, list[str]]:
@@ -472,7 +509,7 @@ def _seconds(value: float) -> str:
     return f"{value // 86400} d"
 
 
-def _hit(headers: hishel.Headers) -> str:
+def _hit(headers: Any) -> str:
     try:
         age = float(headers.get("age") or 0)
     except ValueError:

@@ -20,6 +20,7 @@ one bounded thread pool without nested waits, and identical page requests are sh
 from __future__ import annotations
 
 import hashlib
+import logging
 import platform
 import queue
 import threading
@@ -52,14 +53,17 @@ from nbext._index import (
     parse_project_page,
 )
 from nbext._lazy_wheel import TAIL_BYTES, metadata_from_ranges, total_size
+from nbext._limits import BodyTooLarge, Cap
 from nbext._metacache import MetadataCache
-from nbext._net import Event, Http, short_error
+from nbext._net import Event, Http, Outages, SourceDown, short_error
 from nbext._pool import Priority, Source, SourcePool
 from nbext._redact import redact_url
 from nbext._results import OFFLINE_NOT_CACHED, Chosen, LookupResult, SourceRow
 from nbext._tls import TlsConnectError
 
 __all__ = ["Lookup", "LookupObserver", "Pin", "kernel_python_constraint", "parse_requirement"]
+
+logger = logging.getLogger("nbext.lookup")
 
 
 class LookupObserver(Protocol):
@@ -138,6 +142,8 @@ class PageResult:
     elapsed: float = 0.0
     events: list[Event] = field(default_factory=list)
     cache: str = ""  # the cache's state when no response says it (offline, nothing cached)
+    unreachable: bool = False  # not asked: the source could not be reached earlier
+    gave_up: str | None = None  # why a 429/5xx was not retried (a Retry-After over the cap)
 
 
 @dataclass
@@ -185,6 +191,8 @@ class Fetcher:
         self._pages: dict[tuple[str, str], Future[PageResult]] = {}
         self._single: dict[str, Future[tuple[httpx.Response | None, PageResult]]] = {}
         self._meta: dict[tuple[str, str], Future[MetadataResult]] = {}
+        #: Sources that could not be reached: their retries are spent once per lookup.
+        self.outages = Outages()
 
     def page(self, source: Source, name: str) -> Future[PageResult]:
         key = (source.key, name)
@@ -224,7 +232,16 @@ class Fetcher:
     def _fetch_and_keep(
         self, source: Source, file: File, release: Release | None
     ) -> MetadataResult:
-        result = self._fetch_metadata(source, file)
+        try:
+            result = self._fetch_metadata(source, file)
+        except Exception as exc:  # the boundary: unreadable metadata is a note, not a crash
+            logger.debug("metadata of %s failed", file.filename, exc_info=True)
+            return MetadataResult(
+                None,
+                file.kind,
+                error=f"Source ({source.name}): the metadata of {file.filename} could not be "
+                f"read ({type(exc).__name__}: {redact_url(short_error(exc))}).",
+            )
         if result.metadata is not None and release is not None and self.metadata_cache:
             self.metadata_cache.put(source.name, release, file.name, result.metadata)
         return result
@@ -237,6 +254,7 @@ class Fetcher:
         url: str,
         accept: str | None,
         extra: dict[str, str] | None = None,
+        cap: Cap | None = None,
     ) -> tuple[httpx.Response | None, PageResult]:
         result = PageResult(source=source, url=redact_url(url))
         started = time.perf_counter()
@@ -245,42 +263,68 @@ class Fetcher:
         response: httpx.Response | None = None
         try:
             response, events = self.http.get(
-                url, source=source.name, headers=headers, cache=self.http_cache
+                url,
+                source=source.name,
+                headers=headers,
+                cache=self.http_cache,
+                cap=cap,
+                outages=self.outages,
             )
-        except httpx.TimeoutException:
-            result.error = (
-                f"Source ({source.name}): timed out after {self.timeout:g} s at "
-                f"{redact_url(url)}. Check that the server is up, or raise requests.timeout."
-            )
-        except TlsConnectError as exc:
-            result.error = f"Source ({source.name}): {exc}"
-        except NotCached as exc:
-            result.error = f"Source ({source.name}): {exc}"
-            result.cache = OFFLINE_NOT_CACHED
-        except httpx.TooManyRedirects:
-            result.error = (
-                f"Source ({source.name}): too many redirects at {redact_url(url)} (more than "
-                f"{self.http.client.max_redirects}: a redirect loop?). Check the URL "
-                f"(%source show {source.name})."
-            )
-        except httpx.HTTPError as exc:
-            host = httpx.URL(url).netloc.decode()
-            what = (
-                f"{exc}"
-                if str(exc).startswith("All attempts")
-                else f"cannot connect to {host} ({short_error(exc)})"
-            )
-            result.error = (
-                f"Source ({source.name}): {what}. Check the URL (%source show {source.name}) "
-                f"and that the server is running."
-            )
+        except Exception as exc:  # the boundary: whatever reading a source raises is its row
+            result.events = list(getattr(exc, "nbext_events", []))
+            result.error = f"Source ({source.name}): {self._failure(exc, source, url)}"
+            result.unreachable = isinstance(exc, SourceDown)
+            if isinstance(exc, NotCached):
+                result.cache = OFFLINE_NOT_CACHED
         else:
             result.events = events
             result.status = response.status_code
+            result.gave_up = response.extensions.get("nbext_gave_up")
         result.elapsed = time.perf_counter() - started
         return response, result
 
+    def _failure(self, exc: Exception, source: Source, url: str) -> str:
+        """What went wrong, in one line that names the fix."""
+        shown = redact_url(url)
+        check = f"Check the URL (%source show {source.name}) and that the server is running."
+        if isinstance(exc, httpx.TimeoutException):
+            text = str(exc) or f"timed out after {self.timeout:g} s"
+            return (
+                f"{text} at {shown}. Check that the server is up, or raise requests.timeout."
+            )
+        if isinstance(exc, TlsConnectError | NotCached | SourceDown | BodyTooLarge):
+            return str(exc)
+        if isinstance(exc, httpx.TooManyRedirects):
+            return (
+                f"too many redirects at {shown} (more than {self.http.client.max_redirects}: a "
+                f"redirect loop?). Check the URL (%source show {source.name})."
+            )
+        if isinstance(exc, httpx.RemoteProtocolError) and str(exc).startswith("Invalid URL"):
+            return f"a redirect to an invalid URL at {shown} ({exc}). {check}"
+        if isinstance(exc, httpx.DecodingError):
+            return f"the answer from {shown} could not be decoded ({exc})."
+        if isinstance(exc, httpx.HTTPError):
+            if str(exc).startswith("All attempts"):
+                return f"{exc}. {check}"
+            host = httpx.URL(url).netloc.decode()
+            return f"cannot connect to {host} ({short_error(exc)}). {check}"
+        logger.debug("unexpected error reading %s", shown, exc_info=True)
+        return f"could not read {shown} ({type(exc).__name__}: {redact_url(short_error(exc))})."
+
     def _fetch_page(self, source: Source, name: str) -> PageResult:
+        """One source's page for ``name``; whatever goes wrong is that source's row."""
+        try:
+            return self._page(source, name)
+        except Exception as exc:  # the boundary: one source's failure never ends the lookup
+            logger.debug("reading %s for %s failed", source.name, name, exc_info=True)
+            return PageResult(
+                source=source,
+                url=redact_url(source.page_url(name)),
+                error=f"Source ({source.name}): could not be read ({type(exc).__name__}: "
+                f"{redact_url(short_error(exc))}).",
+            )
+
+    def _page(self, source: Source, name: str) -> PageResult:
         if source.kind == "single-page":
             return self._from_single_page(source, name)
         accept = ACCEPT_PYPI if source.kind == "pypi" else ACCEPT_SIMPLE
@@ -316,7 +360,8 @@ class Fetcher:
 
     def _read_page(self, result: PageResult, response: httpx.Response, name: str) -> None:
         source, status = result.source, response.status_code
-        url = redact_url(str(response.url))
+        base = str(response.extensions.get("nbext_url") or response.url)
+        url = redact_url(base)
         if status == 404 or (source.kind == "pypi" and status != 200 and status not in (401, 403)):
             return
         if status in (401, 403):
@@ -327,21 +372,31 @@ class Fetcher:
             return
         if not 200 <= status < 300:
             result.error = f"Source ({source.name}): HTTP {status} from {url}"
+            if result.gave_up:
+                result.error += f" ({result.gave_up.rstrip('.')})"
             return
         try:
             files = parse_project_page(
                 name,
                 response.content,
                 content_type=response.headers.get("content-type"),
-                url=str(response.url),
+                url=base,
             )
-        except PageFormatError as exc:
+        except Exception as exc:  # PageFormatError, or anything a hostile page provokes
+            self._forget(source, response)
+            why = str(exc) if isinstance(exc, PageFormatError) else type(exc).__name__
             result.error = (
-                f"Source ({source.name}): {exc} at {url}. Check that the source URL points at a "
+                f"Source ({source.name}): {why} at {url}. Check that the source URL points at a "
                 f"simple index (usually ending in /simple/)."
             )
             return
         result.releases = group_releases(files)
+
+    def _forget(self, source: Source, response: httpx.Response) -> None:
+        """A page that could not be read is not kept in the HTTP cache."""
+        cache = self.http.cache
+        if cache is not None and self.http_cache:
+            cache.forget(source.name, str(response.url))
 
     def _lazy_metadata(
         self, source: Source, file: File
@@ -352,7 +407,9 @@ class Fetcher:
         ignores ranges sent the whole wheel: use it) and the events.
         """
         events: list[Event] = []
-        response, page = self._get(source, file.url, None, {"Range": f"bytes=-{TAIL_BYTES}"})
+        meta = self.http.limits.metadata
+        tail = {"Range": f"bytes=-{TAIL_BYTES}"}
+        response, page = self._get(source, file.url, None, tail, self.http.limits.download)
         events += page.events
         if response is None or response.status_code != 206:
             return None, response, events
@@ -361,7 +418,10 @@ class Fetcher:
             return None, None, events
 
         def fetch(start: int, end: int) -> bytes:
-            part, part_page = self._get(source, file.url, None, {"Range": f"bytes={start}-{end}"})
+            if end - start + 1 > meta.bytes:
+                raise ValueError(f"a member of {file.filename} is larger than {meta.what} may be")
+            ranged = {"Range": f"bytes={start}-{end}"}
+            part, part_page = self._get(source, file.url, None, ranged, meta)
             events.extend(part_page.events)
             if part is None or part.status_code != 206:
                 raise ValueError(f"range request answered {part_page.status or part_page.error}")
@@ -383,7 +443,9 @@ class Fetcher:
         its ``requires_dist`` is null (or the API fails) are the release's files read, and
         then the API's Requires-Python wins when it gave one (spec 8.3 step 5)."""
         url = pypi_json_api_url(file.name, str(file.version))
-        response, page = self._get(source, url, "application/json", self._fresh(file.name))
+        response, page = self._get(
+            source, url, "application/json", self._fresh(file.name), self.http.limits.metadata
+        )
         api: ReleaseMetadata | None = None
         warning: str | None = None
         if response is not None and response.status_code == 200:
@@ -417,7 +479,9 @@ class Fetcher:
         warning: str | None = None
         if file.has_metadata:
             meta_url = file.url.split("#", 1)[0].split("?", 1)[0] + ".metadata"
-            meta_response, page = self._get(source, meta_url, None, self._fresh(file.name))
+            meta_response, page = self._get(
+                source, meta_url, None, self._fresh(file.name), self.http.limits.metadata
+            )
             events += page.events
             if meta_response is not None and meta_response.status_code == 200:
                 data = meta_response.content
@@ -435,6 +499,8 @@ class Fetcher:
                         warning = f"Failed to parse metadata at {redact_url(meta_url)}"
             else:
                 warning = f"Failed to retrieve metadata at {redact_url(meta_url)}"
+                if page.error:  # Poetry's words, then why (a cap, a timeout...)
+                    warning += f" ({page.error.removeprefix(f'Source ({source.name}): ')})"
         response: httpx.Response | None = None
         if file.kind == "wheel" and self.lazy_wheel:
             lazy, response, lazy_events = self._lazy_metadata(source, file)
@@ -442,7 +508,9 @@ class Fetcher:
             if lazy is not None:
                 return MetadataResult(lazy, "range requests", warning=warning, events=events)
         if response is None or response.status_code != 200:
-            response, page = self._get(source, file.url, None, self._fresh(file.name))
+            response, page = self._get(
+                source, file.url, None, self._fresh(file.name), self.http.limits.download
+            )
             events += page.events
         else:
             page = PageResult(source=source, url=redact_url(file.url), status=200)
@@ -728,6 +796,7 @@ class Lookup:
             row.status = page.status
             row.elapsed = page.elapsed
             row.error = page.error
+            row.unreachable = page.unreachable
             row.warning = page.warning
             row.versions = [str(r.version) for r in found]
             row.listed = len(page.releases)

@@ -12,16 +12,20 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote
 
 import httpx
 
 from nbext import _version
 from nbext._constants import DEFAULT_TIMEOUT
-from nbext._httpcache import HttpCache
+from nbext._deadline import EXTENSION, Deadline
+from nbext._httpcache import CacheLayer, HttpCache
+from nbext._limits import Cap, Limits
 from nbext._redact import redact_url
 from nbext._wire import WirePool
 
-__all__ = ["Event", "EventSink", "Http", "redact_url", "short_error"]
+__all__ = ["Event", "EventSink", "Http", "Outages", "SourceDown", "redact_url", "short_error"]
 
 logger = logging.getLogger("nbext.http")
 
@@ -43,23 +47,51 @@ def short_error(exc: BaseException) -> str:
 
 
 def _retryable_error(exc: httpx.HTTPError) -> bool:
+    """Poetry retries connection errors; nbext does not retry what a retry cannot mend: a TLS
+    failure, a timeout (the request's deadline is spent: six of them would hold a lookup for
+    minutes), a body past its cap, or a redirect to a URL that cannot be parsed."""
     from nbext._tls import TlsConnectError
 
-    if isinstance(exc, TlsConnectError):
+    if isinstance(exc, TlsConnectError | SourceDown):
         return False
-    return isinstance(
-        exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.RemoteProtocolError | httpx.ReadError
-    )
+    if isinstance(exc, httpx.RemoteProtocolError) and str(exc).startswith("Invalid URL"):
+        return False
+    return isinstance(exc, httpx.ConnectError | httpx.RemoteProtocolError | httpx.ReadError)
 
 
-def _retry_after(response: httpx.Response, default: float) -> float:
+def _duration(seconds: float) -> str:
+    """``11 days``, ``3 h``, ``25 min``, ``40 s``."""
+    if seconds >= 2 * 86400:
+        return f"{seconds / 86400:.0f} days"
+    if seconds >= 2 * 3600:
+        return f"{seconds / 3600:.0f} h"
+    if seconds >= 120:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds:g} s"
+
+
+def _asked_delay(response: httpx.Response) -> float | None:
+    """The server's ``Retry-After`` in seconds (a number or an HTTP date), if it sent one."""
     value = response.headers.get("retry-after")
     if value is None:
-        return default
+        return None
     try:
-        return min(max(float(value), 0.0), MAX_RETRY_AFTER)
+        return max(float(value), 0.0)
     except ValueError:
-        return default  # an HTTP date: Poetry ignores it too (float() fails)
+        pass
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None  # unreadable: Poetry ignores it too (float() fails)
+    return max(when - time.time(), 0.0)
+
+
+def _retry_after(response: httpx.Response, default: float, cap: float = 60.0) -> float:
+    """The delay before the next attempt: ``Retry-After`` capped at ``cap``, else ``default``."""
+    asked = _asked_delay(response)
+    return default if asked is None else min(asked, cap)
 
 
 def _elapsed(response: httpx.Response, started: float) -> float:
@@ -165,16 +197,8 @@ class Event:
 EventSink = Callable[[Event], None]
 
 
-def _sent_headers(exc: httpx.HTTPError, asked: Mapping[str, str] | None) -> dict[str, str]:
-    """The headers of the request that failed, as it went out when the error knows it."""
-    try:
-        return dict(exc.request.headers)
-    except RuntimeError:  # an error raised before any request was built
-        return dict(asked or {})
-
-
-def retry_event(source: str, url: str, delay: float, attempt: int) -> Event:
-    """The wait before the next attempt, with Poetry's log text."""
+def retry_event(source: str, url: str, delay: float, attempt: int, text: str = "") -> Event:
+    """The wait before the next attempt, with Poetry's log text (or why there is none)."""
     return Event(
         source=source,
         method="RETRY",
@@ -182,28 +206,76 @@ def retry_event(source: str, url: str, delay: float, attempt: int) -> Event:
         status=None,
         elapsed=delay,
         size=0,
-        error=f"Retrying HTTP request in {delay:g} seconds.",
+        error=text or f"Retrying HTTP request in {delay:g} seconds.",
         attempt=attempt,
         started=time.time(),
     )
 
 
-def _tls_version(response: httpx.Response) -> str | None:
-    """The TLS version of the connection that carried ``response`` (None for plain HTTP)."""
-    if "nbext_tls" in response.extensions:  # the lean HTTP/1.1 path (nbext._wire)
-        return response.extensions["nbext_tls"]  # type: ignore[no-any-return]
-    stream = response.extensions.get("network_stream")
-    if stream is None:
-        return None
-    try:
-        ssl_object = stream.get_extra_info("ssl_object")
-        return str(ssl_object.version()) if ssl_object is not None else None
-    except Exception:  # a closed or foreign stream: the version is only a detail
-        return None
+class SourceDown(httpx.ConnectError):
+    """A source that could not be reached earlier in the same lookup: not asked again."""
+
+
+class Outages:
+    """Within one lookup, a source that cannot be reached costs its retries once.
+
+    The first request that meets a connection error on a source goes on with Poetry's retries
+    (the probe); the source's other requests that fail meanwhile wait for its verdict instead
+    of retrying too. When the probe gives up, every later request to that source fails at once
+    with :class:`SourceDown`; when it gets through, the waiting requests try again at once.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._probes: dict[str, _Probe] = {}
+
+    def down(self, source: str) -> _Probe | None:
+        with self._lock:
+            probe = self._probes.get(source)
+        return probe if probe is not None and probe.failed() else None
+
+    def join(self, source: str) -> _Probe | None:
+        """None: the caller is the probe (it retries). Else the probe to wait for."""
+        with self._lock:
+            probe = self._probes.get(source)
+            if probe is None or (probe.done.is_set() and probe.error is None):
+                self._probes[source] = _Probe()
+                return None
+            return probe
+
+    def settle(self, source: str, error: httpx.HTTPError | None, first: str = "") -> None:
+        with self._lock:
+            probe = self._probes.get(source)
+        if probe is not None and not probe.done.is_set():
+            probe.error, probe.first = error, first
+            probe.done.set()
+
+
+class _Probe:
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.error: httpx.HTTPError | None = None
+        self.first = ""  # the URL that failed, redacted
+
+    def failed(self) -> bool:
+        return self.done.is_set() and self.error is not None
+
+    def refusal(self, source: str, request: httpx.Request) -> SourceDown:
+        return SourceDown(
+            f"not asked: {source} could not be reached earlier in this lookup "
+            f"({short_error(self.error) if self.error else 'unknown error'})",
+            request=request,
+        )
 
 
 class Http:
-    """The shared client. Thread-safe: ``httpx.Client`` may be shared between threads."""
+    """The shared client over nbext's one transport stack (see :mod:`nbext._stack`).
+
+    httpx's client follows redirects and runs the auth flow, so credentials never go to another
+    origin (it drops ``Authorization`` when a redirect leaves the origin, as requests does);
+    the cache, the size caps and the deadline sit below it; ``transport`` (the routing of
+    :mod:`nbext._stack`, or an injected ``httpx.MockTransport``) is the bottom. Thread-safe.
+    """
 
     def __init__(
         self,
@@ -214,29 +286,36 @@ class Http:
         auth: httpx.Auth | None = None,
         sleep: Callable[[float], None] = time.sleep,
         sinks: list[EventSink] | None = None,
-        wire: WirePool | None = None,
-        explain: Callable[[httpx.Request, httpx.HTTPError], httpx.HTTPError | None] | None = None,
-        proxied: Callable[[httpx.URL], bool] | None = None,
         cache: HttpCache | None = None,
+        limits: Limits | None = None,
     ) -> None:
+        from nbext._stack import ACCEPT_ENCODING, BoundedTransport, RoutingTransport
+
         self.sleep = sleep
-        #: The lean HTTP/1.1 path (``nbext._wire``) for hosts that answered over HTTP/1.1;
-        #: ``explain`` turns its TLS failures into the messages the httpx path gives.
-        self.wire = wire
-        self._explain = explain
-        self._proxied = proxied  # URLs the environment sends through a proxy: httpx only
+        self.timeout = timeout
+        self.limits = limits or Limits.from_env()
         #: The HTTP cache (None: ``--no-cache``); range requests bypass it.
         self.cache = cache
-        self._http1: set[tuple[str, bytes]] = set()
+        bottom = transport or httpx.HTTPTransport(
+            limits=httpx.Limits(
+                max_connections=max_connections, max_keepalive_connections=max_connections
+            )
+        )
+        #: The routing transport when nbext chose the bottom (None for an injected one).
+        self.routing = bottom if isinstance(bottom, RoutingTransport) else None
+        stack: httpx.BaseTransport = BoundedTransport(bottom, self.limits)
+        if cache is not None:
+            stack = CacheLayer(stack, cache)
         self.client = httpx.Client(
-            transport=transport,
+            transport=stack,
             auth=auth,
             timeout=httpx.Timeout(timeout),
             follow_redirects=True,
-            headers={"User-Agent": f"nbext/{_version.__version__}"},
-            limits=httpx.Limits(
-                max_connections=max_connections, max_keepalive_connections=max_connections
-            ),
+            headers={
+                "User-Agent": f"nbext/{_version.__version__}",
+                "Accept-Encoding": ACCEPT_ENCODING,
+            },
+            event_hooks={"response": [_remember_hop]},
         )
         self._lock = threading.Lock()
         self.events: deque[Event] = deque(maxlen=MAX_EVENTS)
@@ -244,66 +323,14 @@ class Http:
         #: Workspace, so ``%netlog`` survives a new client).
         self.sinks: list[EventSink] = sinks if sinks is not None else []
 
-    def _send(
-        self, url: str, headers: dict[str, str], source: str, *, cache: bool = True
-    ) -> httpx.Response:
-        """One GET with redirects (followed here, hop by hop, so that the HTTP cache stores
-        each hop under its own URL) and credentials (the auth flow runs on every hop)."""
-        target = httpx.URL(url)
-        history: list[httpx.Response] = []
-        for _hop in range(self.client.max_redirects + 1):
-            request = self.client.build_request("GET", target, headers=headers)
-            if cache and self.cache is not None and "range" not in request.headers:
-                response = self.cache.handle(source, request, self._network)
-            else:
-                response = self._network(request)
-            location = response.headers.get("location")
-            if not (response.is_redirect and location):
-                response.history = history
-                return response
-            history.append(response)
-            following = target.join(location)
-            if following.host == target.host and not following.userinfo and target.userinfo:
-                following = following.copy_with(userinfo=target.userinfo)
-            target = following
-        raise httpx.TooManyRedirects("Exceeded maximum allowed redirects.", request=request)
+    @property
+    def wire(self) -> WirePool | None:
+        """The lean HTTP/1.1 path, when nbext chose the transport."""
+        return self.routing.wire if self.routing is not None else None
 
-    def _network(self, request: httpx.Request) -> httpx.Response:
-        """One hop over the network: the lean path once the host is known to speak HTTP/1.1
-        (plain HTTP always does), else the httpx client (HTTP/2 negotiation, proxies)."""
-        target = request.url
-        if self.wire is not None:
-            lean = target.scheme == "http" or (target.scheme, target.netloc) in self._http1
-            if lean and not (self._proxied is not None and self._proxied(target)):
-                return self._wire_auth(request)
-        response = self.client.send(request, follow_redirects=False)
-        if self.wire is not None and response.http_version == "HTTP/1.1":
-            self._http1.add((target.scheme, target.netloc))
-        return response
-
-    def _wire_auth(self, request: httpx.Request) -> httpx.Response:
-        assert self.wire is not None
-        auth = self.client.auth
-        if auth is None:
-            return self._wire_send(request)
-        flow = auth.sync_auth_flow(request)
-        sent = next(flow)
-        while True:
-            response = self._wire_send(sent)
-            try:
-                sent = flow.send(response)
-            except StopIteration:
-                return response
-
-    def _wire_send(self, request: httpx.Request) -> httpx.Response:
-        assert self.wire is not None
-        try:
-            return self.wire.send(request)
-        except httpx.HTTPError as exc:
-            explained = self._explain(request, exc) if self._explain is not None else None
-            if explained is not None:
-                raise explained from exc
-            raise
+    @property
+    def _http1(self) -> set[tuple[str, bytes]]:
+        return self.routing._http1 if self.routing is not None else set()
 
     def record(self, event: Event) -> None:
         """Log ``event`` and pass it to the sinks (``%netlog``): for requests made elsewhere,
@@ -329,77 +356,173 @@ class Http:
         source: str,
         headers: Mapping[str, str] | None = None,
         cache: bool = True,
+        cap: Cap | None = None,
+        outages: Outages | None = None,
     ) -> tuple[httpx.Response, list[Event]]:
         """GET ``url`` for ``source`` with Poetry's retry loop; returns the last response and
-        the events of every attempt.
+        the events of every attempt. A failure raises the httpx error, with the events so far
+        in its ``nbext_events`` attribute.
 
         Poetry's loop (spec 5.3): up to 6 attempts; retried on connection errors and on 429,
-        500, 501, 502, 503, 504; the delay before retry *k* is ``Retry-After`` (seconds, capped
-        at 60 s so a cell never hangs) or ``0.5 * k``; never on other 4xx, never on a read
-        timeout (the request's deadline) or a TLS failure. After the last attempt the status
-        is returned, or the connection error raised.
+        500, 501, 502, 503, 504; the delay before retry *k* is ``Retry-After`` or ``0.5 * k``;
+        never on other 4xx. nbext's differences: one deadline per attempt covers connect, TLS,
+        headers and body, and a timeout is not retried; a ``Retry-After`` over the cap
+        (``NBEXT_MAX_RETRY_AFTER``) is not waited for; with ``outages`` a source that cannot
+        be reached costs its retries once per lookup. ``cap`` bounds the body (default: the
+        page cap).
         """
+        target, credentials = _split_userinfo(url)
         events: list[Event] = []
+        prober = False
         for attempt in range(1, MAX_ATTEMPTS + 1):
-            started = time.perf_counter()
-            wall = time.time()
+            started, wall = time.perf_counter(), time.time()
+            extensions: dict[str, Any] = {
+                "nbext_source": source,
+                "nbext_use_cache": cache,
+                "nbext_hops": [],
+                EXTENSION: Deadline(self.timeout),
+            }
+            if cap is not None:
+                extensions["nbext_cap"] = cap
+            sent_headers = dict(headers or {})
+            if credentials is not None:
+                extensions["nbext_url_credentials"] = credentials
+                if self.client.auth is None:  # no auth flow to apply them
+                    sent_headers["Authorization"] = _basic(*credentials)
             try:
-                response = self._send(url, dict(headers or {}), source, cache=cache)
-            except httpx.HTTPError as exc:
-                event = Event(
-                    source=source,
-                    method="GET",
-                    url=redact_url(url),
-                    status=None,
-                    elapsed=time.perf_counter() - started,
-                    size=0,
-                    error=f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__,
-                    request_headers=redact_headers(_sent_headers(exc, headers)),
-                    attempt=attempt,
-                    started=wall,
+                request = self.client.build_request(
+                    "GET", target, headers=sent_headers, extensions=extensions
                 )
-                events.append(event)
-                self._record(event)
-                if attempt == MAX_ATTEMPTS or not _retryable_error(exc):
-                    gave_up = attempt > 1 and _retryable_error(exc)
-                    if gave_up and isinstance(exc, httpx.TransportError):
-                        host = httpx.URL(url).netloc.decode()
-                        raise type(exc)(
-                            f"All attempts to connect to {host} failed ({short_error(exc)})",
-                            request=exc.request,
-                        ) from exc
-                    raise
+                down = outages.down(source) if outages is not None else None
+                if down is not None:
+                    raise down.refusal(source, request)
+                response = self.client.send(request)
+            except httpx.HTTPError as exc:
+                hops = extensions["nbext_hops"]
+                self._hop_events(hops, url, source, attempt, wall, events, started)
+                self._error_event(exc, url, headers, source, attempt, wall, started, events)
+                retry = attempt < MAX_ATTEMPTS and _retryable_error(exc)
+                if retry and outages is not None and not prober:
+                    probe = outages.join(source)
+                    prober = probe is None
+                    if probe is not None:
+                        probe.done.wait(_PROBE_WAIT)
+                        if probe.failed() or not probe.done.is_set():
+                            exc = probe.refusal(source, exc.request)
+                            retry = False
+                        else:
+                            continue  # the source answers again: try at once
+                if not retry:
+                    if prober and outages is not None:
+                        outages.settle(source, exc, redact_url(url))
+                    raise self._final(exc, url, attempt, events) from exc
                 self._wait(source, url, 0.5 * attempt, events, attempt)
                 continue
-            for hop in (*response.history, response):
-                tls = _tls_version(hop) if hop.url.scheme == "https" else None
-                event = Event(
-                    source=source,
-                    method=hop.request.method,
-                    url=redact_url(str(hop.request.url)),
-                    status=hop.status_code,
-                    elapsed=_elapsed(hop, started),
-                    size=len(hop.content) if hop.is_closed else 0,
-                    # What went out, as sent (none for an answer from the cache).
-                    request_headers=(
-                        redact_headers(dict(hop.request.headers))
-                        if hop.extensions.get("nbext_sent", True)
-                        else {}
-                    ),
-                    response_headers=redact_headers(_redact_location(hop.headers)),
-                    attempt=attempt,
-                    started=wall,
-                    http_version=hop.http_version,
-                    tls=tls,
-                    cache=hop.extensions.get("nbext_cache"),
-                )
-                events.append(event)
-                self._record(event)
+            if prober and outages is not None:
+                outages.settle(source, None)
+            response.extensions["nbext_url"] = _with_userinfo(response.url, url)
+            hops = [*response.history, response]
+            self._hop_events(hops, url, source, attempt, wall, events, started)
             if response.status_code in RETRY_STATUSES and attempt < MAX_ATTEMPTS:
-                self._wait(source, url, _retry_after(response, 0.5 * attempt), events, attempt)
+                asked = _asked_delay(response)
+                if asked is not None and asked > self.limits.retry_after:
+                    text = (
+                        f"The server asks to retry in {_duration(asked)}; not waiting (more "
+                        f"than NBEXT_MAX_RETRY_AFTER = {self.limits.retry_after:g} s)."
+                    )
+                    event = retry_event(source, url, 0.0, attempt, text)
+                    events.append(event)
+                    self._record(event)
+                    response.extensions["nbext_gave_up"] = text
+                    return response, events
+                self._wait(source, url, 0.5 * attempt if asked is None else asked, events, attempt)
                 continue
             return response, events
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _final(
+        self, exc: httpx.HTTPError, url: str, attempt: int, events: list[Event]
+    ) -> httpx.HTTPError:
+        """The error to raise after the last attempt, carrying the events."""
+        out = exc
+        if attempt > 1 and _retryable_error(exc) and isinstance(exc, httpx.TransportError):
+            host = httpx.URL(url).netloc.decode()
+            out = type(exc)(
+                f"All attempts to connect to {host} failed ({short_error(exc)})",
+                request=exc.request,
+            )
+        out.nbext_events = list(events)  # type: ignore[attr-defined]
+        return out
+
+    def _error_event(
+        self,
+        exc: httpx.HTTPError,
+        url: str,
+        asked: Mapping[str, str] | None,
+        source: str,
+        attempt: int,
+        wall: float,
+        started: float,
+        events: list[Event],
+    ) -> None:
+        try:
+            failed, sent = _shown(exc.request.url, url), dict(exc.request.headers)
+        except RuntimeError:  # an error raised before any request was built
+            failed, sent = redact_url(url), dict(asked or {})
+        event = Event(
+            source=source,
+            method="GET",
+            url=failed,
+            status=None,
+            elapsed=time.perf_counter() - started,
+            size=0,
+            error=f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__,
+            request_headers=redact_headers(sent),
+            attempt=attempt,
+            started=wall,
+        )
+        events.append(event)
+        self._record(event)
+
+    def _hop_events(
+        self,
+        hops: list[httpx.Response],
+        url: str,
+        source: str,
+        attempt: int,
+        wall: float,
+        events: list[Event],
+        started: float,
+    ) -> None:
+        from nbext._stack import hop_of
+
+        for hop in hops:
+            if not hop.is_closed and not hop.is_stream_consumed:
+                continue  # the hop that failed: its error event says what happened
+            info = hop_of(hop)
+            sent = hop.extensions.get("nbext_sent", True)
+            event = Event(
+                source=source,
+                method=hop.request.method,
+                url=_shown(hop.request.url, url),
+                status=hop.status_code,
+                elapsed=_elapsed(hop, started),
+                size=len(hop.content) if hop.is_stream_consumed else 0,
+                # What went out, as sent (none for an answer from the cache).
+                request_headers=(
+                    redact_headers(info.sent_headers if info else dict(hop.request.headers))
+                    if sent
+                    else {}
+                ),
+                response_headers=redact_headers(_redact_location(hop.headers)),
+                attempt=attempt,
+                started=wall,
+                http_version=(info.http_version if info else None) or hop.http_version,
+                tls=(info.tls if info else None) if hop.url.scheme == "https" else None,
+                cache=hop.extensions.get("nbext_cache"),
+            )
+            events.append(event)
+            self._record(event)
 
     def _wait(
         self, source: str, url: str, delay: float, events: list[Event], attempt: int
@@ -411,5 +534,52 @@ class Http:
 
     def close(self) -> None:
         self.client.close()
-        if self.wire is not None:
-            self.wire.close()
+
+
+#: How long a request waits for the probe of its source (its whole retry schedule, with room).
+_PROBE_WAIT = 120.0
+
+
+def _remember_hop(response: httpx.Response) -> None:
+    """httpx's response hook: every hop of a request, so a failure mid-redirect keeps the
+    hops before it in the log."""
+    hops = response.request.extensions.get("nbext_hops")
+    if isinstance(hops, list):
+        hops.append(response)
+
+
+def _basic(user: str, password: str) -> str:
+    import base64
+
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+
+
+def _with_userinfo(final: httpx.URL, url: str) -> str:
+    """The final URL, with the credentials of the URL asked for when it is on the same
+    origin: links on the page resolve against it, as Poetry resolves them against requests'
+    URL (which keeps the userinfo)."""
+    if "@" not in url:
+        return str(final)
+    original = httpx.URL(url)
+    same = (final.scheme, final.host, final.port) == (original.scheme, original.host, original.port)
+    if not original.userinfo or not same:
+        return str(final)
+    return str(final.copy_with(userinfo=original.userinfo))
+
+
+def _shown(hop: httpx.URL, url: str) -> str:
+    """A hop's URL as logged: redacted, with the user of the URL asked for on its origin."""
+    return redact_url(_with_userinfo(hop, url))
+
+
+def _split_userinfo(url: str) -> tuple[httpx.URL, tuple[str, str] | None]:
+    """The URL without credentials, and the credentials (percent-decoded) it carried.
+
+    The credentials travel beside the request (the auth flow turns them into a header), so no
+    layer below, no log, no cache key and no redirect ever sees them in a URL.
+    """
+    parsed = httpx.URL(url)
+    if not parsed.userinfo:
+        return parsed, None
+    user, _, password = parsed.userinfo.decode("ascii", "replace").partition(":")
+    return parsed.copy_with(userinfo=b""), (unquote(user), unquote(password))

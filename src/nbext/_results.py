@@ -71,6 +71,7 @@ class SourceRow:
     events: list[Event] = field(default_factory=list, repr=False)
     pending: bool = False  # asked, no answer yet (only while a live view shows it)
     cache: str = ""  # the HTTP cache's answer for the page: miss, hit (age), revalidated (304)
+    unreachable: bool = False  # not asked: it could not be reached earlier in this lookup
 
     @property
     def outcome(self) -> str:
@@ -80,7 +81,9 @@ class SourceRow:
             return self.skipped or "no"
         if self.error:
             # Offline, the source was not asked over the network: its cache had nothing.
-            return "no: offline" if self.cache == OFFLINE_NOT_CACHED else "yes: error"
+            if self.cache == OFFLINE_NOT_CACHED:
+                return "no: offline"
+            return "no: unreachable" if self.unreachable else "yes: error"
         if self.warning:
             return "yes: auth error"
         if not self.listed:

@@ -55,6 +55,7 @@ from nbext._publish import (
 )
 from nbext._redact import redact_url
 from nbext._results import LookupResult, LookupResults, Report, SourceTable
+from nbext._stack import RoutingTransport
 from nbext._status import Status, status
 from nbext._tls import SourceTransport, tls_settings
 from nbext._wire import WirePool
@@ -193,8 +194,6 @@ class Workspace:
         # Built outside self._lock: the authenticator creates the keyring store under it.
         auth = SourceAuth(self.authenticator)
         transport = self._transport
-        wire: WirePool | None = None
-        explain = proxied = None
         if transport is None:
             size = max(self.max_workers * 4, 32)  # idle connections to every host stay open
             source_transport = SourceTransport(
@@ -202,12 +201,8 @@ class Workspace:
                 self.authenticator.repository_for,
                 limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
             )
-            transport, explain = source_transport, source_transport.explain
-
-            def proxied(url: httpx.URL) -> bool:
-                return source_transport.proxy_for(url) is not None
-
             wire = WirePool(timeout=self.timeout, context_for=source_transport.wire_context)
+            transport = RoutingTransport(wire=wire, fallback=source_transport, timeout=self.timeout)
         cache = None
         if not self.no_cache:
             cache = HttpCache(cache_root(self.cache_dir), offline=self.offline)
@@ -220,9 +215,6 @@ class Workspace:
                     auth=auth,
                     sleep=self._retry_sleep,
                     sinks=self.log_sinks,
-                    wire=wire,
-                    explain=explain,
-                    proxied=proxied,
                     cache=cache,
                 )
             return self._http
