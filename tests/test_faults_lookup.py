@@ -124,7 +124,9 @@ def test_stalled_page_times_out_once(pair: Pair) -> None:
     pair.bad.set_fault(PAGE, action="stall")  # 30 s; the server's stop ends it at teardown
     _res, row = pair.lookup(timeout=1, bound=5)
     assert row.error is not None
-    assert row.error.startswith(f"Source (bad): timed out after 1 s at {pair.bad.url}acme/"), (
+    assert row.error.startswith(
+        f"Source (bad): timed out after 1 s waiting for the response headers at {pair.bad.url}acme/"
+    ), (
         row.error
     )
     assert pair.attempts == 1 and pair.delays == []  # a read timeout is not retried

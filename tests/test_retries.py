@@ -113,7 +113,10 @@ def test_a_stalled_server_never_hangs_the_lookup(
     assert elapsed < 5
     assert res.chosen is not None and res.chosen.source == "healthy"
     error = res.per_source[0].error or ""
-    assert error.startswith("Source (stalled): timed out after 0.5 s at http://127.0.0.1:")
+    assert error.startswith(
+        "Source (stalled): timed out after 0.5 s waiting for the response headers at "
+        "http://127.0.0.1:"
+    )
     assert "raise requests.timeout" in error
 
 
