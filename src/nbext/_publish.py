@@ -4,9 +4,11 @@ The flow of :func:`publish`:
 
 1. Target: no repository -> the public index's upload URL (a library constant, see
    :func:`nbext._constants.pypi_upload_url`), named ``pypi``; ``-r NAME`` ->
-   ``repositories.NAME.url`` (config, ``POETRY_REPOSITORIES_NAME_URL``), else a source of that
-   name; ``Repository NAME is not defined`` otherwise. A URL ending in ``/legacy`` gets its
-   slash.
+   ``repositories.NAME.url`` (config, ``POETRY_REPOSITORIES_NAME_URL``), else the URL of the
+   source NAME as written (Poetry merges the project's sources into ``repositories``, so
+   NAME is then configured: its http-basic and certificates apply); ``Repository NAME is not
+   defined`` otherwise. A URL ending in ``/legacy`` gets its slash. When a source's URL takes
+   no uploads (3xx, 404, 405) the error says that no upload URL is configured for NAME.
 2. Files: Poetry's selection (:func:`nbext._distfiles.select_files`), ``--build`` first.
 3. Credentials, Poetry's order: ``-u`` and ``-p`` together; else ``pypi-token.NAME`` (user
    ``__token__``); else ``http-basic.NAME`` (environment, files, keyring by name, then the
@@ -16,10 +18,13 @@ The flow of :func:`publish`:
 4. Checks before anything is sent, for every file (each problem names the file and the fix):
    readable, valid metadata naming the project and version; a README that renders as its
    declared content type; and whether the file is already on the target, decided by name and
-   sha256 on the target's simple index (``--check-url``, a source of the same name, a source
-   on the same host, or the upload URL's ``simple/``), not by parsing error text:
-   the same file is skipped with ``--skip-existing`` and refused without it; a different file
-   of the same name is always refused (an index never lets a file be replaced).
+   sha256 on the target's own simple index, not by parsing error text (:func:`_index_for`:
+   ``--check-url``, the source of the same name, a source at the upload URL's simple index,
+   else those usual pages, which tell only when they list the project; never another index
+   on the same host). The upload credentials go to the upload URL's origin only
+   (:class:`_Checker`). The same file is skipped with ``--skip-existing`` and refused without
+   it; a different file of the same name is sent first and left to the server (a volatile
+   devpi index replaces it; a refusal names both sha256s, even with ``--skip-existing``).
 5. Upload, one file at a time with a progress bar, through :func:`nbext._upload.post`
    (Poetry's fields; retries as in the network layer). Poetry's answers: 3xx "Redirects are
    not supported", 400 "was ever registered" -> one register call, its "file exists" texts
@@ -547,13 +552,15 @@ def _existing_guessed(
         if response is None or response.status_code not in (200, 404):
             return None, f"Could not check {redact_url(url)} ({why}): relying on the server."
         devpi = devpi or "x-devpi-server-version" in response.headers
-    simple = (index.guesses[-1] if devpi else "SIMPLE_INDEX_URL") + ("/" if devpi else "")
+    simple = "SIMPLE_INDEX_URL"
+    if devpi:  # devpi answered: its index URL is the upload URL, its pages under +simple/
+        simple = redact_url(checker.target.url.rstrip("/") + "/+simple/")
     tried = ", ".join(redact_url(u) for u in urls)
     return None, (
         f"Could not check whether {name} is on {checker.target.shown}: no source is that index, "
         f"and its usual simple pages ({tried}) do not list {name}; relying on the server's "
-        f"answer. Fix: --check-url {redact_url(simple) if devpi else simple}, or declare the "
-        f"index as a source (%source add --priority explicit NAME {simple})"
+        f"answer. Fix: --check-url {simple}, or declare the index as a source (%source add "
+        f"--priority explicit NAME {simple})"
     )
 
 
