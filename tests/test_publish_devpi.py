@@ -273,6 +273,9 @@ def test_without_a_source_devpi_pages_are_found_from_the_upload_url(
         f"Checked {indexes.simple_url('dev')}demo-pkg/: 2 file(s) of demo-pkg there."
     )
     assert indexes.posts() == [f"/{indexes.user}/dev/"] * 2  # the seed only
+    checks = [e for e in ws.events if e.method == "GET" and "demo-pkg" in e.url]
+    assert checks and all(e.request_headers.get("authorization") for e in checks)
+    assert all(PASSWORD not in e.line() + repr(e) for e in ws.events)
 
 
 # -- 19: -r NAME where NAME is only a source ------------------------------------------------------
@@ -352,6 +355,10 @@ def test_a_volatile_index_replaces_a_file_of_the_same_name(
     indexes.seed("vol", *_dist(rebuilt))
     ws = _ws(project)
     _repository(ws, indexes, "vol")
+    dry = ws.publish("vol", dry_run=True)
+    assert [f.detail for f in dry.files] == [
+        "dry run: not sent (another file of that name is there: the server decides)"
+    ] * 2
 
     result = ws.publish("vol")
 
@@ -395,6 +402,7 @@ def test_a_non_volatile_index_refuses_a_replacement_with_its_409(
     )
     assert indexes.posts() == [f"/{indexes.user}/dev/"] * 2  # the seed, then the refused one
     assert set(indexes.files("dev")) == {wheel.name}
+    assert PASSWORD not in text + repr(info.value.result)
 
 
 def test_poetry_gets_the_same_409(
@@ -468,6 +476,9 @@ def test_a_redirect_from_the_upload_origin_drops_the_credentials(
     assert checked and all(r.has_auth for r in checked)  # on the upload origin: sent
     seen = recorder.project_requests("demo-pkg")
     assert seen and not any(r.has_auth for r in seen)  # after the redirect: not
+    hops = [e.status for e in ws.events if e.method == "GET" and "demo-pkg" in e.url]
+    assert hops[:2] == [302, 404]  # both hops are in %netlog
+    assert all(PASSWORD not in e.line() + repr(e) for e in ws.events)
 
 
 def test_the_typed_password_never_leaves_the_upload_origin(

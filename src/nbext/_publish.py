@@ -483,8 +483,8 @@ class _Checker:
                     status=response.status_code,
                     elapsed=time.perf_counter() - started,
                     size=len(response.content),
-                    request_headers=redact_headers(headers),
-                    response_headers=redact_headers(dict(response.headers)),
+                    request_headers=redact_headers(dict(response.request.headers)),
+                    response_headers=_shown_headers(response),
                     attempt=1,
                     started=wall,
                     http_version=response.http_version,
@@ -495,6 +495,14 @@ class _Checker:
                 return response
             target = target.join(location)
         raise httpx.TooManyRedirects("Exceeded maximum allowed redirects.", request=None)
+
+
+def _shown_headers(response: httpx.Response) -> dict[str, str]:
+    """Response headers for ``%netlog``: secrets and a redirect's userinfo redacted."""
+    shown = redact_headers(dict(response.headers))
+    if "location" in shown:
+        shown["location"] = redact_url(shown["location"])
+    return shown
 
 
 def _read_page(
