@@ -160,6 +160,7 @@ def _creds(ws: nbext.Workspace, repository: str | None, **kw: str) -> tuple[str 
         project_root=None,
         project_name=None,
         project_version=None,
+        source_urls={spec.name: spec.url for spec in ws._specs()[0] if spec.url},
     )
     cred = _credentials(ctx, _target(ctx, repository), kw.get("u"), kw.get("p"))
     return cred.username, cred.password
@@ -202,6 +203,10 @@ def test_target_resolution(proj: nbext.Workspace, monkeypatch: pytest.MonkeyPatc
     # A source's URL as written, its trailing slash kept (Poetry posts to it as it is).
     assert _target(ctx, "fromsource").url == "https://src.invalid/simple/"
     assert _target(ctx, "FromSource").name == "fromsource"  # credentials: http-basic.fromsource
+    # PyPI is a source without a URL: Poetry does not merge it (publishing to it is -r-less).
+    assert ws.sources.has("pypi")
+    with pytest.raises(PublishError, match=r"^Repository pypi is not defined\..*without -r"):
+        _target(ctx, "pypi")
     default = _target(ctx, None)
     assert (default.name, default.shown, default.url) == ("pypi", "PyPI", pypi_upload_url())
     with pytest.raises(PublishError, match="Repository nope is not defined"):

@@ -257,20 +257,31 @@ class _Target:
     from_source: bool = False
 
 
+def _declared_source(ctx: PublishContext, name: str) -> tuple[str, str] | None:
+    """The source NAME (any case) with its URL as written, if it has one: what Poetry merges
+    into ``repositories`` (PyPI, declared without a URL, is not)."""
+    for declared, url in ctx.source_urls.items():
+        if declared.lower() == name.lower():
+            return declared, url
+    return None
+
+
 def _target(ctx: PublishContext, repository: str | None) -> _Target:
     if not repository:
         return _Target("pypi", "PyPI", pypi_upload_url())
     url = ctx.settings.get(["repositories", repository, "url"])
     from_source = False
-    if not url and ctx.sources.has(repository):
-        source = ctx.sources.get(repository)
-        repository = source.name
-        url = ctx.source_urls.get(source.name) or source.url
+    declared = _declared_source(ctx, repository)
+    if not url and declared is not None:
+        repository, url = declared
         from_source = True
     if not url:
+        public = repository.lower() == "pypi"
+        hint = ", or %publish without -r for the public index" if public else ""
         raise PublishError(
             f"Repository {repository} is not defined. Fix: %config repositories.{repository} "
-            "URL (the index's upload URL, e.g. https://host/legacy/ or a pypiserver's root)"
+            "URL (the index's upload URL, e.g. https://host/legacy/, a pypiserver's root or a "
+            f"devpi index's URL){hint}"
         )
     url = str(url)
     if url.endswith("/legacy"):
