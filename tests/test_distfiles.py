@@ -160,6 +160,7 @@ def _creds(ws: nbext.Workspace, repository: str | None, **kw: str) -> tuple[str 
         project_root=None,
         project_name=None,
         project_version=None,
+        source_urls={spec.name: spec.url for spec in ws._specs()[0] if spec.url},
     )
     cred = _credentials(ctx, _target(ctx, repository), kw.get("u"), kw.get("p"))
     return cred.username, cred.password
@@ -178,9 +179,12 @@ def test_credentials_order(proj: nbext.Workspace, monkeypatch: pytest.MonkeyPatc
     # The token comes before http-basic, as user __token__.
     monkeypatch.setenv("POETRY_PYPI_TOKEN_CORP", "pypi-tok")
     assert _creds(ws, "corp") == ("__token__", "pypi-tok")
-    # An unconfigured name that is only a source keeps the command-line values.
+    # A name that is only a source is configured too (Poetry merges the project's sources into
+    # `repositories`): its http-basic replaces a lone -u, even when there is none.
     ws.add_source("src-only", "https://other.invalid/simple/", "explicit")
-    assert _creds(ws, "src-only", u="carol") == ("carol", None)
+    assert _creds(ws, "src-only", u="carol") == (None, None)
+    ws.config_set("http-basic.src-only", "dave", "pw-src")
+    assert _creds(ws, "src-only", u="carol") == ("dave", "pw-src")
 
 
 def test_target_resolution(proj: nbext.Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -191,11 +195,18 @@ def test_target_resolution(proj: nbext.Workspace, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("POETRY_REPOSITORIES_ENVREPO_URL", "https://env.invalid/up/")
     ws.add_source("fromsource", "https://src.invalid/simple/", "explicit")
     ctx = PublishContext(
-        ws.settings, ws.passwords, ws.sources, None, None, None, None, None, None  # type: ignore[arg-type]
+        ws.settings, ws.passwords, ws.sources, None, None, None, None, None, None,  # type: ignore[arg-type]
+        source_urls={"fromsource": "https://src.invalid/simple/"},
     )
     assert _target(ctx, "leg").url == "https://corp.invalid/legacy/"  # the slash is added
     assert _target(ctx, "envrepo").url == "https://env.invalid/up/"
-    assert _target(ctx, "fromsource").url == "https://src.invalid/simple"
+    # A source's URL as written, its trailing slash kept (Poetry posts to it as it is).
+    assert _target(ctx, "fromsource").url == "https://src.invalid/simple/"
+    assert _target(ctx, "FromSource").name == "fromsource"  # credentials: http-basic.fromsource
+    # PyPI is a source without a URL: Poetry does not merge it (publishing to it is -r-less).
+    assert ws.sources.has("pypi")
+    with pytest.raises(PublishError, match=r"^Repository pypi is not defined\..*without -r"):
+        _target(ctx, "pypi")
     default = _target(ctx, None)
     assert (default.name, default.shown, default.url) == ("pypi", "PyPI", pypi_upload_url())
     with pytest.raises(PublishError, match="Repository nope is not defined"):

@@ -303,14 +303,17 @@ class NbextMagics(Magics):
 
         Without ``-r`` the target is the public index; ``-r NAME`` uploads to
         ``repositories.NAME.url`` (``%config repositories.NAME URL``: the upload URL, not the
-        simple one). Credentials as Poetry finds them: ``pypi-token.NAME``, then
-        ``http-basic.NAME`` (keyring); when the index answers 401 a password field opens
-        (Save, then run the cell again). Leave ``-p`` out of cells: it would be saved in the
-        notebook (nbext removes it from the history and the cell).
+        simple one; devpi's is the index URL, ``http://host/USER/INDEX/``), else, as in
+        Poetry, to the URL of the source NAME. Credentials as Poetry finds them:
+        ``pypi-token.NAME``, then ``http-basic.NAME`` (keyring); when the index answers 401 a
+        password field opens (Save, then run the cell again). Leave ``-p`` out of cells: it
+        would be saved in the notebook (nbext removes it from the history and the cell).
 
         Before anything is sent each file is checked: valid metadata for this project and
         version, a README that renders, and whether the file is already on the index (by
-        sha256 on its simple index): ``--skip-existing`` skips files that are there.
+        sha256 on NAME's own simple index: ``--check-url SIMPLE_URL`` names it when no source
+        is that index): ``--skip-existing`` skips files that are there. A different file of
+        the same name is left to the index (a volatile devpi index replaces it).
         ``--build`` runs ``python -m build`` first (isolated; ``--no-isolation`` builds in the
         kernel's environment). ``--dry-run`` does everything but the upload. After the
         upload, ``%lookup NAME==VERSION`` sees the new release at once.

@@ -4,9 +4,11 @@ The flow of :func:`publish`:
 
 1. Target: no repository -> the public index's upload URL (a library constant, see
    :func:`nbext._constants.pypi_upload_url`), named ``pypi``; ``-r NAME`` ->
-   ``repositories.NAME.url`` (config, ``POETRY_REPOSITORIES_NAME_URL``), else a source of that
-   name; ``Repository NAME is not defined`` otherwise. A URL ending in ``/legacy`` gets its
-   slash.
+   ``repositories.NAME.url`` (config, ``POETRY_REPOSITORIES_NAME_URL``), else the URL of the
+   source NAME as written (Poetry merges the project's sources into ``repositories``, so
+   NAME is then configured: its http-basic and certificates apply); ``Repository NAME is not
+   defined`` otherwise. A URL ending in ``/legacy`` gets its slash. When a source's URL takes
+   no uploads (3xx, 404, 405) the error says that no upload URL is configured for NAME.
 2. Files: Poetry's selection (:func:`nbext._distfiles.select_files`), ``--build`` first.
 3. Credentials, Poetry's order: ``-u`` and ``-p`` together; else ``pypi-token.NAME`` (user
    ``__token__``); else ``http-basic.NAME`` (environment, files, keyring by name, then the
@@ -16,10 +18,13 @@ The flow of :func:`publish`:
 4. Checks before anything is sent, for every file (each problem names the file and the fix):
    readable, valid metadata naming the project and version; a README that renders as its
    declared content type; and whether the file is already on the target, decided by name and
-   sha256 on the target's simple index (``--check-url``, a source of the same name, a source
-   on the same host, or the upload URL's ``simple/``), not by parsing error text:
-   the same file is skipped with ``--skip-existing`` and refused without it; a different file
-   of the same name is always refused (an index never lets a file be replaced).
+   sha256 on the target's own simple index, not by parsing error text (:func:`_index_for`:
+   ``--check-url``, the source of the same name, a source at the upload URL's simple index,
+   else those usual pages, which tell only when they list the project; never another index
+   on the same host). The upload credentials go to the upload URL's origin only
+   (:class:`_Checker`). The same file is skipped with ``--skip-existing`` and refused without
+   it; a different file of the same name is sent first and left to the server (a volatile
+   devpi index replaces it; a refusal names both sha256s, even with ``--skip-existing``).
 5. Upload, one file at a time with a progress bar, through :func:`nbext._upload.post`
    (Poetry's fields; retries as in the network layer). Poetry's answers: 3xx "Redirects are
    not supported", 400 "was ever registered" -> one register call, its "file exists" texts
@@ -38,7 +43,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -49,12 +54,12 @@ from packaging.utils import canonicalize_name
 
 from nbext import _version
 from nbext._constants import ACCEPT_SIMPLE, pypi_simple_url, pypi_upload_url
-from nbext._credentials import Credential, basic_header, common_prefix
+from nbext._credentials import Credential, basic_header
 from nbext._distfiles import DistFile, DistReadError, check_dist, form_fields, read_dist
 from nbext._distfiles import select_files as _select_files
 from nbext._errors import NbextError
 from nbext._index import PageFormatError, parse_project_page
-from nbext._net import Event, short_error
+from nbext._net import Event, redact_headers, short_error
 from nbext._redact import redact_url
 from nbext._results import TextLines
 from nbext._tls import TlsSettings, ssl_context, tls_settings
@@ -234,6 +239,12 @@ class PublishContext:
     transport: httpx.BaseTransport | None = None
     timeout: float = 15.0
     sleep: Callable[[float], None] = time.sleep
+    #: The sources' URLs as declared (pyproject.toml or the session), by source name: a
+    #: source-only ``-r NAME`` posts to this, trailing slash and all, as Poetry does.
+    source_urls: Mapping[str, str] = field(default_factory=dict)
+    #: The configured repository whose credentials the workspace's requests to a URL carry
+    #: (the Authenticator's match), None for none.
+    repository_for: Callable[[str], str | None] = lambda _url: None
 
 
 @dataclass(frozen=True)
@@ -241,18 +252,36 @@ class _Target:
     name: str  # the repository name ("pypi" by default)
     shown: str  # "PyPI" or the name
     url: str
+    #: NAME has no ``repositories.NAME.url``: the URL is its source's (Poetry merges the
+    #: project's sources into ``repositories``).
+    from_source: bool = False
+
+
+def _declared_source(ctx: PublishContext, name: str) -> tuple[str, str] | None:
+    """The source NAME (any case) with its URL as written, if it has one: what Poetry merges
+    into ``repositories`` (PyPI, declared without a URL, is not)."""
+    for declared, url in ctx.source_urls.items():
+        if declared.lower() == name.lower():
+            return declared, url
+    return None
 
 
 def _target(ctx: PublishContext, repository: str | None) -> _Target:
     if not repository:
         return _Target("pypi", "PyPI", pypi_upload_url())
     url = ctx.settings.get(["repositories", repository, "url"])
-    if not url and ctx.sources.has(repository):
-        url = ctx.sources.get(repository).url
+    from_source = False
+    declared = _declared_source(ctx, repository)
+    if not url and declared is not None:
+        repository, url = declared
+        from_source = True
     if not url:
+        public = repository.lower() == "pypi"
+        hint = ", or %publish without -r for the public index" if public else ""
         raise PublishError(
             f"Repository {repository} is not defined. Fix: %config repositories.{repository} "
-            "URL (the index's upload URL, e.g. https://host/legacy/ or a pypiserver's root)"
+            "URL (the index's upload URL, e.g. https://host/legacy/, a pypiserver's root or a "
+            f"devpi index's URL){hint}"
         )
     url = str(url)
     if url.endswith("/legacy"):
@@ -263,12 +292,14 @@ def _target(ctx: PublishContext, repository: str | None) -> _Target:
             f"%config repositories.{repository} https://host/legacy/"
         )
     shown = "PyPI" if repository == "pypi" else repository
-    return _Target(repository, shown, url)
+    return _Target(repository, shown, url, from_source)
 
 
-def _configured(ctx: PublishContext, name: str) -> bool:
+def _configured(ctx: PublishContext, target: _Target) -> bool:
+    """Poetry's "configured repository": in ``repositories``, or a project source of that
+    name (merged into ``repositories``), which then has its http-basic and certificates."""
     repos = ctx.settings.get("repositories")
-    return isinstance(repos, dict) and name in repos
+    return target.from_source or (isinstance(repos, dict) and target.name in repos)
 
 
 def _credentials(
@@ -282,7 +313,7 @@ def _credentials(
     token = ctx.passwords.get_pypi_token(target.name)
     if token:
         return Credential("__token__", token)
-    if target.name == "pypi" or _configured(ctx, target.name):
+    if target.name == "pypi" or _configured(ctx, target):
         cred = ctx.passwords.get_http_auth(target.name)
         if cred.password is None and ctx.passwords.use_keyring:
             netloc = urlsplit(target.url).netloc
@@ -297,7 +328,7 @@ def _credentials(
 def _tls(ctx: PublishContext, target: _Target, cert: str | None, client_cert: str | None) -> Any:
     """The ``verify`` for the upload client (Poetry: ``--cert``, else the repository's
     ``certificates.NAME.cert``; the same for the client certificate)."""
-    if target.name.lower() == "pypi" or not _configured(ctx, target.name):
+    if target.name.lower() == "pypi" or not _configured(ctx, target):
         base = TlsSettings()
     else:
         base = tls_settings(ctx.settings, target.name)
@@ -359,12 +390,19 @@ def build(project_root: Path, dist_dir: Path, *, isolation: bool = True) -> str:
 
 # -- the existence check -------------------------------------------------------------------------
 
+_MAX_HOPS = 20  # redirects followed by the check (httpx's default)
+
 
 @dataclass
 class _Index:
+    """Where the existence check reads the target's files."""
+
     label: str
     base: str  # simple index URL without the trailing slash
     sources: list[str]  # pool sources served from this index (their caches are dropped)
+    #: Guessed from the upload URL's layout (no source is that index): the other guesses,
+    #: tried in turn; a guess that does not list the project proves nothing.
+    guesses: tuple[str, ...] = ()
     derived: bool = False
 
 
@@ -373,10 +411,30 @@ def _origin(url: str) -> tuple[str, str]:
     return parts.scheme, parts.netloc.rpartition("@")[2].lower()
 
 
+def _same_url(a: str, b: str) -> bool:
+    """The same URL up to userinfo, host case and trailing slashes."""
+    return _origin(a) == _origin(b) and urlsplit(a).path.rstrip("/") == urlsplit(b).path.rstrip("/")
+
+
+def _complete(cred: Credential) -> bool:
+    """Poetry sends Basic auth with an upload only when both parts are there."""
+    return cred.username is not None and cred.password is not None
+
+
+def _simple_guesses(upload_url: str) -> list[str]:
+    """Where indexes serve the simple pages of an upload URL: warehouse's ``/legacy/`` ->
+    ``/simple/``; devpi's index URL -> ``+simple/``; pypiserver, Nexus, Artifactory, GitLab
+    and CodeArtifact -> ``simple/`` (no trailing slashes)."""
+    url = upload_url.rstrip("/")
+    if url.endswith("/legacy"):
+        return [url[: -len("legacy")] + "simple"]
+    return [url + "/simple", url + "/+simple"]
+
+
 def _index_for(ctx: PublishContext, target: _Target, check_url: str | None) -> _Index:
-    same_origin = [
-        s for s in ctx.sources if s.kind == "simple" and _origin(s.url) == _origin(target.url)
-    ]
+    """The target's own index, and only it: ``--check-url``; PyPI's for PyPI; the source of
+    the same name; a source whose URL is the upload URL's simple index; else guesses."""
+    simple = [s for s in ctx.sources if s.kind == "simple"]
     if check_url:
         base = check_url.rstrip("/")
         names = [s.name for s in ctx.sources if s.url.rstrip("/") == base]
@@ -387,35 +445,88 @@ def _index_for(ctx: PublishContext, target: _Target, check_url: str | None) -> _
     if ctx.sources.has(target.name) and ctx.sources.get(target.name).kind == "simple":
         source = ctx.sources.get(target.name)
         return _Index(source.name, source.url.rstrip("/"), [source.name])
-    if same_origin:
-        path = urlsplit(target.url).path
-        best = max(same_origin, key=lambda s: common_prefix(path, urlsplit(s.url).path))
-        return _Index(best.name, best.url.rstrip("/"), [s.name for s in same_origin])
-    url = target.url
-    if url.endswith("/legacy/"):
-        base = url[: -len("legacy/")] + "simple"
-    else:
-        base = url.rstrip("/") + "/simple"
-    return _Index(target.name, base, [], derived=True)
+    guesses = _simple_guesses(target.url)
+    for guess in guesses:
+        served = [s for s in simple if _same_url(s.url, guess)]
+        if served:
+            return _Index(served[0].name, served[0].url.rstrip("/"), [s.name for s in served])
+    return _Index(target.name, guesses[0], [], tuple(guesses[1:]), derived=True)
 
 
-def _existing(
-    ctx: PublishContext, index: _Index, name: str, headers: dict[str, str]
-) -> tuple[dict[str, dict[str, str]] | None, str]:
-    """``{filename: hashes}`` on the index (None when it cannot be told) and a note."""
-    url = f"{index.base}/{canonicalize_name(name)}/"
-    shown = redact_url(url)
+@dataclass
+class _Checker:
+    """GETs for the check. The upload's credentials go only to the upload URL's origin (scheme,
+    host, port): a page there is read with them and with redirects followed here, hop by hop,
+    so that a hop to another origin goes without. A page elsewhere goes through the
+    workspace's client (the credentials configured for that URL, as a lookup would send),
+    unless they would be the target's own: then it is read without any."""
+
+    ctx: PublishContext
+    target: _Target
+    cred: Credential
+    client: httpx.Client
+
+    def get(self, url: str, label: str) -> httpx.Response:
+        on_upload_origin = _origin(url) == _origin(self.target.url)
+        if on_upload_origin and _complete(self.cred):
+            return self._hops(url, label)
+        if not on_upload_origin and self.ctx.repository_for(url) == self.target.name:
+            return self._hops(url, label)
+        return self.ctx.get(url, label, {"Accept": ACCEPT_SIMPLE})
+
+    def _headers(self, url: str) -> dict[str, str]:
+        headers = {"Accept": ACCEPT_SIMPLE, "User-Agent": f"nbext/{_version.__version__}"}
+        if _origin(url) == _origin(self.target.url) and _complete(self.cred):
+            headers["Authorization"] = basic_header(self.cred)
+        return headers
+
+    def _hops(self, url: str, label: str) -> httpx.Response:
+        target = httpx.URL(url)
+        for _hop in range(_MAX_HOPS + 1):
+            headers = self._headers(str(target))
+            started, wall = time.perf_counter(), time.time()
+            response = self.client.get(target, headers=headers)
+            self.ctx.record(
+                Event(
+                    source=label,
+                    method="GET",
+                    url=redact_url(str(target)),
+                    status=response.status_code,
+                    elapsed=time.perf_counter() - started,
+                    size=len(response.content),
+                    request_headers=redact_headers(dict(response.request.headers)),
+                    response_headers=_shown_headers(response),
+                    attempt=1,
+                    started=wall,
+                    http_version=response.http_version,
+                )
+            )
+            location = response.headers.get("location")
+            if not (response.is_redirect and location):
+                return response
+            target = target.join(location)
+        raise httpx.TooManyRedirects("Exceeded maximum allowed redirects.", request=None)
+
+
+def _shown_headers(response: httpx.Response) -> dict[str, str]:
+    """Response headers for ``%netlog``: secrets and a redirect's userinfo redacted."""
+    shown = redact_headers(dict(response.headers))
+    if "location" in shown:
+        shown["location"] = redact_url(shown["location"])
+    return shown
+
+
+def _read_page(
+    checker: _Checker, url: str, label: str, name: str
+) -> tuple[httpx.Response | None, dict[str, dict[str, str]] | None, str]:
+    """One simple page: the response (None when none came), ``{filename: hashes}`` (None when
+    not a 200 page that parses) and why not."""
     try:
-        response = ctx.get(url, index.label, {"Accept": ACCEPT_SIMPLE, **headers})
+        response = checker.get(url, label)
     except httpx.HTTPError as exc:
-        return None, f"Could not check {shown} ({short_error(exc)}): relying on the server."
-    if response.status_code == 404:
-        return {}, f"Checked {shown}: {name} is not there yet."
+        return None, None, short_error(exc)
     if response.status_code != 200:
-        return None, (
-            f"Could not check {shown} (HTTP {response.status_code}): relying on the server's "
-            "answer. Fix: --check-url SIMPLE_INDEX_URL"
-        )
+        return response, None, f"HTTP {response.status_code}"
     try:
         files = parse_project_page(
             name,
@@ -424,9 +535,52 @@ def _existing(
             url=str(response.url),
         )
     except PageFormatError as exc:
-        return None, f"Could not check {shown} ({exc}): relying on the server."
-    found = {f.filename: dict(f.hashes) for f in files}
+        return response, None, str(exc)
+    return response, {f.filename: dict(f.hashes) for f in files}, ""
+
+
+def _existing(
+    checker: _Checker, index: _Index, name: str
+) -> tuple[dict[str, dict[str, str]] | None, str]:
+    """``{filename: hashes}`` on the index (None when it cannot be told) and a note."""
+    if index.derived:
+        return _existing_guessed(checker, index, name)
+    url = f"{index.base}/{canonicalize_name(name)}/"
+    shown = redact_url(url)
+    response, found, why = _read_page(checker, url, index.label, name)
+    if response is not None and response.status_code == 404:
+        return {}, f"Checked {shown}: {name} is not there yet."
+    if found is None:
+        fix = ". Fix: --check-url SIMPLE_INDEX_URL" if response is not None else ""
+        return None, f"Could not check {shown} ({why}): relying on the server's answer{fix}"
     return found, f"Checked {shown}: {len(found)} file(s) of {name} there."
+
+
+def _existing_guessed(
+    checker: _Checker, index: _Index, name: str
+) -> tuple[dict[str, dict[str, str]] | None, str]:
+    """No source is the target's index: its usual simple pages are tried; one that lists the
+    project's files tells, a 404 or an empty page proves nothing (it may be no simple page)."""
+    urls = [f"{base}/{canonicalize_name(name)}/" for base in (index.base, *index.guesses)]
+    devpi = False
+    for url in urls:
+        response, found, why = _read_page(checker, url, index.label, name)
+        if found:
+            index.base = url.rstrip("/").rpartition("/")[0]
+            return found, f"Checked {redact_url(url)}: {len(found)} file(s) of {name} there."
+        if response is None or response.status_code not in (200, 404):
+            return None, f"Could not check {redact_url(url)} ({why}): relying on the server."
+        devpi = devpi or "x-devpi-server-version" in response.headers
+    simple = "SIMPLE_INDEX_URL"
+    if devpi:  # devpi answered: its index URL is the upload URL, its pages under +simple/
+        simple = redact_url(checker.target.url.rstrip("/") + "/+simple/")
+    tried = ", ".join(redact_url(u) for u in urls)
+    return None, (
+        f"Could not check whether {name} is on {checker.target.shown}: no source is that index, "
+        f"and its usual simple pages ({tried}) do not list {name}; relying on the server's "
+        f"answer. Fix: --check-url {simple}, or declare the index as a source (%source add "
+        f"--priority explicit NAME {simple})"
+    )
 
 
 # -- publishing ----------------------------------------------------------------------------------
@@ -450,6 +604,32 @@ def _http_error(response: httpx.Response, secret: str | None) -> str:
     return message
 
 
+def _no_upload_url(target: _Target) -> str:
+    """The advice when ``-r NAME`` posted to the URL of the source NAME (no
+    ``repositories.NAME.url``) and the server answered that it takes no uploads there."""
+    name, base = target.name, target.url.rstrip("/")
+    if base.endswith("/+simple"):  # devpi: the index URL is the upload URL
+        upload = redact_url(base[: -len("+simple")])
+    elif base.endswith("/simple"):
+        upload = redact_url(base[: -len("simple")])
+    else:
+        upload = "UPLOAD_URL"
+    return (
+        f"\nNo upload URL is configured for {name}: -r {name} posts to the URL of the source "
+        f"{name} ({redact_url(target.url)}), as Poetry does, and the server takes no uploads "
+        f"there. Fix: %config repositories.{name} {upload} (the index's upload URL: devpi's "
+        "is the index URL without +simple/, a warehouse-like index's ends in /legacy/)"
+    )
+
+
+def _replace_refused(dist: DistFile, there: str, target: _Target) -> str:
+    return (
+        f"\n{dist.name}: a different file of that name is already on {target.shown} (sha256 "
+        f"{there[:12]}..., yours {dist.sha256[:12]}...): {target.shown} does not let a file be "
+        "replaced. Fix: bump the version, build again and publish"
+    )
+
+
 def _hint(status: int, target: _Target, cred: Credential) -> str:
     who = f" (sent as user {cred.username!r})" if cred.username else " (no credentials sent)"
     if status == 403:
@@ -465,6 +645,14 @@ def _hint(status: int, target: _Target, cred: Credential) -> str:
         )
     if status == 413:
         return f"\nThe file is larger than {target.shown} accepts."
+    if status == 409:
+        return (
+            f"\n{target.shown} already has a file of that name and does not let it be replaced. "
+            "Fix: bump the version, build again and publish (--skip-existing skips files that "
+            "are already there)"
+        )
+    if status in (404, 405) and target.from_source:
+        return _no_upload_url(target)
     if status in (404, 405):
         return (
             f"\nIs {target.url} the index's upload URL? (Not its /simple/ URL; for a "
@@ -483,6 +671,8 @@ class _Run:
     observer: PublishObserver | None
     prompt: CredentialPrompt | None
     skip_existing: bool
+    #: Files the check found on the index with other content: ``{filename: its sha256}``.
+    replacing: dict[str, str] = field(default_factory=dict)
 
     def headers(self) -> dict[str, str]:
         headers = {"User-Agent": f"nbext/{_version.__version__}"}
@@ -516,9 +706,16 @@ class _Run:
         while True:
             response = self.send(dist)
             status = response.status_code
+            there = self.replacing.get(dist.name)
             if 200 <= status < 300:
                 outcome.state = "uploaded"
+                if there is not None:  # a volatile devpi index, for one
+                    outcome.detail = (
+                        f"replaced a different file of that name (sha256 {there[:12]}...)"
+                    )
                 break
+            if 300 <= status < 400 and self.target.from_source:
+                raise _Failed("Redirects are not supported." + _no_upload_url(self.target))
             if 300 <= status < 400:
                 raise _Failed("Redirects are not supported. Is the URL missing a trailing slash?")
             if status == 400 and "was ever registered" in response.text and not registered:
@@ -537,6 +734,9 @@ class _Run:
                     )
                 self.cred = asked
                 continue
+            if there is not None and _is_exists_error(response):
+                message = _http_error(response, self.cred.password)
+                raise _Failed(message + _replace_refused(dist, there, self.target))
             if self.skip_existing and _is_exists_error(response):
                 outcome.state = "skipped"
                 outcome.detail = "already on the index (server's answer)"
@@ -552,6 +752,94 @@ class _Failed(Exception):
 
 class _NeedsCredentials(Exception):
     pass
+
+
+def _decide(
+    dists: list[DistFile],
+    result: PublishResult,
+    existing: dict[str, dict[str, str]],
+    target: _Target,
+    skip_existing: bool,
+) -> dict[str, str]:
+    """What the check found, file by file: the same file is skipped (``--skip-existing``) or
+    refused; a different file of the same name is left to the server to take or refuse (a
+    volatile devpi index replaces it, others answer 409 or 400). Returns those:
+    ``{filename: sha256 on the index}``."""
+    refused: list[str] = []
+    replacing: dict[str, str] = {}
+    for d, outcome in zip(dists, result.files, strict=True):
+        there = existing.get(d.name)
+        if there is None:
+            continue
+        same = there.get("sha256")
+        if same is not None and same.lower() != d.sha256:
+            replacing[d.name] = same.lower()
+        elif skip_existing:
+            outcome.state = "skipped"
+            outcome.detail = "same sha256 already on the index" if same else "already on the index"
+        else:
+            refused.append(
+                f"{d.name} is already on {target.shown}"
+                + (" (the same file)" if same else "")
+                + ". Fix: --skip-existing to skip it, or bump the version"
+            )
+    if refused:
+        listed = "\n".join(f"  - {r}" for r in refused)
+        raise PublishError(f"Not published:\n{listed}", result=result)
+    return replacing
+
+
+def _send_all(run: _Run, dists: list[DistFile], dry_run: bool) -> None:
+    """Upload the files not skipped, one by one. Files that would replace a file on the index
+    go first: when the index refuses, nothing else has been uploaded."""
+    result, observer = run.result, run.observer
+    pairs = sorted(
+        zip(dists, result.files, strict=True), key=lambda p: p[0].name not in run.replacing
+    )
+    for d, outcome in pairs:
+        if observer is not None:
+            observer.file_started(d.name, d.size)
+        if outcome.state == "skipped":
+            if observer is not None:
+                observer.file_done(d.name, "skipped", outcome.detail)
+            continue
+        if dry_run:
+            outcome.state = "checked"
+            outcome.detail = "dry run: not sent"
+            if d.name in run.replacing:
+                outcome.detail += " (another file of that name is there: the server decides)"
+            if observer is not None:
+                observer.file_progress(d.name, d.size, d.size)
+                observer.file_done(d.name, "checked", "")
+            continue
+        try:
+            run.upload(d, outcome)
+        except (_Failed, UploadFailed, _NeedsCredentials) as exc:
+            raise _stopped(run, d, outcome, exc) from exc
+        if observer is not None:
+            observer.file_done(d.name, outcome.state, outcome.detail)
+
+
+def _stopped(
+    run: _Run, d: DistFile, outcome: FileOutcome, exc: Exception
+) -> PublishError:
+    """The error for a file that failed: what it says, what was uploaded and what was not."""
+    result, target = run.result, run.target
+    outcome.state = "failed"
+    if run.observer is not None:
+        run.observer.file_done(d.name, "failed", str(exc))
+    for later in result.files:
+        if later.state == "pending":
+            later.state = "not uploaded"
+    done = ", ".join(result.uploaded) or "nothing"
+    left = ", ".join(f.name for f in result.files if f.state in ("failed", "not uploaded"))
+    if isinstance(exc, UploadFailed):
+        message = f"Error connecting to repository {target.shown} ({redact_url(target.url)}): {exc}"
+    else:
+        message = str(exc)
+    err = PublishError(f"{message}\nUploaded: {done}. Not uploaded: {left}.", result=result)
+    err.needs_credentials = isinstance(exc, _NeedsCredentials)
+    return err
 
 
 def publish(
@@ -645,90 +933,20 @@ def publish(
         )
 
     cred = _credentials(ctx, target, username, password)
-    index = _index_for(ctx, target, check_url)
-    auth_headers = {}
-    if cred.username is not None and cred.password is not None and (
-        _origin(index.base) == _origin(target.url)
-    ):
-        auth_headers["Authorization"] = basic_header(cred)
-    existing, note = _existing(ctx, index, ctx.project_name, auth_headers)
-    result.notes.append(note)
-    refused: list[str] = []
-    to_send: list[tuple[DistFile, FileOutcome]] = []
-    for d, outcome in zip(dists, result.files, strict=True):
-        there = (existing or {}).get(d.name)
-        if there is None:
-            to_send.append((d, outcome))
-            continue
-        same = there.get("sha256")
-        if same is not None and same.lower() != d.sha256:
-            refused.append(
-                f"{d.name}: a different file of that name is already on {target.shown} "
-                f"(sha256 {same[:12]}..., yours {d.sha256[:12]}...): an index never lets a "
-                "file be replaced. Fix: bump the version, build again and publish"
-            )
-        elif skip_existing:
-            outcome.state = "skipped"
-            outcome.detail = "same sha256 already on the index" if same else "already on the index"
-        else:
-            refused.append(
-                f"{d.name} is already on {target.shown}"
-                + (" (the same file)" if same else "")
-                + ". Fix: --skip-existing to skip it, or bump the version"
-            )
-    if refused:
-        listed = "\n".join(f"  - {r}" for r in refused)
-        raise PublishError(f"Not published:\n{listed}", result=result)
-
-    verify = _tls(ctx, target, cert, client_cert)
     client = httpx.Client(
         transport=ctx.transport,
-        verify=verify,
+        verify=_tls(ctx, target, cert, client_cert),
         timeout=httpx.Timeout(ctx.timeout),
         follow_redirects=False,
         trust_env=True,
     )
-    run = _Run(ctx, target, cred, client, result, observer, prompt, skip_existing)
     try:
-        for d, outcome in zip(dists, result.files, strict=True):
-            if observer is not None:
-                observer.file_started(d.name, d.size)
-            if outcome.state == "skipped":
-                if observer is not None:
-                    observer.file_done(d.name, "skipped", outcome.detail)
-                continue
-            if dry_run:
-                outcome.state = "checked"
-                outcome.detail = "dry run: not sent"
-                if observer is not None:
-                    observer.file_progress(d.name, d.size, d.size)
-                    observer.file_done(d.name, "checked", "")
-                continue
-            try:
-                run.upload(d, outcome)
-            except (_Failed, UploadFailed, _NeedsCredentials) as exc:
-                outcome.state = "failed"
-                if observer is not None:
-                    observer.file_done(d.name, "failed", str(exc))
-                for later in result.files:
-                    if later.state == "pending":
-                        later.state = "not uploaded"
-                done = ", ".join(result.uploaded) or "nothing"
-                left = ", ".join(
-                    f.name for f in result.files if f.state in ("failed", "not uploaded")
-                )
-                if isinstance(exc, UploadFailed):
-                    where = f"{target.shown} ({redact_url(target.url)})"
-                    message = f"Error connecting to repository {where}: {exc}"
-                else:
-                    message = str(exc)
-                err = PublishError(
-                    f"{message}\nUploaded: {done}. Not uploaded: {left}.", result=result
-                )
-                err.needs_credentials = isinstance(exc, _NeedsCredentials)
-                raise err from exc
-            if observer is not None:
-                observer.file_done(d.name, outcome.state, outcome.detail)
+        index = _index_for(ctx, target, check_url)
+        existing, note = _existing(_Checker(ctx, target, cred, client), index, ctx.project_name)
+        result.notes.append(note)
+        replacing = _decide(dists, result, existing or {}, target, skip_existing)
+        run = _Run(ctx, target, cred, client, result, observer, prompt, skip_existing, replacing)
+        _send_all(run, dists, dry_run)
     finally:
         client.close()
 

@@ -764,6 +764,8 @@ class Workspace:
             transport=self._transport,
             timeout=self.timeout,
             sleep=self._retry_sleep,
+            source_urls={spec.name: spec.url for spec in self._specs()[0] if spec.url},
+            repository_for=self.authenticator.repository_for,
         )
         return publish(
             ctx,

@@ -1,0 +1,202 @@
+"""A real devpi-server (pinned) on 127.0.0.1, for publishing and lookup tests.
+
+* :func:`devpi_bin` - ``devpi-server`` in its own virtual environment (``<repo>/.venv-devpi``),
+  installed from the package registry on first use and reused (the same lock-and-marker
+  scheme as Poetry's, :func:`tests._poetry.tool_venv`).
+* :func:`run_devpi` - ``devpi-init`` (no ``root/pypi`` mirror) in a fresh ``--serverdir``,
+  then ``devpi-server --offline-mode`` on a free port of 127.0.0.1: a :class:`DevpiServer`
+  that creates users and indexes through devpi's HTTP API (``PUT /USER``, ``PUT
+  /USER/INDEX`` with HTTP Basic auth) and is stopped by its PID.
+
+devpi's layout: an index ``alice/dev`` has its upload URL at ``http://HOST/alice/dev/`` and its
+simple pages at ``http://HOST/alice/dev/+simple/`` (PEP 503 HTML, and PEP 691 JSON when asked
+for). A non-volatile index answers ``409 <file> already exists in non-volatile index`` to a
+different file of a name it has, and ``200 Upload of identical file to non volatile index.``
+to the same file again; a volatile index replaces the file.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import secrets
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests._poetry import REPO_ROOT, run_checked, tool_venv
+from tests._servers import ServerProcess, free_port, subprocess_env, terminate
+
+__all__ = ["DEVPI_VERSION", "DevpiServer", "DevpiUnavailable", "devpi_bin", "run_devpi"]
+
+DEVPI_VERSION = "6.20.3"
+VENV_DIR = REPO_ROOT / ".venv-devpi"
+START_TIMEOUT = 60.0  # seconds: devpi-server takes about 5 s to answer on 2 busy cores
+API_TIMEOUT = 30.0  # seconds for one request to its HTTP API
+#: devpi-server's request log lines: ``... INFO  [req12] POST /alice/dev/``.
+_REQ_LINE = re.compile(r"\[req\d+\] (?P<method>[A-Z]+) (?P<path>\S+)")
+_NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+class DevpiUnavailable(RuntimeError):
+    """devpi-server could not be installed or started."""
+
+
+def devpi_bin(venv: Path = VENV_DIR) -> Path:
+    """The ``devpi-server`` executable (``devpi-server==DEVPI_VERSION``), installed once."""
+    return tool_venv(
+        venv,
+        [f"devpi-server=={DEVPI_VERSION}"],
+        "devpi-server",
+        error=DevpiUnavailable,
+        hint="; the devpi tests need devpi-server from the package registry.",
+    )
+
+
+@dataclass
+class DevpiServer(ServerProcess):
+    """A running devpi-server; ``requests()`` reads its own log (``[reqN] METHOD PATH``)."""
+
+    def requests(self) -> list[tuple[str, str]]:
+        try:
+            text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        except FileNotFoundError:
+            return []
+        return [(m["method"], m["path"]) for m in _REQ_LINE.finditer(text)]
+
+    def index_url(self, index: str) -> str:
+        """The index's upload URL, ``http://HOST/USER/INDEX/`` (``index`` is ``USER/INDEX``)."""
+        return f"{self.base_url}/{index}/"
+
+    def simple_url(self, index: str) -> str:
+        """The index's simple URL, ``http://HOST/USER/INDEX/+simple/``."""
+        return f"{self.base_url}/{index}/+simple/"
+
+    def api(
+        self, method: str, path: str, body: object, auth: tuple[str, str] | None = None
+    ) -> dict[str, object]:
+        """One JSON request to devpi's HTTP API; its ``result``."""
+        request = urllib.request.Request(
+            self.base_url + path,
+            data=json.dumps(body).encode(),
+            method=method,
+            headers={"Content-Type": "application/json", "Accept": "application/json"},
+        )
+        if auth is not None:
+            token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
+            request.add_header("Authorization", f"Basic {token}")
+        try:
+            with _NO_PROXY.open(request, timeout=API_TIMEOUT) as response:
+                answer = json.loads(response.read())
+        except urllib.error.HTTPError as err:
+            text = err.read().decode(errors="replace")
+            err.close()
+            raise DevpiUnavailable(f"devpi {method} {path}: HTTP {err.code} {text}") from err
+        result = answer.get("result", {})
+        return result if isinstance(result, dict) else {}
+
+    def create_user(self, user: str, password: str) -> None:
+        self.api("PUT", f"/{user}", {"password": password, "email": f"{user}@example.test"})
+
+    def create_index(
+        self, index: str, auth: tuple[str, str], *, volatile: bool = False
+    ) -> None:
+        """``USER/INDEX`` without bases (nothing is mirrored), volatile or not."""
+        self.api("PUT", f"/{index}", {"bases": [], "volatile": volatile}, auth=auth)
+
+    def upload(self, index: str, path: Path, auth: tuple[str, str]) -> tuple[int, str]:
+        """POST one file to the index as a legacy upload (the fields devpi needs, read from
+        the file name); ``(status, reason)``."""
+        name, version = path.name.split("-")[:2]
+        wheel = path.name.endswith(".whl")
+        fields = {
+            ":action": "file_upload",
+            "protocol_version": "1",
+            "metadata_version": "2.1",
+            "name": name.replace("_", "-"),
+            "version": version.removesuffix(".tar.gz"),
+            "filetype": "bdist_wheel" if wheel else "sdist",
+            "pyversion": "py3" if wheel else "source",
+        }
+        boundary = secrets.token_hex(16)
+        body = b"".join(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+            for k, v in fields.items()
+        )
+        body += (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="content"; '
+            f'filename="{path.name}"\r\nContent-Type: application/octet-stream\r\n\r\n'
+        ).encode() + path.read_bytes() + f"\r\n--{boundary}--\r\n".encode()
+        token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
+        request = urllib.request.Request(
+            self.index_url(index),
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": f"multipart/form-data; boundary={boundary}",
+                "Authorization": f"Basic {token}",
+            },
+        )
+        try:
+            with _NO_PROXY.open(request, timeout=API_TIMEOUT) as response:
+                return response.status, response.reason
+        except urllib.error.HTTPError as err:
+            err.close()
+            return err.code, err.reason
+
+
+def _ready(url: str, proc: subprocess.Popen[bytes]) -> bool:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return False
+        try:
+            with _NO_PROXY.open(url, timeout=2.0) as response:
+                response.read()
+            return True
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.1)
+    return False
+
+
+def run_devpi(workdir: Path) -> DevpiServer:
+    """``devpi-init`` in ``workdir/server`` and a ``devpi-server`` on a free port of
+    127.0.0.1, offline (nothing is fetched from elsewhere). Raises :class:`DevpiUnavailable`
+    with its output when it cannot be installed or started."""
+    exe = devpi_bin()
+    workdir.mkdir(parents=True, exist_ok=True)
+    env = subprocess_env(workdir)
+    serverdir = workdir / "server"
+    secret = workdir / "secret"
+    secret.write_bytes(base64.b64encode(secrets.token_bytes(32)))
+    secret.chmod(0o600)
+    run_checked(
+        [str(exe.with_name("devpi-init")), "--serverdir", str(serverdir), "--no-root-pypi",
+         "--root-passwd", secrets.token_urlsafe(16)],
+        env, 120.0, "devpi-init", error=DevpiUnavailable, cwd=workdir,
+    )
+    last = ""
+    for _attempt in range(3):  # free_port() can race with another process
+        port = free_port()
+        log_path = workdir / f"devpi-{port}.log"
+        with log_path.open("wb") as log:
+            proc = subprocess.Popen(
+                [str(exe), "--serverdir", str(serverdir), "--offline-mode", "--host",
+                 "127.0.0.1", "--port", str(port), "--secretfile", str(secret),
+                 "--threads", "8"],
+                cwd=workdir,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        base_url = f"http://127.0.0.1:{port}"
+        if _ready(f"{base_url}/+api", proc):
+            return DevpiServer(base_url + "/", base_url, proc, log_path, log_path)
+        terminate(proc)
+        last = log_path.read_text(encoding="utf-8", errors="replace")
+    raise DevpiUnavailable(f"devpi-server did not start; its output:\n{last[-3000:]}")
