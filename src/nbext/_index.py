@@ -25,11 +25,12 @@ from poetry.core.constraints.version import Version
 from poetry.core.version.exceptions import InvalidVersionError
 
 from nbext._constants import JSON_MEDIA_TYPE
-from nbext._pages import links_from_html, links_from_json
+from nbext._pages import MarkupError, links_from_html, links_from_json
 
 __all__ = [
     "File",
     "PageFormatError",
+    "ProjectPage",
     "Release",
     "ReleaseMetadata",
     "choose_metadata_file",
@@ -38,15 +39,32 @@ __all__ = [
     "parse_filename",
     "parse_metadata",
     "parse_project_page",
+    "read_project_page",
 ]
 
-# Poetry keeps only these archive kinds (spec 8.2).
-_SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tar.Z", ".tar")
+# Which files count and how a file name gives a project and a version: Poetry 2.5.1's own rules,
+# copied (poetry.utils.patterns, LinkSource.SUPPORTED_FORMATS, VERSION_REGEX and
+# _link_package_name_and_version; poetry.core's splitext). packaging's parse_wheel_filename and
+# parse_sdist_filename are not used: they refuse names Poetry lists (robpkg-9.0.whl,
+# robpkg-1.0.tar.bz2, a name with a dot) and would make a lookup disagree with `poetry lock`.
+# tests/test_filenames.py runs Poetry's own code over a table of odd names and compares.
+_SUPPORTED_FORMATS = (".tar.gz", ".whl", ".zip", ".tar.bz2", ".tar.xz", ".tar.Z", ".tar")
+_SDIST_SUFFIXES = tuple(f for f in _SUPPORTED_FORMATS if f != ".whl")
 _WHEEL_RE = re.compile(
-    r"^(?P<name>.+?)-(?P<ver>\d.*?)(-(?P<build>\d.*?))?-(?P<pyver>.+?)-(?P<abi>.+?)-(?P<plat>.+?)"
+    r"^(?P<namever>(?P<name>.+?)-(?P<ver>\d[^-]*))"
+    r"(-(?P<build>\d[^-]*))?"
+    r"-(?P<pyver>[^-]+)"
+    r"-(?P<abi>[^-]+)"
+    r"-(?P<plat>[^-]+)"
     r"\.whl$"
 )
-_SDIST_RE = re.compile(r"^(?P<name>.+?)-(?P<ver>\d.*?)(\.sdist)?\.(zip|tar(\.(gz|bz2|xz|Z))?)$")
+_SDIST_RE = re.compile(
+    r"^(?P<namever>(?P<name>.+?)-(?P<ver>\d[^-]*?))"
+    r"(\.sdist)?\.(?P<format>(zip|tar(\.(gz|bz2|xz|Z))?))$"
+)
+_VERSION_RE = re.compile(r"(?i)([a-z0-9_\-.]+?)-(?=\d)([a-z0-9_.!+-]+)")
+#: Files whose PEP 658 metadata Poetry asks for (Link.is_wheel or Link.is_sdist).
+_METADATA_FORMATS = frozenset({".whl", ".tar.gz", ".zip", ".tar.bz2"})
 # Hash algorithms by preference for verifying a file or metadata (strongest first).
 HASH_PREFERENCE = ("sha512", "sha384", "sha256", "sha224", "sha1", "md5")
 
@@ -120,15 +138,38 @@ class ReleaseMetadata:
         )
 
 
+def _splitext(filename: str) -> tuple[str, str]:
+    """poetry.core's ``splitext(filename, is_filename=True)``: ``.tar`` stays with the
+    extension (``.tar.gz``, ``.tar.Z``)."""
+    base, sep, ext = filename.rpartition(".")
+    ext = sep + ext
+    if not base:
+        return ext, ""
+    if base.lower().endswith(".tar"):
+        ext = base[-4:] + ext
+        base = base[:-4]
+    return base, ext
+
+
 def parse_filename(filename: str) -> tuple[str, str, str] | None:
-    """``(canonical name, version string, kind)`` for a wheel or sdist filename, else None."""
-    if filename.endswith(".whl"):
-        m = _WHEEL_RE.match(filename)
-        return (canonicalize_name(m["name"]), m["ver"], "wheel") if m else None
-    if filename.endswith(_SDIST_SUFFIXES):
-        m = _SDIST_RE.match(filename)
-        return (canonicalize_name(m["name"]), m["ver"], "sdist") if m else None
-    return None
+    """``(canonical name, version string, kind)`` of a distribution file name as Poetry 2.5.1
+    reads it (kind ``"wheel"`` or ``"sdist"``), else None: not a format Poetry keeps, or no
+    name and version in it. The version string is not checked here (Poetry then parses it and
+    skips the file when it is not PEP 440)."""
+    stem, ext = _splitext(filename)
+    if ext not in _SUPPORTED_FORMATS or "/" in filename or "\\" in filename:
+        return None
+    m = _WHEEL_RE.match(filename) or _SDIST_RE.match(filename)
+    if m:
+        name, version = m["name"], m["ver"]
+    else:
+        generic = _VERSION_RE.match(stem)
+        if generic is None:
+            return None
+        name, version = generic.group(1), generic.group(2)
+    if not (name and version):
+        return None
+    return canonicalize_name(name), version, "wheel" if ext == ".whl" else "sdist"
 
 
 def _media_type(content_type: str | None) -> str:
@@ -152,6 +193,20 @@ def _html_text(body: bytes, content_type: str | None) -> str:
     return body.decode(charset, errors="replace")
 
 
+@dataclass(frozen=True)
+class ProjectPage:
+    """What a project page lists for one project, and what was left out and why."""
+
+    files: list[File]
+    #: Links left out that Poetry would have read or failed on (a URL that is no URL, a
+    #: version Python cannot read), one line each; at most :data:`MAX_SKIPPED_NOTES`.
+    skipped: list[str] = field(default_factory=list)
+    skipped_count: int = 0
+
+
+MAX_SKIPPED_NOTES = 3
+
+
 def parse_project_page(
     project: str,
     body: bytes,
@@ -159,20 +214,61 @@ def parse_project_page(
     content_type: str | None,
     url: str,
 ) -> list[File]:
+    """The files of :func:`read_project_page`."""
+    return read_project_page(project, body, content_type=content_type, url=url).files
+
+
+def read_project_page(
+    project: str,
+    body: bytes,
+    *,
+    content_type: str | None,
+    url: str,
+) -> ProjectPage:
     """Files of ``project`` on a page fetched from ``url`` (the final URL, after redirects).
 
     JSON is used iff the media type is exactly the PEP 691 one (Poetry's rule). HTML and
-    ``*/*``-ish text types are parsed as PEP 503. Anything else is a :class:`PageFormatError`.
+    ``*/*``-ish text types are parsed as PEP 503. Anything else, and a page that cannot be
+    read at all (malformed or too deeply nested JSON, markup html.parser refuses), is a
+    :class:`PageFormatError`; nothing else escapes. A single link that cannot be read is
+    left out and noted in :attr:`ProjectPage.skipped`.
     """
+    try:
+        return _read_project_page(project, body, content_type=content_type, url=url)
+    except PageFormatError:
+        raise
+    except RecursionError as exc:
+        raise PageFormatError(f"the page is nested too deeply to read ({exc})") from None
+    except MemoryError:
+        raise PageFormatError(
+            f"the page is too large to read in memory ({len(body):,} bytes)"
+        ) from None
+    except (ValueError, TypeError, LookupError) as exc:  # a defect in the page, not in nbext
+        raise PageFormatError(f"unreadable page ({type(exc).__name__}: {exc})") from exc
+
+
+def _read_project_page(
+    project: str,
+    body: bytes,
+    *,
+    content_type: str | None,
+    url: str,
+) -> ProjectPage:
     media = _media_type(content_type)
     wanted = canonicalize_name(project)
-    is_json = media == JSON_MEDIA_TYPE
-    if is_json:
+    skipped: list[str] = []
+    if media == JSON_MEDIA_TYPE:
         import json
 
         try:
-            links = links_from_json(json.loads(body), url)
-        except ValueError as exc:  # json.JSONDecodeError is a ValueError
+            data = json.loads(body)
+        except RecursionError:
+            raise PageFormatError("malformed PEP 691 JSON page (nested too deeply)") from None
+        except ValueError as exc:  # json.JSONDecodeError, UnicodeDecodeError
+            raise PageFormatError(f"malformed PEP 691 JSON page ({exc})") from exc
+        try:
+            links = links_from_json(data, url, skipped)
+        except ValueError as exc:
             raise PageFormatError(f"malformed PEP 691 JSON page ({exc})") from exc
     else:
         if media and not (
@@ -183,12 +279,15 @@ def parse_project_page(
             )
         if b"\x00" in body[:4096]:
             raise PageFormatError("expected an HTML index page, got binary data")
-        links = links_from_html(_html_text(body, content_type), url)
+        try:
+            links = links_from_html(_html_text(body, content_type), url, skipped)
+        except MarkupError as exc:
+            raise PageFormatError(f"malformed HTML page ({exc}; html.parser refuses it)") from exc
     files: list[File] = []
     for pkg in links:
-        # Poetry takes an HTML link's filename from its URL, ignoring the anchor text; PEP 691
-        # JSON names the file itself.
-        filename = pkg.filename or unquote(posixpath.basename(urlsplit(pkg.url).path))
+        # Poetry takes an HTML link's filename from its URL (the last path segment, trailing
+        # slashes dropped), ignoring the anchor text; PEP 691 JSON names the file itself.
+        filename = pkg.filename or unquote(posixpath.basename(urlsplit(pkg.url).path.rstrip("/")))
         parsed = parse_filename(filename)
         if parsed is None:
             continue
@@ -198,6 +297,9 @@ def parse_project_page(
         try:
             version = Version.parse(ver)
         except InvalidVersionError:
+            continue  # not PEP 440: Poetry skips the file (with a debug log)
+        except ValueError as exc:  # PEP 440, but Python refuses it (Poetry fails the page)
+            skipped.append(f"{filename[:60]}...: its version cannot be read ({str(exc)[:60]})")
             continue
         files.append(
             File(
@@ -210,12 +312,12 @@ def parse_project_page(
                 requires_python=pkg.requires_python,
                 yanked=pkg.yanked,
                 yanked_reason=pkg.yanked_reason or None,
-                has_metadata=pkg.has_metadata,
+                has_metadata=pkg.has_metadata and _splitext(filename)[1] in _METADATA_FORMATS,
                 metadata_hashes=dict(pkg.metadata_hashes),
                 size=pkg.size,
             )
         )
-    return files
+    return ProjectPage(files, skipped[:MAX_SKIPPED_NOTES], len(skipped))
 
 
 def group_releases(files: Iterable[File]) -> list[Release]:

@@ -49,7 +49,7 @@ from nbext._index import (
     metadata_from_archive,
     parse_json_api_release,
     parse_metadata,
-    parse_project_page,
+    read_project_page,
 )
 from nbext._lazy_wheel import TAIL_BYTES, metadata_from_ranges, total_size
 from nbext._metacache import MetadataCache
@@ -138,6 +138,7 @@ class PageResult:
     elapsed: float = 0.0
     events: list[Event] = field(default_factory=list)
     cache: str = ""  # the cache's state when no response says it (offline, nothing cached)
+    notes: list[str] = field(default_factory=list)  # what reading the page left out, and why
 
 
 @dataclass
@@ -329,7 +330,7 @@ class Fetcher:
             result.error = f"Source ({source.name}): HTTP {status} from {url}"
             return
         try:
-            files = parse_project_page(
+            page = read_project_page(
                 name,
                 response.content,
                 content_type=response.headers.get("content-type"),
@@ -341,7 +342,15 @@ class Fetcher:
                 f"simple index (usually ending in /simple/)."
             )
             return
-        result.releases = group_releases(files)
+        result.releases = group_releases(page.files)
+        if page.skipped_count:
+            more = page.skipped_count - len(page.skipped)
+            result.notes.append(
+                f"Source ({source.name}): {page.skipped_count} link"
+                f"{'s' if page.skipped_count != 1 else ''} on {url} left out: "
+                + "; ".join(page.skipped)
+                + (f"; and {more} more" if more else "")
+            )
 
     def _lazy_metadata(
         self, source: Source, file: File
@@ -692,6 +701,9 @@ class Lookup:
         for page in answers.values():
             if page.warning and page.warning not in result.notes:
                 result.notes.insert(0, page.warning)
+            for note in page.notes:
+                if note not in result.notes:
+                    result.notes.append(note)
         result.notes.extend(self._yanked_skipped(dep, order, answers, result.chosen))
         if result.chosen is None:
             result.message = self._nothing(job, order, rows, skipped_python)
