@@ -485,7 +485,12 @@ class Fetcher:
 
 
 def filter_releases(releases: Sequence[Release], dependency: Dependency) -> list[Release]:
-    """Poetry's ``Repository.find_packages`` filtering for one source."""
+    """Poetry's ``Repository.find_packages`` filtering for one source.
+
+    "Pre-release" is Poetry's ``Package.is_prerelease()``, which is ``Version.is_unstable()``:
+    alpha, beta and rc releases and ``.devN`` releases alike (``1.0.dev6`` is not chosen
+    while a stable release matches, and is not listed in the versions row then).
+    """
     constraint = dependency.constraint
     allow_pre = dependency.allows_prereleases()
     kept: list[Release] = []
@@ -495,7 +500,7 @@ def filter_releases(releases: Sequence[Release], dependency: Dependency) -> list
             continue
         if release.yanked and not isinstance(constraint, Version):
             continue
-        if release.version.is_prerelease() and not allow_pre:
+        if release.version.is_unstable() and not allow_pre:
             pre.append(release)
             continue
         kept.append(release)
@@ -675,7 +680,7 @@ class Lookup:
                     ),
                     yanked=owner_release.yanked,
                     yanked_reason=owner_release.yanked_reason or None,
-                    prerelease=release.version.is_prerelease(),
+                    prerelease=release.version.is_unstable(),
                     file=file.filename if file else None,
                     url=redact_url(file.url) if file else None,
                     metadata=meta.metadata if meta else None,
@@ -811,7 +816,7 @@ class Lookup:
         candidates.sort(
             key=lambda c: (
                 not c[1].yanked,
-                not c[1].version.is_prerelease() and not allow_pre,
+                not c[1].version.is_unstable() and not allow_pre,
                 c[1].version,
             ),
             reverse=True,
@@ -929,7 +934,7 @@ class Lookup:
                 f"; yanked on {owner.name}, which Poetry still records because it is the first "
                 f"source listing {v}"
             )
-        if release.version.is_prerelease():
+        if release.version.is_unstable():
             text += "; a pre-release, because no stable release matches"
         if skipped_python:
             text += f"; skipped for Python {self.python}: {', '.join(skipped_python)}"
