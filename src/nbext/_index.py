@@ -267,7 +267,7 @@ def _read_project_page(
         except ValueError as exc:  # json.JSONDecodeError, UnicodeDecodeError
             raise PageFormatError(f"malformed PEP 691 JSON page ({exc})") from exc
         try:
-            links = links_from_json(data, url, skipped)
+            links = links_from_json(data, url, skipped, wanted)
         except ValueError as exc:
             raise PageFormatError(f"malformed PEP 691 JSON page ({exc})") from exc
     else:
@@ -280,7 +280,7 @@ def _read_project_page(
         if b"\x00" in body[:4096]:
             raise PageFormatError("expected an HTML index page, got binary data")
         try:
-            links = links_from_html(_html_text(body, content_type), url, skipped)
+            links = links_from_html(_html_text(body, content_type), url, skipped, wanted)
         except MarkupError as exc:
             raise PageFormatError(f"malformed HTML page ({exc}; html.parser refuses it)") from exc
     files: list[File] = []

@@ -13,7 +13,7 @@ import html
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urljoin, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
 
 __all__ = ["Link", "links_from_html", "links_from_json"]
 
@@ -247,8 +247,31 @@ def _metadata_of(attrs: Attrs) -> str | bool:
     return metadata
 
 
+_SEPARATORS = re.compile(r"[-_.]+")
+
+
+def _quick_filename(href: str) -> str | None:
+    """The file name an href gives (its last path segment, percent-decoded) when that is
+    plain to see, without resolving it; None when only the resolved URL tells."""
+    path = href.strip().partition("#")[0]
+    if "?" in path:
+        return None
+    name = path.rpartition("/")[2]
+    return unquote(name) if name not in ("", ".", "..") else None
+
+
+def could_be_of(filename: str, project: str) -> bool:
+    """False when ``filename`` cannot be a file of ``project`` (a canonical name) as Poetry
+    reads file names: they start with the project's name, ``-``, ``_`` and ``.`` alike and
+    case-insensitive. A cheap test that spares resolving the URLs of other projects' links on
+    a single-page index."""
+    if not filename.isascii():
+        return True  # str.lower() of some letters depends on what follows (final sigma)
+    return _SEPARATORS.sub("-", filename).lower().startswith(project)
+
+
 def links_from_html(
-    text: str, base_url: str, skipped: list[str] | None = None
+    text: str, base_url: str, skipped: list[str] | None = None, project: str | None = None
 ) -> list[Link]:
     """Every ``<a href>`` of a PEP 503 page (the anchor text is ignored, as by Poetry).
 
@@ -256,7 +279,9 @@ def links_from_html(
     ``base_url``, the final response URL), else against ``base_url``. A link whose URL cannot
     be read (``http://[bad/``, a character no URL can hold) is left out, and why is appended
     to ``skipped``. ``data-requires-python``, ``data-yanked`` and the metadata attributes are
-    HTML-unescaped twice (html.parser, then Poetry), as Poetry reads them.
+    HTML-unescaped twice (html.parser, then Poetry), as Poetry reads them. With ``project`` (a
+    canonical name), links that cannot be that project's files (:func:`could_be_of`) are left
+    out early.
     """
     base, anchors = _start_tags(text)
     page_base = base_url
@@ -272,6 +297,10 @@ def links_from_html(
         href = attrs.get("href")
         if not href:
             continue
+        if project is not None:
+            quick = _quick_filename(href)
+            if quick is not None and not could_be_of(quick, project):
+                continue
         try:
             url, fragment = resolve(href)
         except ValueError as exc:  # also UnicodeEncodeError (lone surrogates)
@@ -309,7 +338,9 @@ def _json_metadata(value: Any) -> tuple[bool, dict[str, str]]:
     return bool(value), {}
 
 
-def links_from_json(data: Any, base_url: str, skipped: list[str] | None = None) -> list[Link]:
+def links_from_json(
+    data: Any, base_url: str, skipped: list[str] | None = None, project: str | None = None
+) -> list[Link]:
     """The ``files`` of a PEP 691 project page (``meta.api-version`` is not checked, as by
     Poetry). Raises ``ValueError`` for a document that is not a project page; a file whose URL
     cannot be read is left out, and why is appended to ``skipped``."""
@@ -323,6 +354,8 @@ def links_from_json(data: Any, base_url: str, skipped: list[str] | None = None) 
         filename, href = entry.get("filename"), entry.get("url")
         if not isinstance(filename, str) or not isinstance(href, str):
             raise ValueError("a file without 'filename' or 'url'")
+        if project is not None and not could_be_of(filename, project):
+            continue
         try:
             url, _fragment = resolve(href)
         except ValueError as exc:  # also UnicodeEncodeError (lone surrogates)
