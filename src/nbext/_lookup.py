@@ -590,7 +590,9 @@ class Fetcher:
 
 def _not_this_file(meta: ReleaseMetadata, file: File) -> str | None:
     """Why ``meta`` does not describe ``file`` (another project or version), else None."""
-    if canonicalize_name(meta.name or "") != file.name:
+    if not meta.name:
+        return "has no Name (not core metadata)"
+    if canonicalize_name(meta.name) != file.name:
         return f"names the project {meta.name!r}, not {file.name}"
     try:
         version = Version.parse(meta.version)
