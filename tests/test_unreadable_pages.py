@@ -173,3 +173,33 @@ def test_a_page_of_200000_links_is_read_in_seconds(
     assert row.error is None and row.listed == 100  # p7's versions among the 200,000 links
     assert result.chosen is not None and result.chosen.version == "99.5"
     assert elapsed < 10.0, elapsed
+
+
+def test_a_single_page_index_is_parsed_once_for_many_packages(
+    tmp_path: Path, index_factory: type[IndexServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A single-page index (one page for every project) is fetched once per lookup run, and
+    since a big one costs seconds to read, its tags are read once too."""
+    import nbext._index
+    import nbext._pages
+
+    calls: list[int] = []
+    real = nbext._pages._start_tags
+
+    def counting(text: str) -> tuple[str | None, list[dict[str, str | None]]]:
+        calls.append(len(text))
+        return real(text)
+
+    monkeypatch.setattr(nbext._pages, "_start_tags", counting)
+    monkeypatch.setattr(nbext._index, "_start_tags", counting, raising=False)
+    dists = [Dist(n, v) for n in ("alpha", "beta", "gamma") for v in ("1.0", "2.0")]
+    server = index_factory(dists, name="links", api="html", layout="single-page")
+    with nbext.Workspace(tmp_path) as ws:
+        ws.add_source("links", server.url, "primary")
+        results = ws.lookup_many(["alpha", "beta", "gamma<2"])
+    assert [(r.chosen.name, r.chosen.version) for r in results if r.chosen] == [
+        ("alpha", "2.0"),
+        ("beta", "2.0"),
+        ("gamma", "1.0"),
+    ]
+    assert len(calls) == 1

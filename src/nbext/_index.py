@@ -13,6 +13,7 @@ import io
 import posixpath
 import re
 import tarfile
+import threading
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -25,11 +26,18 @@ from poetry.core.constraints.version import Version
 from poetry.core.version.exceptions import InvalidVersionError
 
 from nbext._constants import JSON_MEDIA_TYPE
-from nbext._pages import MarkupError, links_from_html, links_from_json
+from nbext._pages import (
+    Link,
+    MarkupError,
+    _start_tags,
+    links_from_anchors,
+    links_from_json,
+)
 
 __all__ = [
     "File",
     "PageFormatError",
+    "PageReader",
     "ProjectPage",
     "Release",
     "ReleaseMetadata",
@@ -234,44 +242,58 @@ def read_project_page(
     :class:`PageFormatError`; nothing else escapes. A single link that cannot be read is
     left out and noted in :attr:`ProjectPage.skipped`.
     """
-    try:
-        return _read_project_page(project, body, content_type=content_type, url=url)
-    except PageFormatError:
-        raise
-    except RecursionError as exc:
-        raise PageFormatError(f"the page is nested too deeply to read ({exc})") from None
-    except MemoryError:
-        raise PageFormatError(
-            f"the page is too large to read in memory ({len(body):,} bytes)"
-        ) from None
-    except (ValueError, TypeError, LookupError) as exc:  # a defect in the page, not in nbext
-        raise PageFormatError(f"unreadable page ({type(exc).__name__}: {exc})") from exc
+    return PageReader(body, content_type=content_type, url=url).project(project)
 
 
-def _read_project_page(
-    project: str,
-    body: bytes,
-    *,
-    content_type: str | None,
-    url: str,
-) -> ProjectPage:
-    media = _media_type(content_type)
-    wanted = canonicalize_name(project)
-    skipped: list[str] = []
-    if media == JSON_MEDIA_TYPE:
-        import json
+def _page_format_error(exc: BaseException, body: bytes) -> PageFormatError:
+    """What reading a page raised, as the :class:`PageFormatError` that says so."""
+    if isinstance(exc, PageFormatError):
+        return exc
+    if isinstance(exc, RecursionError):
+        return PageFormatError(f"the page is nested too deeply to read ({exc})")
+    if isinstance(exc, MemoryError):
+        return PageFormatError(f"the page is too large to read in memory ({len(body):,} bytes)")
+    return PageFormatError(f"unreadable page ({type(exc).__name__}: {exc})")
 
-        try:
-            data = json.loads(body)
-        except RecursionError:
-            raise PageFormatError("malformed PEP 691 JSON page (nested too deeply)") from None
-        except ValueError as exc:  # json.JSONDecodeError, UnicodeDecodeError
-            raise PageFormatError(f"malformed PEP 691 JSON page ({exc})") from exc
-        try:
-            links = links_from_json(data, url, skipped, wanted)
-        except ValueError as exc:
-            raise PageFormatError(f"malformed PEP 691 JSON page ({exc})") from exc
-    else:
+
+class PageReader:
+    """One fetched page: parsed once (its JSON, or its HTML start tags), then asked for the
+    files of one project at a time. A single-page index serves every project from one page,
+    and a lookup of many packages reads it once (thread-safe)."""
+
+    def __init__(self, body: bytes, *, content_type: str | None, url: str) -> None:
+        self.body = body
+        self.content_type = content_type
+        self.url = url
+        self._lock = threading.Lock()
+        self._parsed: tuple[str, Any] | None = None
+        self._error: str | None = None
+
+    def _parse(self) -> tuple[str, Any]:
+        with self._lock:
+            if self._parsed is None and self._error is None:
+                try:
+                    self._parsed = self._parse_once()
+                except (PageFormatError, RecursionError, MemoryError, ValueError, TypeError,
+                        LookupError) as exc:
+                    self._error = str(_page_format_error(exc, self.body))
+            if self._error is not None:
+                raise PageFormatError(self._error)
+            assert self._parsed is not None
+            return self._parsed
+
+    def _parse_once(self) -> tuple[str, Any]:
+        media = _media_type(self.content_type)
+        body = self.body
+        if media == JSON_MEDIA_TYPE:
+            import json
+
+            try:
+                return "json", json.loads(body)
+            except RecursionError:
+                raise PageFormatError("malformed PEP 691 JSON page (nested too deeply)") from None
+            except ValueError as exc:  # json.JSONDecodeError, UnicodeDecodeError
+                raise PageFormatError(f"malformed PEP 691 JSON page ({exc})") from exc
         if media and not (
             media.startswith("text/") or media in ("application/xhtml+xml",) or "html" in media
         ):
@@ -281,9 +303,34 @@ def _read_project_page(
         if b"\x00" in body[:4096]:
             raise PageFormatError("expected an HTML index page, got binary data")
         try:
-            links = links_from_html(_html_text(body, content_type), url, skipped, wanted)
+            return "html", _start_tags(_html_text(body, self.content_type))
         except MarkupError as exc:
             raise PageFormatError(f"malformed HTML page ({exc}; html.parser refuses it)") from exc
+
+    def project(self, project: str) -> ProjectPage:
+        """The files of ``project`` (any spelling) on this page; see :func:`read_project_page`."""
+        try:
+            return self._project(project)
+        except (PageFormatError, RecursionError, MemoryError, ValueError, TypeError,
+                LookupError) as exc:  # a defect in the page, not in nbext
+            raise _page_format_error(exc, self.body) from None
+
+    def _project(self, project: str) -> ProjectPage:
+        kind, parsed = self._parse()
+        wanted = canonicalize_name(project)
+        skipped: list[str] = []
+        if kind == "json":
+            try:
+                links = links_from_json(parsed, self.url, skipped, wanted)
+            except ValueError as exc:
+                raise PageFormatError(f"malformed PEP 691 JSON page ({exc})") from exc
+        else:
+            base, anchors = parsed
+            links = links_from_anchors(base, anchors, self.url, skipped, wanted)
+        return _files_of(links, wanted, skipped)
+
+
+def _files_of(links: list[Link], wanted: str, skipped: list[str]) -> ProjectPage:
     files: list[File] = []
     for pkg in links:
         # Poetry takes an HTML link's filename from its URL (the last path segment, trailing

@@ -42,6 +42,7 @@ from nbext._index import (
     HASH_PREFERENCE,
     File,
     PageFormatError,
+    PageReader,
     Release,
     ReleaseMetadata,
     choose_metadata_files,
@@ -50,7 +51,6 @@ from nbext._index import (
     metadata_from_archive,
     parse_json_api_release,
     parse_metadata,
-    read_project_page,
 )
 from nbext._lazy_wheel import TAIL_BYTES, metadata_from_ranges, total_size
 from nbext._metacache import MetadataCache
@@ -189,6 +189,7 @@ class Fetcher:
         self._lock = threading.Lock()
         self._pages: dict[tuple[str, str], Future[PageResult]] = {}
         self._single: dict[str, Future[tuple[httpx.Response | None, PageResult]]] = {}
+        self._readers: dict[str, PageReader] = {}
         self._meta: dict[tuple[str, str], Future[MetadataResult]] = {}
 
     def page(self, source: Source, name: str) -> Future[PageResult]:
@@ -362,10 +363,25 @@ class Fetcher:
             events=shared.events if owner else [],
         )
         if response is not None:
-            self._read_page(result, response, name)
+            with self._lock:  # the one page is parsed once for every project asked for
+                reader = self._readers.get(source.key)
+                if reader is None:
+                    reader = PageReader(
+                        response.content,
+                        content_type=response.headers.get("content-type"),
+                        url=str(response.url),
+                    )
+                    self._readers[source.key] = reader
+            self._read_page(result, response, name, reader)
         return result
 
-    def _read_page(self, result: PageResult, response: httpx.Response, name: str) -> None:
+    def _read_page(
+        self,
+        result: PageResult,
+        response: httpx.Response,
+        name: str,
+        reader: PageReader | None = None,
+    ) -> None:
         source, status = result.source, response.status_code
         url = redact_url(str(response.url))
         if status == 404 or (source.kind == "pypi" and status != 200 and status not in (401, 403)):
@@ -379,13 +395,14 @@ class Fetcher:
         if not 200 <= status < 300:
             result.error = f"Source ({source.name}): HTTP {status} from {url}"
             return
-        try:
-            page = read_project_page(
-                name,
+        if reader is None:
+            reader = PageReader(
                 response.content,
                 content_type=response.headers.get("content-type"),
                 url=str(response.url),
             )
+        try:
+            page = reader.project(name)
         except PageFormatError as exc:
             result.error = (
                 f"Source ({source.name}): {exc} at {url}. Check that the source URL points at a "

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
 
-__all__ = ["Link", "links_from_html", "links_from_json"]
+__all__ = ["Link", "MarkupError", "links_from_anchors", "links_from_html", "links_from_json"]
 
 #: Hash names Poetry takes from a link's URL fragment (spec 8.2).
 _FRAGMENT_HASHES = frozenset({"sha1", "sha224", "sha256", "sha384", "sha512", "md5"})
@@ -273,6 +273,18 @@ def could_be_of(filename: str, project: str) -> bool:
 def links_from_html(
     text: str, base_url: str, skipped: list[str] | None = None, project: str | None = None
 ) -> list[Link]:
+    """:func:`links_from_anchors` of the page's start tags (``_start_tags``)."""
+    base, anchors = _start_tags(text)
+    return links_from_anchors(base, anchors, base_url, skipped, project)
+
+
+def links_from_anchors(
+    base: str | None,
+    anchors: list[Attrs],
+    base_url: str,
+    skipped: list[str] | None = None,
+    project: str | None = None,
+) -> list[Link]:
     """Every ``<a href>`` of a PEP 503 page (the anchor text is ignored, as by Poetry).
 
     Relative URLs resolve against the first ``<base href>`` (itself resolved against
@@ -283,7 +295,6 @@ def links_from_html(
     canonical name), links that cannot be that project's files (:func:`could_be_of`) are left
     out early.
     """
-    base, anchors = _start_tags(text)
     page_base = base_url
     if base:  # Poetry: the first <base> with an href; an empty one means the page's URL
         try:
