@@ -449,3 +449,25 @@ def test_a_marker_that_narrows_the_python_range_narrows_the_requires_python_chec
     locked = poetry_lock(project)
     assert locked.ok, locked.output
     assert locked.packages["acme"][0] == "2.0"
+
+
+def test_a_json_api_answer_for_another_version_is_not_used(
+    tmp_path: Path, index_factory: type[IndexServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The public index's JSON API answers for the release asked; an answer about another
+    release (a misbehaving mirror) is passed over for the release's own files."""
+    import json
+
+    pypi = index_factory([GOOD], name="pypi", api="json", json_api=True)
+    lying = {"info": {"name": "acme", "version": "6.6", "requires_dist": ["evil-dep"],
+                      "requires_python": None, "summary": ""}}
+    pypi.set_fault("/pypi/acme/1.0/json", body=json.dumps(lying).encode(),
+                   content_type="application/json")
+    monkeypatch.setenv("NBEXT_PYPI_URL", pypi.url)
+    with nbext.Workspace(tmp_path) as ws:  # no sources: the implicit PyPI
+        result = ws.lookup("acme")
+    chosen = result.chosen
+    assert chosen is not None and chosen.metadata is not None
+    assert chosen.metadata.requires_dist == ("good-dep",)
+    assert chosen.metadata_via == "PEP 658"
+    assert chosen.metadata_note == "passed over: the JSON API answer is for version 6.6, not 1.0"

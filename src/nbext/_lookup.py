@@ -462,16 +462,23 @@ class Fetcher:
         response, page = self._get(source, url, "application/json", self._fresh(file.name))
         api: ReleaseMetadata | None = None
         warning: str | None = None
+        passed_over: list[str] = []
         if response is not None and response.status_code == 200:
             try:
                 api, has_requires = parse_json_api_release(response.content)
             except PageFormatError as exc:
                 warning = f"Source ({source.name}): {exc} at {redact_url(url)}"
             else:
-                if has_requires:
+                wrong = _not_this_file(api, file)
+                if wrong is not None:  # not this release: read the files instead
+                    warning = f"Source ({source.name}): the JSON API answer {wrong}"
+                    passed_over.append(f"the JSON API answer {wrong}")
+                    api = None
+                elif has_requires:
                     return MetadataResult(api, "JSON API", events=page.events)
         files = self._metadata_from_files(source, file)
         files.events[:0] = page.events
+        files.passed_over[:0] = passed_over
         if warning and not files.warning:
             files.warning = warning
         if api is not None and api.requires_python and files.metadata is not None:
@@ -1101,7 +1108,11 @@ class Lookup:
                 f"source listing {v}"
             )
         if release.version.is_unstable():
-            text += "; a pre-release, because no stable release matches"
+            text += (
+                "; a pre-release, allowed for this requirement"
+                if job.dependency.allows_prereleases()
+                else "; a pre-release, because no stable release matches"
+            )
         if skipped_python:
             text += f"; skipped for Python {self.python}: {', '.join(skipped_python)}"
         return text
