@@ -203,3 +203,24 @@ def test_a_single_page_index_is_parsed_once_for_many_packages(
         ("gamma", "1.0"),
     ]
     assert len(calls) == 1
+
+
+def test_a_defect_in_reading_a_page_stays_in_that_sources_row(
+    tmp_path: Path, index_factory: type[IndexServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Even an error nbext did not foresee while reading a page is that source's error row."""
+    import nbext._index
+
+    real = nbext._index._files_of
+
+    def broken(links: list[object], wanted: str, skipped: list[str]) -> object:
+        if links and "odd" in str(getattr(links[0], "url", "")):
+            raise KeyError("boom")
+        return real(links, wanted, skipped)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(nbext._index, "_files_of", broken)
+    result, _ = _lookup(tmp_path, index_factory, b'<a href="/odd/acme-2.0.tar.gz">2.0</a>')
+    assert result.chosen is not None and result.chosen.source == "good"
+    error = _rows(result)["odd"].error
+    assert error is not None
+    assert "nbext could not read the page" in error and "KeyError: 'boom'" in error

@@ -409,6 +409,12 @@ class Fetcher:
                 f"simple index (usually ending in /simple/)."
             )
             return
+        except Exception as exc:  # a defect in nbext's reading: still only this source's row
+            result.error = (
+                f"Source ({source.name}): nbext could not read the page at {url} "
+                f"({type(exc).__name__}: {str(exc)[:200]}); please report this."
+            )
+            return
         result.releases = group_releases(page.files)
         if page.skipped_count:
             more = page.skipped_count - len(page.skipped)
