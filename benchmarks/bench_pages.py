@@ -9,9 +9,11 @@ the time to read every ``<a>`` tag and the peak RSS:
 * ``tags``: only nbext's tokenizer (``nbext._pages._start_tags``);
 * ``html.parser``: Poetry's way, an ``HTMLParser`` subclass that keeps every ``<a>``.
 
-Measured on the 2-core machine (Python 3.11, 400,000 links, 24 MB): nbext 1.9 s / 330 MB,
-tags 1.2 s, html.parser 2.5 s; the regular expression nbext used before (which stopped a tag
-at a quoted ">") took 1.0 s for the tags and 2.3 s in all.
+Measured on the 2-core machine while it was busy (Python 3.11, 400,000 links, 24 MB, best
+of 3): nbext 2.7 s / 257 MB peak RSS, its tags alone 2.1 s, html.parser 6.0 s / 189 MB; the
+code before issue 14 (``--src`` of that checkout): 7.0 s / 431 MB, its tags 1.2 s (a regular
+expression that stopped a tag at a quoted ">"). The new code resolves the URLs of the one
+project's links only.
 """
 
 from __future__ import annotations
@@ -56,8 +58,8 @@ class _Anchors(HTMLParser):
             self.anchors.append(dict(attrs))
 
 
-def run_one(parser: str, links: int) -> dict[str, float]:
-    sys.path.insert(0, str(ROOT / "src"))
+def run_one(parser: str, links: int, src: Path) -> dict[str, float]:
+    sys.path.insert(0, str(src))
     text = big_page(links)
     start = time.perf_counter()
     if parser == "nbext":
@@ -85,14 +87,19 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--links", type=int, default=400_000)
     ap.add_argument("--parser", choices=["nbext", "tags", "html.parser"])
+    ap.add_argument(
+        "--src", type=Path, default=ROOT / "src", help="the nbext sources to measure (another "
+        "checkout's src/, to compare)"
+    )
     ap.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.parser and args.json:
-        print(json.dumps(run_one(args.parser, args.links)))
+        print(json.dumps(run_one(args.parser, args.links, args.src)))
         return
     for parser in [args.parser] if args.parser else ["nbext", "tags", "html.parser"]:
         out = subprocess.run(
-            [sys.executable, __file__, "--links", str(args.links), "--parser", parser, "--json"],
+            [sys.executable, __file__, "--links", str(args.links), "--parser", parser,
+             "--src", str(args.src), "--json"],
             capture_output=True,
             text=True,
             check=True,

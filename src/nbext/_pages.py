@@ -63,13 +63,14 @@ def _metadata_attr(value: str | None) -> tuple[bool, dict[str, str]]:
 # waits for more: nothing after it counts). tests/test_pages.py checks it against html.parser on
 # the pages in tests/data/ and on 100,000 random snippets of markup.
 #
-# Why not html.parser itself: on a 32 MB single-page index with 400,000 links (measured, Python
-# 3.11, tests/test_pages.py::test_big_page_parses_fast and benchmarks/bench_pages.py) an
-# HTMLParser subclass takes 3.0 s and this tokenizer 1.45 s: everything that is not an <a>,
-# <base>, <script> or <style> start tag (text, end tags, other tags, comments) is skipped in
+# Why not html.parser itself: it is 2-3x slower. On a single-page index with 400,000 links
+# (benchmarks/bench_pages.py, Python 3.11, the 2-core machine) an HTMLParser subclass took
+# 3.0 s for a 32 MB page where this tokenizer took 1.45 s (quiet machine), and 6.0 s against
+# 2.1 s on the 24 MB benchmark page (busy machine, best of 3): everything that is not an <a>,
+# <base>, <script> or <style> start tag (text, end tags, other tags, comments) is skipped by
 # one regular expression, in C, instead of a Python call per piece of text. The regular
-# expression it replaces (1.0 s) stopped a tag at the first ">", even inside a quoted value
-# (data-requires-python=">=3.6" data-yanked=""), and so lost the attributes after it.
+# expression it replaces (1.0 s and 1.2 s) stopped a tag at the first ">", even inside a
+# quoted value (data-requires-python=">=3.6" data-yanked=""), and lost the attributes after it.
 
 _TAG_REST = (  # locatestarttagend_tolerant after "<" and the tag name's first letter
     r"""[^\t\n\r\f />\x00]*(?:[\s/]*(?:(?<=['"\s/])[^\s/>][^\s/=>]*(?:\s*=+\s*"""
