@@ -27,6 +27,7 @@ import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 __all__ = [
     "POETRY_VERSION",
@@ -35,6 +36,7 @@ __all__ = [
     "PoetryUnavailable",
     "poetry_bin",
     "poetry_lock",
+    "poetry_python",
     "run_checked",
     "tool_venv",
 ]
@@ -310,3 +312,29 @@ def _error_text(output: str, code: int) -> str:
             if marker in line:
                 return f"{line.strip()} (exit {code})"
     return f"poetry lock failed (exit {code}): {output[-500:]}"
+
+
+def poetry_python(code: str, payload: object, *, timeout: float = 120.0) -> Any:
+    """Run ``code`` with the Python of Poetry's venv (so it can import Poetry's own parsers)
+    and return what it prints as JSON. ``payload`` is given to it as JSON on stdin, as the
+    variable ``payload``; it prints its answer with ``print(json.dumps(...))``."""
+    import json
+
+    poetry_bin()
+    python = VENV_DIR / "bin" / "python"
+    prelude = "import json, sys\npayload = json.loads(sys.stdin.read())\n"
+    with tempfile.TemporaryDirectory(prefix="poetry-python-") as home:
+        env = poetry_env(Path(home))
+        proc = subprocess.run(
+            [str(python), "-c", prelude + code],
+            input=json.dumps(payload),
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    if proc.returncode != 0:
+        tail = proc.stderr[-3000:]
+        raise RuntimeError(f"Poetry's Python failed (exit {proc.returncode}):\n{tail}")
+    return json.loads(proc.stdout)

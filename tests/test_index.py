@@ -139,9 +139,10 @@ def test_metadata_file_choice_follows_poetry() -> None:
         )
         == "foo-1.0-py2.py3-none-any.whl"
     )
+    # separate py2 and py3 wheels: both are read and merged (choose_metadata_files)
     assert (
         choose("foo-1.0.tar.gz", "foo-1.0-py2-none-any.whl", "foo-1.0-py3-none-any.whl")
-        == "foo-1.0-py3-none-any.whl"
+        == "foo-1.0-py2-none-any.whl"
     )
     assert (
         choose("foo-1.0.tar.gz", "foo-1.0-cp311-cp311-linux_x86_64.whl")

@@ -368,6 +368,25 @@ HAND_CASES = (
         },
     ),
     _hand(
+        # A .devN release is a pre-release too (Poetry's Package.is_prerelease() is
+        # Version.is_unstable()): passed over while a stable release matches, on this source
+        # or another one (issue 14.11: httpx 1.0.dev6 against 0.29.0).
+        "dev-releases",
+        [("corp", "primary"), ("mirror", "primary")],
+        {
+            "p0": ({"corp": "0.29.0 1.0.0.dev6"}, "*", None, ("0.29.0", "corp", False)),
+            "p1": ({"corp": "1.0.0.dev6"}, "*", None, ("1.0.0.dev6", "corp", False)),
+            "p2": (
+                {"corp": "0.29.0", "mirror": "1.0.0.dev6"},
+                "*",
+                None,
+                ("0.29.0", "corp", False),
+            ),
+            "p3": ({"corp": "1.0.0.dev1 1.0.0rc1"}, "*", None, ("1.0.0rc1", "corp", False)),
+            "p4": ({"corp": "1.0.0 1.1.0.dev2"}, ">=1.0.1", None, ("1.1.0.dev2", "corp", False)),
+        },
+    ),
+    _hand(
         # Not a source rule, but it decides between sources: the project says
         # requires-python = ">=3.11", so a release that needs 3.12 is passed over.
         "requires-python",

@@ -43,14 +43,15 @@ from nbext._index import (
     HASH_PREFERENCE,
     File,
     PageFormatError,
+    PageReader,
     Release,
     ReleaseMetadata,
-    choose_metadata_file,
+    choose_metadata_files,
     group_releases,
+    merge_py2_py3,
     metadata_from_archive,
     parse_json_api_release,
     parse_metadata,
-    parse_project_page,
 )
 from nbext._lazy_wheel import TAIL_BYTES, metadata_from_ranges, total_size
 from nbext._limits import BodyTooLarge, Cap
@@ -144,15 +145,19 @@ class PageResult:
     cache: str = ""  # the cache's state when no response says it (offline, nothing cached)
     unreachable: bool = False  # not asked: the source could not be reached earlier
     gave_up: str | None = None  # why a 429/5xx was not retried (a Retry-After over the cap)
+    notes: list[str] = field(default_factory=list)  # what reading the page left out, and why
 
 
 @dataclass
 class MetadataResult:
     metadata: ReleaseMetadata | None
-    via: str  # "PEP 658" | "wheel" | "sdist"
+    via: str  # "PEP 658" | "range requests" | "wheel" | "sdist" | ... (see _results._VIA)
     warning: str | None = None
     error: str | None = None
     events: list[Event] = field(default_factory=list)
+    #: Why a way to the metadata was passed over, in the order tried (shown with the chosen
+    #: release): a PEP 658 file whose hash or Name/Version does not match, a failed request.
+    passed_over: list[str] = field(default_factory=list)
 
 
 def _best_hash(hashes: dict[str, str]) -> tuple[str, str] | None:
@@ -190,6 +195,7 @@ class Fetcher:
         self._lock = threading.Lock()
         self._pages: dict[tuple[str, str], Future[PageResult]] = {}
         self._single: dict[str, Future[tuple[httpx.Response | None, PageResult]]] = {}
+        self._readers: dict[str, PageReader] = {}
         self._meta: dict[tuple[str, str], Future[MetadataResult]] = {}
         #: Sources that could not be reached: their retries are spent once per lookup.
         self.outages = Outages()
@@ -203,25 +209,35 @@ class Fetcher:
                 self._pages[key] = fut
             return fut
 
-    def metadata(
-        self, source: Source, file: File, release: Release | None = None
-    ) -> Future[MetadataResult]:
-        """The release's metadata: Poetry's metadata cache first (no request), else fetched
-        on the pool (and cached)."""
-        key = (source.key, file.url)
+    def metadata(self, source: Source, release: Release) -> Future[MetadataResult]:
+        """The release's metadata: Poetry's metadata cache first (no request), else read from
+        the file(s) Poetry reads (:func:`choose_metadata_files`) on the pool, and cached."""
+        files = choose_metadata_files(release)
+        key = (source.key, " ".join(f.url for f in files) or f"{release.version}")
         with self._lock:
             fut = self._meta.get(key)
             if fut is not None:
                 return fut
-            cached = None
+            fut = Future()
+            project = release.files[0].name if release.files else ""
             cache = self.metadata_cache
-            if cache is not None and release is not None and file.name not in self.refresh:
-                cached = cache.get(source.name, release, file.name)
+            cached = None
+            if cache is not None and files and project not in self.refresh:
+                cached = cache.get(source.name, release, project)
             if cached is not None:
-                fut = Future()
                 fut.set_result(MetadataResult(cached, "metadata cache"))
+            elif not files:
+                fut.set_result(
+                    MetadataResult(
+                        None,
+                        "",
+                        passed_over=[
+                            f"{release.version} has no wheel or sdist whose metadata Poetry reads"
+                        ],
+                    )
+                )
             else:
-                fut = self.executor.submit(self._fetch_and_keep, source, file, release)
+                fut = self.executor.submit(self._fetch_and_keep, source, files, release)
             self._meta[key] = fut
             return fut
 
@@ -230,21 +246,57 @@ class Fetcher:
         return {"Cache-Control": "no-cache"} if name in self.refresh else None
 
     def _fetch_and_keep(
-        self, source: Source, file: File, release: Release | None
+        self, source: Source, files: tuple[File, ...], release: Release
     ) -> MetadataResult:
         try:
-            result = self._fetch_metadata(source, file)
+            if len(files) == 2:
+                result = self._merged(source, *files)
+            else:
+                result = self._fetch_metadata(source, files[0])
         except Exception as exc:  # the boundary: unreadable metadata is a note, not a crash
-            logger.debug("metadata of %s failed", file.filename, exc_info=True)
+            logger.debug("metadata of %s failed", files[0].filename, exc_info=True)
             return MetadataResult(
                 None,
-                file.kind,
-                error=f"Source ({source.name}): the metadata of {file.filename} could not be "
-                f"read ({type(exc).__name__}: {redact_url(short_error(exc))}).",
+                files[0].kind,
+                error=f"Source ({source.name}): the metadata of {files[0].filename} could not "
+                f"be read ({type(exc).__name__}: {redact_url(short_error(exc))}).",
             )
-        if result.metadata is not None and release is not None and self.metadata_cache:
-            self.metadata_cache.put(source.name, release, file.name, result.metadata)
+        if result.metadata is not None and self.metadata_cache:
+            self.metadata_cache.put(source.name, release, files[0].name, result.metadata)
         return result
+
+    def _merged(self, source: Source, py2: File, py3: File) -> MetadataResult:
+        """Separate py2 and py3 wheels: both read and merged as Poetry does (spec 8.3 step
+        2.2). If only one can be read, its metadata alone is used, and the row says so."""
+        two = self._fetch_metadata(source, py2)
+        three = self._fetch_metadata(source, py3)
+        events = [*two.events, *three.events]
+        passed_over = [*two.passed_over, *three.passed_over]
+        warning = "; ".join(w for w in (two.warning, three.warning) if w) or None
+        error = "; ".join(e for e in (two.error, three.error) if e) or None
+        if two.metadata is not None and three.metadata is not None:
+            return MetadataResult(
+                merge_py2_py3(two.metadata, three.metadata),
+                f"py2 + py3 wheels ({two.via}, {three.via})",
+                warning=warning,
+                error=error,
+                events=events,
+                passed_over=passed_over,
+            )
+        alone, missing = (two, py3) if two.metadata is not None else (three, py2)
+        if alone.metadata is not None:
+            passed_over.append(
+                f"{missing.filename} could not be read, so its metadata is not merged in "
+                f"(Poetry would fail here)"
+            )
+        return MetadataResult(
+            alone.metadata,
+            alone.via,
+            warning=warning,
+            error=error,
+            events=events,
+            passed_over=passed_over,
+        )
 
     # -- workers ------------------------------------------------------------------------------
 
@@ -355,10 +407,25 @@ class Fetcher:
             events=shared.events if owner else [],
         )
         if response is not None:
-            self._read_page(result, response, name)
+            with self._lock:  # the one page is parsed once for every project asked for
+                reader = self._readers.get(source.key)
+                if reader is None:
+                    reader = PageReader(
+                        response.content,
+                        content_type=response.headers.get("content-type"),
+                        url=str(response.extensions.get("nbext_url") or response.url),
+                    )
+                    self._readers[source.key] = reader
+            self._read_page(result, response, name, reader)
         return result
 
-    def _read_page(self, result: PageResult, response: httpx.Response, name: str) -> None:
+    def _read_page(
+        self,
+        result: PageResult,
+        response: httpx.Response,
+        name: str,
+        reader: PageReader | None = None,
+    ) -> None:
         source, status = result.source, response.status_code
         base = str(response.extensions.get("nbext_url") or response.url)
         url = redact_url(base)
@@ -376,21 +443,36 @@ class Fetcher:
                 result.error += f" ({result.gave_up.rstrip('.')})"
             return
         try:
-            files = parse_project_page(
-                name,
-                response.content,
-                content_type=response.headers.get("content-type"),
-                url=base,
-            )
-        except Exception as exc:  # PageFormatError, or anything a hostile page provokes
+            if reader is None:
+                reader = PageReader(
+                    response.content,
+                    content_type=response.headers.get("content-type"),
+                    url=base,
+                )
+            page = reader.project(name)
+        except PageFormatError as exc:
             self._forget(source, response)
-            why = str(exc) if isinstance(exc, PageFormatError) else type(exc).__name__
             result.error = (
-                f"Source ({source.name}): {why} at {url}. Check that the source URL points at a "
+                f"Source ({source.name}): {exc} at {url}. Check that the source URL points at a "
                 f"simple index (usually ending in /simple/)."
             )
             return
-        result.releases = group_releases(files)
+        except Exception as exc:  # a hostile page, or a defect in nbext: only this source's row
+            self._forget(source, response)
+            result.error = (
+                f"Source ({source.name}): nbext could not read the page at {url} "
+                f"({type(exc).__name__}: {redact_url(str(exc)[:200])}); please report this."
+            )
+            return
+        result.releases = group_releases(page.files)
+        if page.skipped_count:
+            more = page.skipped_count - len(page.skipped)
+            result.notes.append(
+                f"Source ({source.name}): {page.skipped_count} link"
+                f"{'s' if page.skipped_count != 1 else ''} on {url} left out: "
+                + "; ".join(page.skipped)
+                + (f"; and {more} more" if more else "")
+            )
 
     def _forget(self, source: Source, response: httpx.Response) -> None:
         """A page that could not be read is not kept in the HTTP cache."""
@@ -448,16 +530,23 @@ class Fetcher:
         )
         api: ReleaseMetadata | None = None
         warning: str | None = None
+        passed_over: list[str] = []
         if response is not None and response.status_code == 200:
             try:
                 api, has_requires = parse_json_api_release(response.content)
             except PageFormatError as exc:
                 warning = f"Source ({source.name}): {exc} at {redact_url(url)}"
             else:
-                if has_requires:
+                wrong = _not_this_file(api, file)
+                if wrong is not None:  # not this release: read the files instead
+                    warning = f"Source ({source.name}): the JSON API answer {wrong}"
+                    passed_over.append(f"the JSON API answer {wrong}")
+                    api = None
+                elif has_requires:
                     return MetadataResult(api, "JSON API", events=page.events)
         files = self._metadata_from_files(source, file)
         files.events[:0] = page.events
+        files.passed_over[:0] = passed_over
         if warning and not files.warning:
             files.warning = warning
         if api is not None and api.requires_python and files.metadata is not None:
@@ -466,15 +555,24 @@ class Fetcher:
 
     def _metadata_from_files(self, source: Source, file: File) -> MetadataResult:
         """PEP 658 file, else range requests on the wheel, else the whole file (kept in the
-        artifact cache, which is read first)."""
+        artifact cache, which is read first).
+
+        Metadata is used only when it describes this file (its Name and Version are the file's)
+        and, for a PEP 658 file or a downloaded file, when its hash from the index verifies (a
+        range read cannot be checked against the whole file's hash; its Name and Version are).
+        Otherwise the next way is tried, and why is kept in ``passed_over``.
+        """
+        passed_over: list[str] = []
         if self.artifacts is not None:
             cached = self.artifacts.get(file)
             if cached is not None:
                 try:
                     meta = parse_metadata(metadata_from_archive(file.filename, cached))
-                    return MetadataResult(meta, f"{file.kind} (artifact cache)")
                 except Exception:  # unreadable: fetch it again below
                     pass
+                else:
+                    if _not_this_file(meta, file) is None:
+                        return MetadataResult(meta, f"{file.kind} (artifact cache)")
         events: list[Event] = []
         warning: str | None = None
         if file.has_metadata:
@@ -486,27 +584,56 @@ class Fetcher:
             if meta_response is not None and meta_response.status_code == 200:
                 data = meta_response.content
                 expected = _best_hash(file.metadata_hashes)
-                if expected and hashlib.new(expected[0], data).hexdigest() != expected[1]:
+                actual = hashlib.new(expected[0], data).hexdigest() if expected else None
+                if expected and actual != expected[1]:
                     warning = (
-                        f"Metadata file hash ({hashlib.new(expected[0], data).hexdigest()}) does "
-                        f"not match expected hash ({expected[1]}). Metadata file for "
-                        f"{file.filename} will be ignored."
+                        f"Metadata file hash ({actual}) does not match expected hash "
+                        f"({expected[1]}). Metadata file for {file.filename} will be ignored."
+                    )
+                    passed_over.append(
+                        f"the PEP 658 file of {file.filename} does not match its "
+                        f"{expected[0]} hash from the index"
                     )
                 else:
                     try:
-                        return MetadataResult(parse_metadata(data), "PEP 658", events=events)
+                        meta = parse_metadata(data)
                     except Exception:
                         warning = f"Failed to parse metadata at {redact_url(meta_url)}"
+                        passed_over.append(
+                            f"the PEP 658 file of {file.filename} is not readable metadata"
+                        )
+                    else:
+                        wrong = _not_this_file(meta, file)
+                        if wrong is None:
+                            return MetadataResult(
+                                meta, "PEP 658", events=events, passed_over=passed_over
+                            )
+                        passed_over.append(f"the PEP 658 file of {file.filename} {wrong}")
             else:
                 warning = f"Failed to retrieve metadata at {redact_url(meta_url)}"
-                if page.error:  # Poetry's words, then why (a cap, a timeout...)
-                    warning += f" ({page.error.removeprefix(f'Source ({source.name}): ')})"
+                answer = f"HTTP {page.status}" if page.status is not None else page.error or ""
+                answer = answer.removeprefix(f"Source ({source.name}): ")
+                passed_over.append(
+                    f"the PEP 658 file of {file.filename} could not be fetched ({answer})"
+                )
         response: httpx.Response | None = None
         if file.kind == "wheel" and self.lazy_wheel:
             lazy, response, lazy_events = self._lazy_metadata(source, file)
             events += lazy_events
             if lazy is not None:
-                return MetadataResult(lazy, "range requests", warning=warning, events=events)
+                wrong = _not_this_file(lazy, file)
+                if wrong is None:
+                    return MetadataResult(
+                        lazy,
+                        "range requests",
+                        warning=warning,
+                        events=events,
+                        passed_over=passed_over,
+                    )
+                passed_over.append(f"the METADATA in {file.filename} {wrong}")
+                return MetadataResult(
+                    None, file.kind, warning=warning, events=events, passed_over=passed_over
+                )
         if response is None or response.status_code != 200:
             response, page = self._get(
                 source, file.url, None, self._fresh(file.name), self.http.limits.download
@@ -514,37 +641,72 @@ class Fetcher:
             events += page.events
         else:
             page = PageResult(source=source, url=redact_url(file.url), status=200)
-        if response is None or response.status_code != 200:
-            error = page.error or (
-                f"Source ({source.name}): HTTP {page.status} downloading {redact_url(file.url)}"
-            )
-            return MetadataResult(None, file.kind, warning=warning, error=error, events=events)
-        data = response.content
-        expected = _best_hash(file.hashes)
-        if expected and hashlib.new(expected[0], data).hexdigest() != expected[1]:
+
+        def failed(error: str, why: str) -> MetadataResult:
+            passed_over.append(why)
             return MetadataResult(
                 None,
                 file.kind,
                 warning=warning,
-                error=(
-                    f"Source ({source.name}): {file.filename} does not match its {expected[0]} "
-                    f"hash from the index; refusing to read it."
-                ),
+                error=error,
                 events=events,
+                passed_over=passed_over,
+            )
+
+        if response is None or response.status_code != 200:
+            error = page.error or (
+                f"Source ({source.name}): HTTP {page.status} downloading {redact_url(file.url)}"
+            )
+            answer = f"HTTP {page.status}" if page.status is not None else "no answer"
+            return failed(error, f"{file.filename} could not be downloaded ({answer})")
+        data = response.content
+        expected = _best_hash(file.hashes)
+        if expected and hashlib.new(expected[0], data).hexdigest() != expected[1]:
+            return failed(
+                f"Source ({source.name}): {file.filename} does not match its {expected[0]} "
+                f"hash from the index; refusing to read it.",
+                f"{file.filename} does not match its {expected[0]} hash from the index",
             )
         try:
             meta = parse_metadata(metadata_from_archive(file.filename, data))
         except Exception as exc:
-            return MetadataResult(
-                None, file.kind, warning=warning, error=f"{file.filename}: {exc}", events=events
+            return failed(f"{file.filename}: {exc}", f"{file.filename} has no readable metadata")
+        wrong = _not_this_file(meta, file)
+        if wrong is not None:
+            what = "METADATA" if file.kind == "wheel" else "PKG-INFO"
+            return failed(
+                f"Source ({source.name}): the {what} in {file.filename} {wrong}; not used.",
+                f"the {what} in {file.filename} {wrong}",
             )
         if self.artifacts is not None:
             self.artifacts.put(file, data)  # verified above (when the index gave a hash)
-        return MetadataResult(meta, file.kind, warning=warning, events=events)
+        return MetadataResult(
+            meta, file.kind, warning=warning, events=events, passed_over=passed_over
+        )
+
+
+def _not_this_file(meta: ReleaseMetadata, file: File) -> str | None:
+    """Why ``meta`` does not describe ``file`` (another project or version), else None."""
+    if not meta.name:
+        return "has no Name (not core metadata)"
+    if canonicalize_name(meta.name) != file.name:
+        return f"names the project {meta.name!r}, not {file.name}"
+    try:
+        version = Version.parse(meta.version)
+    except ValueError:
+        return f"has the version {meta.version[:40]!r}, not {file.version}"
+    if version != file.version:
+        return f"is for version {meta.version}, not {file.version}"
+    return None
 
 
 def filter_releases(releases: Sequence[Release], dependency: Dependency) -> list[Release]:
-    """Poetry's ``Repository.find_packages`` filtering for one source."""
+    """Poetry's ``Repository.find_packages`` filtering for one source.
+
+    "Pre-release" is Poetry's ``Package.is_prerelease()``, which is ``Version.is_unstable()``:
+    alpha, beta and rc releases and ``.devN`` releases alike (``1.0.dev6`` is not chosen
+    while a stable release matches, and is not listed in the versions row then).
+    """
     constraint = dependency.constraint
     allow_pre = dependency.allows_prereleases()
     kept: list[Release] = []
@@ -554,7 +716,7 @@ def filter_releases(releases: Sequence[Release], dependency: Dependency) -> list
             continue
         if release.yanked and not isinstance(constraint, Version):
             continue
-        if release.version.is_prerelease() and not allow_pre:
+        if release.version.is_unstable() and not allow_pre:
             pre.append(release)
             continue
         kept.append(release)
@@ -683,6 +845,19 @@ class Lookup:
                 self.observer.update(job.index, result, done)
 
         notify()
+        python = self._python_for(dep)
+        if python.is_empty():
+            # Poetry drops a dependency whose markers exclude the project's Python
+            # (Provider._get_dependencies_with_overrides): nothing is locked for it.
+            for row in rows.values():
+                row.skipped = "no: the marker excludes the project's Python"
+            result.message = (
+                f"nothing to choose: the marker {dep.marker} excludes the project's Python "
+                f"{self.python}, so Poetry locks nothing for {dep.pretty_name}"
+            )
+            job.result = result
+            notify(done=True)
+            return
         skipped_python: list[str] = []
         rejected: set[Version] = set()
         seen_meta: set[Future[MetadataResult]] = set()
@@ -706,25 +881,31 @@ class Lookup:
                 owner_release = next(
                     r for r in answers[owner.key].releases if r.version == release.version
                 )
-                file = choose_metadata_file(owner_release)
-                meta: MetadataResult | None = None
-                if file is not None:
-                    mfut = self.fetcher.metadata(owner, file, owner_release)
-                    yield [mfut]  # type: ignore[list-item]
-                    meta = mfut.result()
-                    if mfut not in seen_meta:
-                        seen_meta.add(mfut)
-                        rows[owner.key].events.extend(meta.events)
-                        rows[owner.key].requests += sum(1 for e in meta.events if e.is_request)
-                        for text in (meta.warning, meta.error):
-                            if text and text not in result.notes:
-                                result.notes.append(text)
-                        notify()
-                rp = meta.metadata.requires_python if meta and meta.metadata else None
-                if rp and not _python_ok(rp, self.python):
-                    skipped_python.append(f"{release.version} (requires Python {rp})")
+                files = choose_metadata_files(owner_release)
+                mfut = self.fetcher.metadata(owner, owner_release)
+                yield [mfut]  # type: ignore[list-item]
+                meta = mfut.result()
+                if mfut not in seen_meta:
+                    seen_meta.add(mfut)
+                    rows[owner.key].events.extend(meta.events)
+                    rows[owner.key].requests += sum(1 for e in meta.events if e.is_request)
+                    for text in (meta.warning, meta.error):
+                        if text and text not in result.notes:
+                            result.notes.append(text)
+                    notify()
+                note = _metadata_note(meta, files, owner_release)
+                if meta.metadata is not None:
+                    rp = meta.metadata.requires_python
+                    where = ""
+                else:
+                    # Unreadable metadata: the index page's data-requires-python still counts
+                    rp = _page_requires_python(files, owner_release)
+                    where = ", says the index page"
+                if rp and not _python_ok(rp, python):
+                    skipped_python.append(f"{release.version} (requires Python {rp}{where})")
                     rejected.add(release.version)
                     continue
+                shown = files[-1] if files else None  # of a py2/py3 pair, the py3 wheel
                 result.chosen = Chosen(
                     name=name,
                     version=str(release.version),
@@ -734,11 +915,12 @@ class Lookup:
                     ),
                     yanked=owner_release.yanked,
                     yanked_reason=owner_release.yanked_reason or None,
-                    prerelease=release.version.is_prerelease(),
-                    file=file.filename if file else None,
-                    url=redact_url(file.url) if file else None,
-                    metadata=meta.metadata if meta else None,
-                    metadata_via=meta.via if meta and meta.metadata else None,
+                    prerelease=release.version.is_unstable(),
+                    file=shown.filename if shown else None,
+                    url=redact_url(shown.url) if shown else None,
+                    metadata=meta.metadata,
+                    metadata_via=meta.via if meta.metadata else None,
+                    metadata_note=note,
                 )
                 shadowed = self._shadowed(owner, release, order, matches, job.pin is not None)
                 if shadowed:
@@ -760,11 +942,24 @@ class Lookup:
         for page in answers.values():
             if page.warning and page.warning not in result.notes:
                 result.notes.insert(0, page.warning)
+            for note in page.notes:
+                if note not in result.notes:
+                    result.notes.append(note)
         result.notes.extend(self._yanked_skipped(dep, order, answers, result.chosen))
         if result.chosen is None:
             result.message = self._nothing(job, order, rows, skipped_python)
         job.result = result
         notify(done=True)
+
+    def _python_for(self, dep: Dependency) -> VersionConstraint:
+        """The Python range a requirement must support: the project's, narrowed by the
+        requirement's markers (``pkg; python_version >= "3.12"`` needs only 3.12+, as Poetry's
+        provider checks a candidate's Requires-Python against the transitive marker's range).
+        Empty when the markers exclude the project's Python."""
+        marker_python = dep.python_constraint
+        if marker_python.is_any():
+            return self.python
+        return self.python.intersect(marker_python)
 
     def _search(
         self,
@@ -868,7 +1063,7 @@ class Lookup:
         candidates.sort(
             key=lambda c: (
                 not c[1].yanked,
-                not c[1].version.is_prerelease() and not allow_pre,
+                not c[1].version.is_unstable() and not allow_pre,
                 c[1].version,
             ),
             reverse=True,
@@ -986,8 +1181,12 @@ class Lookup:
                 f"; yanked on {owner.name}, which Poetry still records because it is the first "
                 f"source listing {v}"
             )
-        if release.version.is_prerelease():
-            text += "; a pre-release, because no stable release matches"
+        if release.version.is_unstable():
+            text += (
+                "; a pre-release, allowed for this requirement"
+                if job.dependency.allows_prereleases()
+                else "; a pre-release, because no stable release matches"
+            )
         if skipped_python:
             text += f"; skipped for Python {self.python}: {', '.join(skipped_python)}"
         return text
@@ -1015,6 +1214,35 @@ class Lookup:
                 f"dependencies: %add {dep.pretty_name} --source {explicit[0]}"
             )
         return text
+
+
+def _page_requires_python(files: Sequence[File], release: Release) -> str | None:
+    """The index page's ``data-requires-python`` / ``requires-python`` for a release whose
+    metadata could not be read: the metadata file's, else the first file's that has one."""
+    for f in files:
+        if f.requires_python:
+            return f.requires_python
+    return release.requires_python
+
+
+def _metadata_note(
+    meta: MetadataResult, files: Sequence[File], release: Release
+) -> str | None:
+    """What the chosen release's metadata line says besides the metadata: what was passed
+    over on the way (and why), or that no metadata could be read, and what was used instead."""
+    parts = list(meta.passed_over)
+    if meta.metadata is None:
+        rp = _page_requires_python(files, release)
+        used = (
+            f"the index page's requires-python ({rp}) was applied"
+            if rp
+            else "the index page gives no requires-python either"
+        )
+        why = "; ".join(parts) if parts else (meta.error or "no file could be read")
+        return f"not read ({why}); {used}"
+    if not parts:
+        return None
+    return "passed over: " + "; ".join(parts)
 
 
 def _python_ok(requires_python: str, python: VersionConstraint) -> bool:

@@ -3,7 +3,8 @@
 Why not pypi-simple here: it imports pydantic (0.5 s, on the first lookup of every kernel) and
 parses HTML with BeautifulSoup (1.6 ms a page); a 60-package lookup spent more time in it than
 on the network. This module reads exactly what Poetry reads (spec 8.1-8.2) with the standard
-library: ``html.parser`` for HTML, ``json`` for PEP 691, in about 0.1 ms a page.
+library: HTML as ``html.parser`` reads it (a faster tokenizer checked against it, see below),
+``json`` for PEP 691, in about 0.1 ms a page.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ import html
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urljoin, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
 
-__all__ = ["Link", "links_from_html", "links_from_json"]
+__all__ = ["Link", "MarkupError", "links_from_anchors", "links_from_html", "links_from_json"]
 
 #: Hash names Poetry takes from a link's URL fragment (spec 8.2).
 _FRAGMENT_HASHES = frozenset({"sha1", "sha224", "sha256", "sha384", "sha512", "md5"})
@@ -40,43 +41,163 @@ class Link:
 
 
 def _metadata_attr(value: str | None) -> tuple[bool, dict[str, str]]:
-    """``data-core-metadata`` / ``data-dist-info-metadata``: ``true`` or empty means present
-    with no hash, ``<algo>=<hex>`` present with that hash, ``false`` (or absent) not present."""
+    """A metadata attribute's value as Poetry's Link takes it: ``<algo>=<hex>`` is present
+    with that hash, ``true`` (or any other text) present without one, ``false`` or an empty
+    value not present; None (no attribute) not present."""
     if value is None:
         return False, {}
     m = _METADATA_HASH.fullmatch(value.strip())
     if m:
         return True, {m[1].lower(): m[2].lower()}
-    return value.strip().lower() in ("", "true"), {}
+    # Poetry's Link: "true" is available, "" and "false" are not, anything else is a value
+    return value.strip().lower() not in ("", "false"), {}
 
 
-# Start tags of <a> and <base> and their attributes, the way html.parser tokenizes them
-# (quoted, single-quoted, bare or valueless attributes); 5x faster than HTMLParser on index
-# pages, which are nothing but anchors. Comments, scripts and styles are dropped first.
-_SKIP = re.compile(r"<!--.*?-->|<script\b.*?</script\s*>|<style\b.*?</style\s*>", re.S | re.I)
-_TAG = re.compile(r"<(a|base)(\s[^>]*)?>", re.I)
-_ATTR = re.compile(r"""([^\s=/>"']+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?""")
+# -- start tags, read as html.parser reads them ------------------------------------------------
+#
+# Poetry reads a page with ``html.parser`` (its HTMLPageParser: ``feed`` only, never ``close``).
+# The tokenizer below reads the same tags and attributes: html.parser's own patterns (CPython
+# 3.11's ``locatestarttagend_tolerant``, ``tagfind_tolerant`` and ``attrfind_tolerant``, copied)
+# and its rules for comments, declarations, processing instructions, end tags, the raw text of
+# <script>/<style>, tags that are data, and input that ends inside a construct (a fed parser
+# waits for more: nothing after it counts). tests/test_pages.py checks it against html.parser on
+# the pages in tests/data/ and on 100,000 random snippets of markup.
+#
+# Why not html.parser itself: it is 2-3x slower. On a single-page index with 400,000 links
+# (benchmarks/bench_pages.py, Python 3.11, the 2-core machine) an HTMLParser subclass took
+# 3.0 s for a 32 MB page where this tokenizer took 1.45 s (quiet machine), and 6.0 s against
+# 2.1 s on the 24 MB benchmark page (busy machine, best of 3): everything that is not an <a>,
+# <base>, <script> or <style> start tag (text, end tags, other tags, comments) is skipped by
+# one regular expression, in C, instead of a Python call per piece of text. The regular
+# expression it replaces (1.0 s and 1.2 s) stopped a tag at the first ">", even inside a
+# quoted value (data-requires-python=">=3.6" data-yanked=""), and lost the attributes after it.
+
+_TAG_REST = (  # locatestarttagend_tolerant after "<" and the tag name's first letter
+    r"""[^\t\n\r\f />\x00]*(?:[\s/]*(?:(?<=['"\s/])[^\s/>][^\s/=>]*(?:\s*=+\s*"""
+    r"""(?:'[^']*'|"[^"]*"|(?!['"])[^>\s]*)\s*)?(?:\s|/(?!>))*)*)?\s*"""
+)
+_LOCATE_TAG_END = re.compile(r"<[a-zA-Z]" + _TAG_REST)
+_TAG_NAME = re.compile(r"([a-zA-Z][^\t\n\r\f />\x00]*)(?:\s|/(?!>))*")
+_ATTR = re.compile(
+    r"""((?<=['"\s/])[^\s/>][^\s/=>]*)(\s*=+\s*('[^']*'|"[^"]*"|(?!['"])[^>\s]*))?"""
+    r"""(?:\s|/(?!>))*"""
+)
+_READ_TAGS = r"(?i:a|base|script|style)(?:[\t\n\r\f />\x00]|$)"
+#: Everything up to the next construct that needs a look: text, end tags, closed comments,
+#: declarations and processing instructions, and well-formed start tags of other elements
+#: (the atomic group takes html.parser's match of the tag, then only ">" or "/>" may follow).
+_SKIP = re.compile(
+    r"(?>[^<]+"
+    r"|</[^>]*>"
+    r"|<!--.*?--\s*>"
+    r"|<!(?!--|\[)[^>]*>"
+    r"|<\?[^>]*>"
+    rf"|<(?!{_READ_TAGS})(?>[a-zA-Z]{_TAG_REST})/?>"
+    r"|<(?![a-zA-Z!?/]))*",
+    re.S,
+)
+_COMMENT_END = re.compile(r"--\s*>")
+_SECTION_NAME = re.compile(r"[a-zA-Z][-_.a-zA-Z0-9]*\s*")
+_SECTION_END = re.compile(r"]\s*]\s*>")
+_MS_SECTION_END = re.compile(r"]\s*>")
+_RAW_TEXT_END = {
+    "script": re.compile(r"</\s*script\s*>", re.I),
+    "style": re.compile(r"</\s*style\s*>", re.I),
+}
+_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_INCOMPLETE_AFTER = _LETTERS | {"=", "/"}
+
+Attrs = dict[str, str | None]
 
 
-def _start_tags(text: str) -> tuple[str | None, list[dict[str, str | None]]]:
-    """``(first <base href>, attributes of every <a>)``; values are HTML-unescaped, a
-    valueless attribute is None."""
-    if "<!--" in text or "<script" in text.lower() or "<style" in text.lower():
-        text = _SKIP.sub("", text)
+class MarkupError(ValueError):
+    """Markup html.parser refuses (it raises, and Poetry's page read fails with it)."""
+
+
+def _attributes(text: str, k: int, end: int) -> tuple[Attrs, int]:
+    """html.parser's attribute loop over ``text[k:end]``: names lower-cased, quotes removed,
+    values HTML-unescaped, a valueless attribute None, the last of a repeated name kept."""
+    attrs: Attrs = {}
+    while k < end:
+        m = _ATTR.match(text, k)
+        if m is None:
+            break
+        name, rest, value = m.group(1, 2, 3)
+        if not rest:
+            value = None
+        elif value[:1] == "'" == value[-1:] or value[:1] == '"' == value[-1:]:
+            value = value[1:-1]
+        if value:
+            value = html.unescape(value)
+        attrs[name.lower()] = value
+        k = m.end()
+    return attrs, k
+
+
+def _start_tags(text: str) -> tuple[str | None, list[Attrs]]:
+    """``(first <base href>, attributes of every <a>)`` as Poetry's HTMLPageParser gets them.
+
+    Raises :class:`MarkupError` where html.parser raises (an unknown ``<![name`` section).
+    """
     base: str | None = None
-    anchors: list[dict[str, str | None]] = []
-    for m in _TAG.finditer(text):
-        attrs: dict[str, str | None] = {}
-        for a in _ATTR.finditer(m.group(2) or ""):
-            key = a.group(1).lower()  # a repeated attribute: the last counts (html.parser, bs4)
-            raw = a.group(2) if a.group(2) is not None else a.group(3)
-            if raw is None:
-                raw = a.group(4)
-            attrs[key] = html.unescape(raw) if raw is not None and "&" in raw else raw
-        if m.group(1).lower() == "a":
-            anchors.append(attrs)
-        elif base is None and attrs.get("href"):
-            base = attrs["href"]
+    anchors: list[Attrs] = []
+    skip = _SKIP.match
+    n = len(text)
+    pos = 0
+    while True:
+        i = skip(text, pos).end()  # type: ignore[union-attr]  # the pattern matches ""
+        if i + 1 >= n:
+            break
+        second = text[i + 1]
+        if second in _LETTERS:
+            m = _LOCATE_TAG_END.match(text, i)
+            j = m.end()  # type: ignore[union-attr]  # "<" + a letter always matches
+            after = text[j : j + 1]
+            if after == ">":
+                end = j + 1
+            elif after == "/" and text.startswith("/>", j):
+                end = j + 2
+            elif after == "" or after in _INCOMPLETE_AFTER:
+                break  # html.parser waits for the rest of the tag, which never comes
+            else:
+                end = j if j > i else i + 1
+            name = _TAG_NAME.match(text, i + 1)
+            tag = name.group(1).lower()  # type: ignore[union-attr]
+            attrs, k = _attributes(text, name.end(), end)  # type: ignore[union-attr]
+            closing = text[k:end].strip()
+            if closing in (">", "/>"):  # else html.parser takes the tag as text
+                if tag == "a":
+                    anchors.append(attrs)
+                elif tag == "base":
+                    if base is None and attrs.get("href") is not None:
+                        base = attrs["href"]
+                elif closing == ">" and tag in _RAW_TEXT_END:
+                    raw_end = _RAW_TEXT_END[tag].search(text, end)
+                    if raw_end is None:
+                        break  # the rest of the page is the script's text
+                    end = raw_end.end()
+            pos = end
+        elif second == "/":
+            break  # an end tag without ">" (the closed ones were skipped)
+        elif text.startswith("<!--", i):
+            close = _COMMENT_END.search(text, i + 4)
+            if close is None:
+                break
+            pos = close.end()
+        elif text.startswith("<![", i):
+            section_name = _SECTION_NAME.match(text, i + 3)
+            section = section_name.group().strip().lower() if section_name else ""
+            if section in ("temp", "cdata", "ignore", "include", "rcdata"):
+                close = _SECTION_END.search(text, i + 3)
+            elif section in ("if", "else", "endif"):
+                close = _MS_SECTION_END.search(text, i + 3)
+            else:
+                raise MarkupError(f"unknown marked section <![{section}")
+            if close is None:
+                break
+            pos = close.end()
+        else:  # "<!" or "<?" without a ">"
+            break
     return base, anchors
 
 
@@ -114,42 +235,108 @@ class _Resolver:
         return urlunsplit((parts.scheme, parts.netloc, path, query, ""))
 
 
-def links_from_html(text: str, base_url: str) -> list[Link]:
+def _metadata_of(attrs: Attrs) -> str | bool:
+    """Poetry's reading of PEP 714's ``data-core-metadata``, else PEP 658's
+    ``data-dist-info-metadata``: a value (HTML-unescaped once more, as Poetry does), else
+    whether the attribute is there at all; the first that says anything wins."""
+    metadata: str | bool = False
+    for key in ("data-core-metadata", "data-dist-info-metadata"):
+        value = attrs.get(key)
+        metadata = html.unescape(value) if value else key in attrs
+        if metadata:
+            break
+    return metadata
+
+
+_SEPARATORS = re.compile(r"[-_.]+")
+
+
+def _quick_filename(href: str) -> str | None:
+    """The file name an href gives (its last path segment, percent-decoded) when that is
+    plain to see, without resolving it; None when only the resolved URL tells."""
+    path = href.strip().partition("#")[0]
+    if "?" in path:
+        return None
+    name = path.rpartition("/")[2]
+    return unquote(name) if name not in ("", ".", "..") else None
+
+
+def could_be_of(filename: str, project: str) -> bool:
+    """False when ``filename`` cannot be a file of ``project`` (a canonical name) as Poetry
+    reads file names: they start with the project's name, ``-``, ``_`` and ``.`` alike and
+    case-insensitive. A cheap test that spares resolving the URLs of other projects' links on
+    a single-page index."""
+    if not filename.isascii():
+        return True  # str.lower() of some letters depends on what follows (final sigma)
+    return _SEPARATORS.sub("-", filename).lower().startswith(project)
+
+
+def links_from_html(
+    text: str, base_url: str, skipped: list[str] | None = None, project: str | None = None
+) -> list[Link]:
+    """:func:`links_from_anchors` of the page's start tags (``_start_tags``)."""
+    base, anchors = _start_tags(text)
+    return links_from_anchors(base, anchors, base_url, skipped, project)
+
+
+def links_from_anchors(
+    base: str | None,
+    anchors: list[Attrs],
+    base_url: str,
+    skipped: list[str] | None = None,
+    project: str | None = None,
+) -> list[Link]:
     """Every ``<a href>`` of a PEP 503 page (the anchor text is ignored, as by Poetry).
 
     Relative URLs resolve against the first ``<base href>`` (itself resolved against
-    ``base_url``, the final response URL), else against ``base_url``.
+    ``base_url``, the final response URL), else against ``base_url``. A link whose URL cannot
+    be read (``http://[bad/``, a character no URL can hold) is left out, and why is appended
+    to ``skipped``. ``data-requires-python``, ``data-yanked`` and the metadata attributes are
+    HTML-unescaped twice (html.parser, then Poetry), as Poetry reads them. With ``project`` (a
+    canonical name), links that cannot be that project's files (:func:`could_be_of`) are left
+    out early.
     """
-    base, anchors = _start_tags(text)
-    resolve = _Resolver(urljoin(base_url, base) if base else base_url)
+    page_base = base_url
+    if base:  # Poetry: the first <base> with an href; an empty one means the page's URL
+        try:
+            page_base = urljoin(base_url, base)
+        except ValueError as exc:
+            if skipped is not None:
+                skipped.append(f"<base href> {base[:80]!r} is not a URL ({exc})")
+    resolve = _Resolver(page_base)
     links: list[Link] = []
     for attrs in anchors:
         href = attrs.get("href")
         if not href:
             continue
-        url, fragment = resolve(href)
+        if project is not None:
+            quick = _quick_filename(href)
+            if quick is not None and not could_be_of(quick, project):
+                continue
+        try:
+            url, fragment = resolve(href)
+        except ValueError as exc:  # also UnicodeEncodeError (lone surrogates)
+            if skipped is not None:
+                skipped.append(f"link {href[:80]!r} is not a URL ({exc})")
+            continue
         hashes: dict[str, str] = {}
         algo, _, value = fragment.partition("=")
         if value and algo.lower() in _FRAGMENT_HASHES:
             hashes[algo.lower()] = value.lower()
-        core: str | None
-        if "data-core-metadata" in attrs:  # PEP 714's name wins over PEP 658's
-            core = attrs["data-core-metadata"] or ""
-        elif "data-dist-info-metadata" in attrs:
-            core = attrs["data-dist-info-metadata"] or ""
-        else:
-            core = None
-        has_metadata, metadata_hashes = _metadata_attr(core)
-        yanked = "data-yanked" in attrs
-        reason = attrs.get("data-yanked") or None
+        metadata = _metadata_of(attrs)
+        has_metadata, metadata_hashes = _metadata_attr(
+            metadata if isinstance(metadata, str) else ("true" if metadata else None)
+        )
+        yanked_value = attrs.get("data-yanked")
+        requires_python = attrs.get("data-requires-python")
         links.append(
             Link(
                 url=url,
                 filename=None,
                 hashes=hashes,
-                requires_python=attrs.get("data-requires-python") or None,
-                yanked=yanked,
-                yanked_reason=reason,
+                requires_python=html.unescape(requires_python) if requires_python else None,
+                yanked=bool(yanked_value) or "data-yanked" in attrs,
+                yanked_reason=html.unescape(yanked_value) if yanked_value else None,
                 has_metadata=has_metadata,
                 metadata_hashes=metadata_hashes,
             )
@@ -163,9 +350,12 @@ def _json_metadata(value: Any) -> tuple[bool, dict[str, str]]:
     return bool(value), {}
 
 
-def links_from_json(data: Any, base_url: str) -> list[Link]:
+def links_from_json(
+    data: Any, base_url: str, skipped: list[str] | None = None, project: str | None = None
+) -> list[Link]:
     """The ``files`` of a PEP 691 project page (``meta.api-version`` is not checked, as by
-    Poetry). Raises ``ValueError`` for a document that is not a project page."""
+    Poetry). Raises ``ValueError`` for a document that is not a project page; a file whose URL
+    cannot be read is left out, and why is appended to ``skipped``."""
     if not isinstance(data, dict) or not isinstance(data.get("files"), list):
         raise ValueError("no 'files' list")
     resolve = _Resolver(base_url)
@@ -176,7 +366,14 @@ def links_from_json(data: Any, base_url: str) -> list[Link]:
         filename, href = entry.get("filename"), entry.get("url")
         if not isinstance(filename, str) or not isinstance(href, str):
             raise ValueError("a file without 'filename' or 'url'")
-        url, _fragment = resolve(href)
+        if project is not None and not could_be_of(filename, project):
+            continue
+        try:
+            url, _fragment = resolve(href)
+        except ValueError as exc:  # also UnicodeEncodeError (lone surrogates)
+            if skipped is not None:
+                skipped.append(f"file {filename[:80]!r}: {href[:80]!r} is not a URL ({exc})")
+            continue
         hashes = entry.get("hashes") or {}
         if not isinstance(hashes, dict):
             raise ValueError(f"'hashes' of {filename} is not an object")
@@ -186,13 +383,14 @@ def links_from_json(data: Any, base_url: str) -> list[Link]:
             has_metadata, metadata_hashes = _json_metadata(entry.get("dist-info-metadata"))
         yanked_value = entry.get("yanked", False)
         size = entry.get("size")
+        requires_python = entry.get("requires-python") or None
         links.append(
             Link(
                 url=url,
                 filename=filename,
                 hashes={str(k).lower(): str(v).lower() for k, v in hashes.items()},
-                requires_python=entry.get("requires-python") or None,
-                yanked=yanked_value is not False and yanked_value is not None,
+                requires_python=requires_python if isinstance(requires_python, str) else None,
+                yanked=isinstance(yanked_value, str) or bool(yanked_value),  # Poetry's Link
                 yanked_reason=yanked_value if isinstance(yanked_value, str) else None,
                 has_metadata=has_metadata,
                 metadata_hashes=metadata_hashes,

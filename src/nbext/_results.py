@@ -126,6 +126,8 @@ class Chosen:
     url: str | None = None
     metadata: ReleaseMetadata | None = None
     metadata_via: str | None = None
+    #: What the metadata line adds: ways passed over and why, or why none could be read.
+    metadata_note: str | None = None
 
     def __repr__(self) -> str:
         return f"Chosen(name={self.name!r}, version={self.version!r}, source={self.source!r})"
@@ -141,6 +143,15 @@ _VIA = {
     "wheel (artifact cache)": "(from the wheel in the artifact cache)",
     "sdist (artifact cache)": "(from the sdist in the artifact cache)",
 }
+
+
+def _via(via: str | None) -> str:
+    """How the chosen release's metadata was read, in words."""
+    if not via:
+        return ""
+    return _VIA.get(via, f"({via})")
+
+
 _HEADERS = ("source", "priority", "asked", "status", "matching versions", "time")
 _HEADERS_CACHE = ("source", "priority", "asked", "status", "matching versions", "cache", "time")
 
@@ -201,9 +212,11 @@ class LookupResult:
             m = self.chosen.metadata
             deps = ", ".join(m.requires_dist) or "none"
             lines.append(
-                f"  metadata {_VIA.get(self.chosen.metadata_via or '', '')}: requires-python "
+                f"  metadata {_via(self.chosen.metadata_via)}: requires-python "
                 f"{m.requires_python or 'any'}; requires {deps}"
             )
+        if self.chosen and self.chosen.metadata_note:
+            lines.append(f"  metadata: {self.chosen.metadata_note}")
         return lines
 
     def __repr__(self) -> str:
@@ -237,11 +250,13 @@ class LookupResult:
         if self.chosen and self.chosen.metadata:
             m = self.chosen.metadata
             parts.append(
-                f"<p>metadata {html.escape(_VIA.get(self.chosen.metadata_via or '', ''))}: "
+                f"<p>metadata {html.escape(_via(self.chosen.metadata_via))}: "
                 f"requires-python "
                 f"<code>{html.escape(m.requires_python or 'any')}</code>; requires "
                 f"<code>{html.escape(', '.join(m.requires_dist) or 'none')}</code></p>"
             )
+        if self.chosen and self.chosen.metadata_note:
+            parts.append(f"<p>metadata: {html.escape(self.chosen.metadata_note)}</p>")
         parts.append("</div>")
         return "".join(parts)
 

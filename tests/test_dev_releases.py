@@ -1,0 +1,73 @@
+""".devN releases are pre-releases, as in Poetry 2.5.1 (issue 14.11).
+
+Poetry's ``Package.is_prerelease()`` is ``Version.is_unstable()``: alpha, beta, rc and dev
+releases alike. On the public index ``httpx`` has ``1.0.dev6`` above ``0.29.0``; Poetry
+chooses 0.29.0. The parity test (tests/test_poetry_parity.py, case ``dev-releases``) checks
+the same against ``poetry lock``; these check every place nbext says "pre-release".
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from poetry.core.constraints.version import Version
+
+import nbext
+from nbext._index import File, Release
+from nbext._lookup import filter_releases, parse_requirement
+from nbext.demo import Dist, IndexServer
+
+VERSIONS = ("0.27.2", "0.28.1", "0.29.0", "1.0.dev1", "1.0.dev6")
+
+
+def _release(version: str) -> Release:
+    v = Version.parse(version)
+    name = f"httpx-{version}.tar.gz"
+    return Release(v, (File(name, f"https://i.example/{name}", "httpx", v, "sdist"),))
+
+
+@pytest.mark.parametrize(
+    ("requirement", "kept"),
+    [
+        ("httpx", ["0.27.2", "0.28.1", "0.29.0"]),
+        ("httpx>=0.30", ["1.0.dev1", "1.0.dev6"]),  # nothing stable: the fallback
+        ("httpx>=1.0.dev1", ["1.0.dev1", "1.0.dev6"]),
+        ("httpx<1.0.dev6", ["0.27.2", "0.28.1", "0.29.0"]),
+    ],
+)
+def test_filtering_counts_dev_releases_as_pre_releases(requirement: str, kept: list[str]) -> None:
+    releases = [_release(v) for v in VERSIONS]
+    found = filter_releases(releases, parse_requirement(requirement))
+    assert [str(r.version) for r in found] == kept
+
+
+def test_lookup_chooses_the_stable_release_over_a_dev_release(
+    tmp_path: Path, index_factory: type[IndexServer]
+) -> None:
+    server = index_factory([Dist("httpx", v, requires_python=">=3.8") for v in VERSIONS])
+    with nbext.Workspace(tmp_path) as ws:
+        ws.add_source("corp", server.url, "primary")
+        stable = ws.lookup("httpx")
+        dev = ws.lookup("httpx>=0.30")
+    assert stable.chosen is not None and stable.chosen.version == "0.29.0"
+    assert not stable.chosen.prerelease
+    assert stable.per_source[0].versions == ["0.27.2", "0.28.1", "0.29.0"]  # the versions row
+    assert "pre-release" not in stable.chosen.reason
+    assert dev.chosen is not None and dev.chosen.version == "1.0.dev6"
+    assert dev.chosen.prerelease
+    assert dev.chosen.reason.endswith("; a pre-release, because no stable release matches")
+    assert dev.per_source[0].versions == ["1.0.dev1", "1.0.dev6"]
+
+
+def test_a_stable_release_on_a_later_source_beats_a_dev_release(
+    tmp_path: Path, index_factory: type[IndexServer]
+) -> None:
+    corp = index_factory([Dist("httpx", "1.0.dev6")], name="corp")
+    mirror = index_factory([Dist("httpx", "0.29.0")], name="mirror")
+    with nbext.Workspace(tmp_path) as ws:
+        ws.add_source("corp", corp.url, "primary")
+        ws.add_source("mirror", mirror.url, "primary")
+        res = ws.lookup("httpx")
+    assert res.chosen is not None
+    assert (res.chosen.version, res.chosen.source) == ("0.29.0", "mirror")
