@@ -340,13 +340,23 @@ def test_a_port_over_65535_in_pyproject(tmp_path: Path, cfg: Path) -> None:
     ],
     ids=["no-url", "no-name", "priority-int", "source-table"],
 )
-def test_malformed_source_entries_were_and_stay_one_error(
+def test_malformed_source_entries_are_one_line_with_the_file_and_fix(
     entry: str, tmp_path: Path, cfg: Path
 ) -> None:
-    """These already gave Poetry's own error; kept, with the file untouched."""
+    """Poetry's own sentence (``str()`` keeps it exactly), shown on one line with the file
+    and the fix; the file is untouched."""
     path = project(tmp_path, P + "\n" + entry)
-    with nbext.Workspace(tmp_path) as ws, pytest.raises((nbext.SourceError, nbext.ProjectError)):
+    refused = (nbext.SourceError, nbext.ProjectError)
+    with nbext.Workspace(tmp_path) as ws, pytest.raises(refused) as exc:
         _ = ws.sources
+    shown = one_line(exc.value)
+    assert "Fix" in shown
+    if isinstance(exc.value, nbext.ConfigurationError):
+        assert str(exc.value).startswith("The Poetry configuration is invalid:\n  - tool.poetry.")
+        assert shown.startswith("ConfigurationError: The Poetry configuration is invalid (")
+        assert str(path) in shown
+    else:
+        assert shown.startswith("SourceError: Missing [url] in source 'x'.")
     assert path.read_text() == P + "\n" + entry
 
 

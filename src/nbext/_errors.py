@@ -53,6 +53,17 @@ class ProjectError(NbextError):
 class ConfigurationError(ProjectError):
     """Poetry's schema validation failed (same text as ``poetry`` prints)."""
 
+    def _render_traceback_(self) -> list[str]:
+        # Poetry's text puts the reason on a second line; a notebook shows one line, with the
+        # file and the fix.
+        head, _, reasons = str(self).partition(":\n")
+        reason = "; ".join(r.strip().removeprefix("- ") for r in reasons.splitlines() if r.strip())
+        where = f" ({self.path})" if self.path else ""
+        return [
+            f"{type(self).__name__}: {head}{where}: {reason}. Fix it in the file (%source "
+            "remove NAME takes a source entry out); nbext has not changed it."
+        ]
+
 
 class SourceError(NbextError, ValueError):
     """A source definition is invalid."""

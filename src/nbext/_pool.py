@@ -230,6 +230,12 @@ def _check_declared(name: str, url: str | None, where: str) -> None:
     and fails later ("Failed to parse: http://h:70000/simple/acme/"); nbext says which entry
     and how to fix it, and ``%source remove NAME`` still works on the file."""
     validate_name(name, where=f"pyproject.toml ({where})")
+    if url is None and not is_pypi_name(name):
+        raise SourceError(  # Poetry's sentence, then where and the fix
+            f"Missing [url] in source {name!r}. Fix: add its url to pyproject.toml ({where}), "
+            f"or %source remove {name}.",
+            source=name,
+        )
     if url is not None and (reason := _bad_port(url)) is not None:
         raise SourceError(
             f"Invalid URL {redact_url(url)!r} for source {name} in pyproject.toml ({where}): "

@@ -205,9 +205,14 @@ class Project:
         raw = self._poetry_table().get("source", [])
         if not isinstance(raw, list):
             raise ConfigurationError(
-                "The Poetry configuration is invalid:\n  - tool.poetry.source must be array"
+                "The Poetry configuration is invalid:\n  - tool.poetry.source must be array",
+                path=str(self.path),
             )
-        return parse_source_table([dict(e) if isinstance(e, dict) else e for e in raw])
+        try:
+            return parse_source_table([dict(e) if isinstance(e, dict) else e for e in raw])
+        except ConfigurationError as exc:
+            exc.path = exc.path or str(self.path)
+            raise
 
     def _dependency_tables(self) -> Iterator[tuple[str, dict[str, Any]]]:
         poetry = self._poetry_table()
