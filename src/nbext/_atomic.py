@@ -32,8 +32,8 @@ def write_bytes_atomic(path: Path, data: bytes, *, mode: int = 0o644) -> None:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
-            os.fchmod(fh.fileno(), mode)
             os.fsync(fh.fileno())  # the new content is on disk before the rename
+        os.chmod(tmp, mode)  # still 0600 until here: widened (if at all) only now
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
