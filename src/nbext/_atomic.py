@@ -19,12 +19,21 @@ def write_text_atomic(path: Path, text: str, *, mode: int) -> None:
 
 def write_bytes_atomic(path: Path, data: bytes, *, mode: int = 0o644) -> None:
     """Write ``data`` to ``path`` so readers see the old or the new file, never a part
-    (two writers racing leave one complete file). ``mode`` is set exactly (config files)."""
+    (two writers racing leave one complete file). ``mode`` is set exactly (config files).
+
+    The temporary file is created 0600 whatever the umask (``mkstemp``) and gets ``mode``
+    before it takes the place of ``path``: a secret written with ``mode=0o600`` is never
+    readable by others, not even for an instant. A symbolic link at ``path`` (a dotfiles
+    repository linking ``config.toml``) is kept: the file it points to is replaced.
+    """
+    path = Path(os.path.realpath(path))
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-        os.chmod(tmp, mode)
+            fh.flush()
+            os.fsync(fh.fileno())  # the new content is on disk before the rename
+        os.chmod(tmp, mode)  # still 0600 until here: widened (if at all) only now
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

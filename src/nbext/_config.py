@@ -6,16 +6,36 @@ variables < session values (set from Python for this kernel only).
 
 Files are read on every access that needs them (they are small; a terminal ``poetry config``
 in parallel is seen at once) and written atomically (temporary file + rename), keeping every
-key nbext does not know. A new file is created with mode 0600, as Poetry does.
+key nbext does not know. Each change re-reads the file under a lock (``nbext._userfiles``), so
+two kernels setting values at once lose neither. A new file is created with mode 0600, as
+Poetry does; ``auth.toml``, and any file that holds a credential, is written 0600 even when
+it existed with a wider mode (Poetry keeps the old mode).
+
+Typed values are read as Poetry reads them, and a value Poetry cannot use either is a one-line
+:class:`~nbext._errors.ConfigError` naming the key, where the value came from and the fix,
+raised when the value is needed (so ``%config`` can still repair it):
+
+* ``installer.max-workers``: Python's ``int()`` of the value (``2.5`` -> 2, ``"3"`` -> 3, as
+  Poetry); 0, negative numbers and non-numbers are refused (Poetry fails with "max_workers must
+  be greater than 0" or "invalid literal for int()").
+* integer keys set by ``POETRY_*`` variables: ``int()`` of the text, as Poetry; ``abc`` or
+  ``2.5`` is refused (Poetry fails with "invalid literal for int()").
+* ``requests.timeout`` (nbext's): a number of seconds greater than 0.
+* boolean keys (``keyring.enabled``, ``solver.lazy-wheel``, ``offline``...): TOML booleans;
+  a quoted ``"true"``/``"false"``/``"1"``/``"0"`` (any case) means what it says, where Poetry
+  takes every non-empty string for true (nbext does better here); any other value is read as
+  Poetry reads it (Python truthiness).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import math
 import os
 import re
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from copy import deepcopy
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +46,16 @@ from tomlkit.exceptions import TOMLKitError
 
 from nbext._atomic import write_text_atomic
 from nbext._errors import ConfigError
+from nbext._userfiles import (
+    SECRET_MODE,
+    cannot_read,
+    cannot_write,
+    holds_credentials,
+    locked,
+    make_private_dir,
+    mode_for,
+    not_toml,
+)
 
 __all__ = [
     "ConfigFile",
@@ -198,31 +228,67 @@ def is_poetry_key(token: str) -> bool:
 
 
 class ConfigFile:
-    """One TOML config file (config.toml, auth.toml or poetry.toml)."""
+    """One TOML config file (config.toml, auth.toml or poetry.toml).
 
-    def __init__(self, path: Path) -> None:
+    ``secret``: the file holds credentials by design (auth.toml), so it is always written
+    0600; other files are written 0600 when they hold a credential, else keep their mode.
+    """
+
+    def __init__(self, path: Path, *, secret: bool = False) -> None:
         self.path = path
+        self.secret = secret
 
     def exists(self) -> bool:
-        return self.path.is_file()
+        try:
+            return self.path.is_file()
+        except OSError as exc:  # a directory on the way that cannot be searched
+            raise ConfigError(cannot_read(self.path, exc), origin=str(self.path)) from exc
 
     def read(self) -> tomlkit.TOMLDocument:
         if not self.exists():
             return tomlkit.document()
         try:
-            return tomlkit.parse(self.path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, TOMLKitError) as exc:
-            raise ConfigError(
-                f"Cannot read {self.path}: {exc}. Fix or remove the file; nbext has not changed it."
-            ) from exc
+            text = self.path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(cannot_read(self.path, exc), origin=str(self.path)) from exc
+        try:
+            return tomlkit.parse(text)
+        except TOMLKitError as exc:
+            raise ConfigError(not_toml(self.path, exc), origin=str(self.path)) from exc
 
     def data(self) -> dict[str, Any]:
         return self.read().unwrap()
 
-    def write(self, doc: tomlkit.TOMLDocument) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        mode = self.path.stat().st_mode & 0o777 if self.exists() else 0o600
-        write_text_atomic(self.path, tomlkit.dumps(doc), mode=mode)
+    def _cannot_write(self, exc: OSError) -> ConfigError:
+        return ConfigError(cannot_write(self.path, exc), origin=str(self.path))
+
+    def _write(self, doc: tomlkit.TOMLDocument) -> None:
+        """Replace the file with ``doc`` (call with the lock held)."""
+        secret = self.secret or holds_credentials(doc.unwrap())
+        try:
+            mode = mode_for(self.path, secret=secret, new=SECRET_MODE)
+            write_text_atomic(self.path, tomlkit.dumps(doc), mode=mode)
+        except OSError as exc:
+            raise self._cannot_write(exc) from exc
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        try:
+            make_private_dir(self.path.parent)
+        except OSError as exc:
+            raise self._cannot_write(exc) from exc
+        with locked(self.path, cannot=self._cannot_write):
+            yield
+
+    def _update(self, change: Callable[[tomlkit.TOMLDocument], bool]) -> bool:
+        """Read the file under its lock, apply ``change`` and write the result if ``change``
+        returns True (never a document read before the lock was taken)."""
+        with self._locked():
+            doc = self.read()
+            if not change(doc):
+                return False
+            self._write(doc)
+            return True
 
     def get(self, key: str | KeyPath) -> Any:
         node: Any = self.data()
@@ -233,35 +299,41 @@ class ConfigFile:
         return node
 
     def add(self, key: str | KeyPath, value: Any) -> None:
-        doc = self.read()
-        node: Any = doc
         keys = split_key(key)
-        for part in keys[:-1]:
-            if part not in node or not isinstance(node[part], dict):
-                node[part] = tomlkit.table()
-            node = node[part]
-        node[keys[-1]] = value
-        self.write(doc)
+
+        def change(doc: tomlkit.TOMLDocument) -> bool:
+            node: Any = doc
+            for part in keys[:-1]:
+                if part not in node or not isinstance(node[part], dict):
+                    node[part] = tomlkit.table()
+                node = node[part]
+            node[keys[-1]] = value
+            return True
+
+        self._update(change)
 
     def remove(self, key: str | KeyPath) -> bool:
         """Remove a key and prune the tables it leaves empty (Poetry's remove_property)."""
         if not self.exists():
             return False
-        doc = self.read()
-        stack: list[tuple[Any, str]] = []
-        node: Any = doc
-        for part in split_key(key):
-            if not isinstance(node, dict) or part not in node:
-                return False
-            stack.append((node, part))
-            node = node[part]
-        while stack:
-            parent, part = stack.pop()
-            del parent[part]
-            if parent:
-                break
-        self.write(doc)
-        return True
+        keys = split_key(key)
+
+        def change(doc: tomlkit.TOMLDocument) -> bool:
+            stack: list[tuple[Any, str]] = []
+            node: Any = doc
+            for part in keys:
+                if not isinstance(node, dict) or part not in node:
+                    return False
+                stack.append((node, part))
+                node = node[part]
+            while stack:
+                parent, part = stack.pop()
+                del parent[part]
+                if parent:
+                    break
+            return True
+
+        return self._update(change)
 
 
 def _merge(base: dict[str, Any], other: Mapping[str, Any]) -> None:
@@ -298,7 +370,7 @@ class Settings:
 
     @property
     def auth_file(self) -> ConfigFile:
-        return ConfigFile(self.config_dir / "auth.toml")
+        return ConfigFile(self.config_dir / "auth.toml", secret=True)
 
     @property
     def local_file(self) -> ConfigFile | None:
@@ -359,9 +431,14 @@ class Settings:
             from_env = self.env_repositories()
             if from_env:
                 return from_env
-        value = self.env.get(env_name(keys))
+        variable = env_name(keys)
+        value = self.env.get(variable)
         if value is not None:
-            return _ENV_NORMALIZERS.get(".".join(keys), _identity)(value)
+            dotted = ".".join(keys)
+            try:
+                return _ENV_NORMALIZERS.get(dotted, _identity)(value)
+            except ValueError:  # int() of the text, as Poetry: "abc", "2.5"
+                raise self.invalid(dotted, value, "it must be a whole number") from None
         node = self._merged()
         for part in keys:
             if not isinstance(node, dict) or part not in node:
@@ -407,26 +484,116 @@ class Settings:
 
         return walk(data, [])
 
+    # -- where a value comes from, and refusing it ------------------------------------------
+
+    def origin(self, key: str | KeyPath) -> str:
+        """Where the value of ``key`` comes from: ``"session"``, the ``POETRY_*`` variable's
+        name, the path of the file that sets it (the one that wins), or ``"default"``."""
+        keys = split_key(key)
+        node: Any = self.session
+        for part in keys:
+            if not isinstance(node, dict) or part not in node:
+                break
+            node = node[part]
+        else:
+            return "session"
+        if env_name(keys) in self.env:
+            return env_name(keys)
+        for f in reversed(self.files()):
+            if f.get(keys) is not None:
+                return str(f.path)
+        return "default"
+
+    def invalid(self, key: str, value: Any, need: str) -> ConfigError:
+        """The one-line error for a value of ``key`` that cannot be used: where it came from,
+        what it must be (``need``) and how to change it."""
+        origin = self.origin(key)
+        example = _EXAMPLES.get(key, "VALUE")
+        if origin.startswith("POETRY_"):
+            where = f"{origin}={json.dumps(str(value))}"
+            fix = (
+                f"set {origin} to a valid value (such as {example}) or remove it from the "
+                "environment"
+            )
+        else:
+            where = f"{key} = {json.dumps(value, default=str)}"
+            if origin == "session":
+                where += " (set for this session)"
+                fix = f"change or delete Workspace.settings.session[...] for {key}"
+            elif origin == "default":
+                fix = f"%config {key} {example}"
+            else:
+                where += f" in {origin}"
+                fix = self._file_fix(key, Path(origin), example)
+        return ConfigError(f"{where} is not usable: {need}. Fix: {fix}.", key=key, origin=origin)
+
+    def _file_fix(self, key: str, path: Path, example: str) -> str:
+        if path == self.config_file.path:
+            return f"%config {key} {example} (or %config --unset {key})"
+        local = self.local_file
+        if local is not None and path == local.path:
+            return f"%config --local {key} {example} (or %config --local --unset {key})"
+        return f"edit {path} (%config {key} {example} sets it in config.toml)"
+
     # -- typed accessors used by the rest of nbext -------------------------------------------
+
+    def flag(self, key: str, default: bool) -> bool:
+        """A boolean setting: a TOML boolean as it is; ``"true"``/``"false"``/``"1"``/``"0"``
+        (any case) for what they say; any other value as Poetry reads it (truthiness)."""
+        value = self.get(key)
+        if value is None:
+            return default
+        if isinstance(value, str) and value.lower() in _BOOLEAN_TEXT:
+            return boolean_normalizer(value)
+        return bool(value)
 
     @property
     def keyring_enabled(self) -> bool:
-        return bool(self.get("keyring.enabled", True))
+        return self.flag("keyring.enabled", True)
 
     @property
     def timeout(self) -> float:
+        """``requests.timeout`` in seconds (nbext's key; Poetry: POETRY_REQUESTS_TIMEOUT)."""
         value = self.get("requests.timeout", 15)
         try:
-            return float(value)
+            seconds = float(value)
         except (TypeError, ValueError):
-            return 15.0
+            seconds = math.nan
+        if not (seconds > 0 and math.isfinite(seconds)):
+            raise self.invalid("requests.timeout", value, "it must be a number of seconds above 0")
+        return seconds
 
     @property
     def max_workers(self) -> int:
-        """``installer.max-workers`` as Poetry computes it (capped at cpu_count + 4)."""
+        """``installer.max-workers`` as Poetry computes it (``int()`` of the value, capped at
+        cpu_count + 4); a value Poetry cannot use either (0, negative, not a number) is a
+        :class:`ConfigError`."""
         default = (os.cpu_count() or 1) + 4
         wanted = self.get("installer.max-workers")
-        return default if wanted is None else min(default, int(wanted))
+        if wanted is None:
+            return default
+        try:
+            number = int(wanted)
+        except (TypeError, ValueError, OverflowError):
+            number = 0
+        if number < 1:
+            raise self.invalid(
+                "installer.max-workers",
+                wanted,
+                "it must be a whole number of at least 1 (Poetry refuses it too)",
+            )
+        return min(default, number)
+
+
+_BOOLEAN_TEXT = frozenset({"true", "false", "1", "0"})
+
+#: A valid value to show in the fix of an error about each key.
+_EXAMPLES: dict[str, str] = {
+    "installer.max-workers": "4",
+    "requests.timeout": "15",
+    "requests.max-retries": "0",
+    "solver.min-release-age": "0",
+}
 
 
 def format_list(settings: Settings) -> list[str]:

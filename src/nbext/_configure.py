@@ -54,6 +54,8 @@ class ConfigCommand:
             repo = self.settings.get(["repositories", m.group(1)])
             if repo is None:
                 raise ConfigError(f"There is no {m.group(1)} repository defined")
+            if not isinstance(repo, dict):
+                raise self._not_a_repository(m.group(1), repo)
             return str(repo.get(m.group(2), "") if m.group(2) else repo)
         if key not in UNIQUE_KEYS:  # Poetry has no read for certificates.* either
             raise ConfigError(f"There is no {key} setting.")
@@ -119,6 +121,18 @@ class ConfigCommand:
             self.settings.auth_file.add(["certificates", m.group(1), m.group(2)], new)
             return report
         raise ConfigError(f"Setting {key} does not exist")
+
+    def _not_a_repository(self, name: str, value: object) -> ConfigError:
+        """``repositories.NAME`` holds a value where Poetry expects ``{url = "..."}`` (Poetry
+        fails with "'str' object has no attribute 'get'")."""
+        key = f"repositories.{name}"
+        origin = self.settings.origin(["repositories", name])
+        return ConfigError(
+            f"{key} in {origin} is {json.dumps(value, default=str)}, not a table with a url. "
+            f"Fix: %config {key} URL (it becomes [{key}] url = URL).",
+            key=key,
+            origin=origin,
+        )
 
     def _where(self) -> str:
         if self.passwords.use_keyring:

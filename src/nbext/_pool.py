@@ -19,7 +19,15 @@ from nbext._constants import PYPI_NAME, pypi_simple_url
 from nbext._errors import ConfigurationError, SourceError, UnknownSourceError
 from nbext._redact import redact_url
 
-__all__ = ["Priority", "Source", "SourcePool", "build_pool", "parse_source_table", "validate_url"]
+__all__ = [
+    "Priority",
+    "Source",
+    "SourcePool",
+    "build_pool",
+    "parse_source_table",
+    "validate_name",
+    "validate_url",
+]
 
 
 class Priority(enum.Enum):
@@ -126,11 +134,63 @@ class SourceSpec:
         return self.priority or Priority.PRIMARY
 
 
+def _bad_name(name: str) -> str | None:
+    """Why ``name`` cannot name a source, or None."""
+    if any(not ch.isprintable() for ch in name):
+        return "it contains a line break or another control character"
+    if "/" in name or "\\" in name:
+        return "it contains a slash"
+    if ".." in name:
+        return 'it contains ".."'
+    if name == ".":
+        return 'it is "."'
+    return None
+
+
+def validate_name(name: str, *, where: str = "") -> str:
+    """Check a source name: it names the source's cache directory
+    (``<cache-dir>/cache/repositories/<name>``), its keyring service and its config keys, so
+    a line break, a control character, a slash or ``..`` is refused (Poetry accepts them, and
+    a name like ``../x`` then points its cache outside the cache directory).
+
+    ``where`` says where the name was read (a pyproject.toml entry), for the fix.
+    Returns the name unchanged. Raises :class:`SourceError` naming the source and the fix.
+    """
+    reason = _bad_name(name)
+    if reason is None:
+        return name
+    if where:
+        fix = f"rename the source in {where} (and in the source = ... pins that use it)"
+    else:
+        fix = "choose a name of letters, digits, '-', '_' and '.'"
+    raise SourceError(
+        f"Invalid source name {name!r}: {reason} (a source name is also a directory name "
+        f"in the cache). Fix: {fix}.",
+        source=name,
+    )
+
+
+def _bad_port(url: str) -> str | None:
+    """Why the URL's host or port cannot be parsed (a port over 65535...), or None."""
+    try:
+        urlsplit(url).port  # noqa: B018 - parsing the port is the check
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
 def validate_url(name: str, url: str) -> str:
     """Check a source URL before it is written; Poetry only checks this on the next load.
 
     Returns the URL unchanged. Raises :class:`SourceError` naming the source and the fix.
     """
+    if (reason := _bad_port(url)) is not None:
+        raise SourceError(
+            f"Invalid URL {redact_url(url)!r} for source {name}: {reason}. Fix: write it as "
+            "scheme://host[:port]/path with a port from 1 to 65535, for example "
+            "https://pypi.example.com:8443/simple/",
+            source=name,
+        )
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https", "file") or (
         parts.scheme != "file" and not parts.hostname
@@ -164,6 +224,27 @@ def _deprecation_notice(name: str, priority: Priority) -> str:
     )
 
 
+def _check_declared(name: str, url: str | None, where: str) -> None:
+    """nbext's checks on a source read from pyproject.toml, beyond Poetry's schema: a name
+    that cannot name a directory, a URL whose port does not parse. Poetry loads such a file
+    and fails later ("Failed to parse: http://h:70000/simple/acme/"); nbext says which entry
+    and how to fix it, and ``%source remove NAME`` still works on the file."""
+    validate_name(name, where=f"pyproject.toml ({where})")
+    if url is None and not is_pypi_name(name):
+        raise SourceError(  # Poetry's sentence, then where and the fix
+            f"Missing [url] in source {name!r}. Fix: add its url to pyproject.toml ({where}), "
+            f"or %source remove {name}.",
+            source=name,
+        )
+    if url is not None and (reason := _bad_port(url)) is not None:
+        raise SourceError(
+            f"Invalid URL {redact_url(url)!r} for source {name} in pyproject.toml ({where}): "
+            f"{reason}. Fix: correct the URL there (scheme://host[:port]/path, a port from 1 "
+            f"to 65535), or %source remove {name}.",
+            source=name,
+        )
+
+
 def parse_source_table(entries: Sequence[Any]) -> tuple[list[SourceSpec], list[str]]:
     """Validate ``[[tool.poetry.source]]`` like Poetry's schema and return specs and notices.
 
@@ -192,6 +273,7 @@ def parse_source_table(entries: Sequence[Any]) -> tuple[list[SourceSpec], list[s
         url = raw.get("url")
         if url is not None and (not isinstance(url, str) or not _SCHEMA_URI.match(url)):
             raise invalid(f"{where}.url must be uri")
+        _check_declared(str(name), None if url is None else str(url), where)
         priority: Priority | None = None
         if "priority" in raw:
             value = raw["priority"]

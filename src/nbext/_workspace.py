@@ -42,6 +42,7 @@ from nbext._pool import (
     SourceSpec,
     build_pool,
     is_pypi_name,
+    validate_name,
     validate_url,
 )
 from nbext._project import FILENAME, DependencyPin, Project, find_pyproject
@@ -117,12 +118,10 @@ class Workspace:
             project_root=self.project.root if self.project else None,
             local_dir=self.project.root if self.project else self.directory,
         )
-        self.timeout = timeout if timeout is not None else self.settings.timeout
-        if max_workers is None:
-            # installer.max-workers when set (capped as Poetry caps it), else 32: lookups wait
-            # on the network, so more threads than Poetry's cpu_count + 4 pay off.
-            configured = self.settings.get("installer.max-workers")
-            max_workers = self.settings.max_workers if configured is not None else 32
+        # Read from the settings on first use, not here: a bad value in a config file must
+        # not stop the Workspace (and %config, which repairs it) from being created.
+        self._timeout = timeout
+        self._max_workers = max_workers
         self.keyring_timeout = keyring_timeout
         self._retry_sleep = retry_sleep
         self._no_cache = no_cache
@@ -130,7 +129,6 @@ class Workspace:
         self._keyring: KeyringStore | None = None
         self._passwords: PasswordManager | None = None
         self._authenticator: Authenticator | None = None
-        self.max_workers: int = max_workers
         self._python = python
         self._session_sources: list[SourceSpec] = []
         self._session_pins: dict[str, Pin] = {}
@@ -145,6 +143,33 @@ class Workspace:
         self._pending: list[str] = []
 
     # -- state --------------------------------------------------------------------------------
+
+    @property
+    def timeout(self) -> float:
+        """Seconds per request: the ``timeout`` argument, else ``requests.timeout`` (read
+        when first needed, then kept)."""
+        if self._timeout is None:
+            self._timeout = self.settings.timeout
+        return self._timeout
+
+    @timeout.setter
+    def timeout(self, value: float) -> None:
+        self._timeout = value
+
+    @property
+    def max_workers(self) -> int:
+        """Threads for concurrent requests: the ``max_workers`` argument, else
+        ``installer.max-workers`` when set (capped as Poetry caps it), else 32: lookups wait
+        on the network, so more threads than Poetry's cpu_count + 4 pay off. Read when first
+        needed, then kept; a value Poetry refuses too is a :class:`ConfigError`."""
+        if self._max_workers is None:
+            configured = self.settings.get("installer.max-workers")
+            self._max_workers = self.settings.max_workers if configured is not None else 32
+        return self._max_workers
+
+    @max_workers.setter
+    def max_workers(self, value: int) -> None:
+        self._max_workers = value
 
     def _specs(self) -> tuple[list[SourceSpec], list[str]]:
         if self.project is not None:
@@ -231,7 +256,7 @@ class Workspace:
         """Answers come from the caches only; what is not cached is an error row."""
         if self._offline is not None:
             return self._offline
-        return bool(self.settings.get("offline", False))
+        return self.settings.flag("offline", False)
 
     @property
     def cache_dir(self) -> Path:
@@ -264,17 +289,17 @@ class Workspace:
     def python(self) -> VersionConstraint:
         """The Python range a chosen release must support."""
         if self._python:
-            return parse_constraint(self._python)
+            try:
+                return parse_constraint(self._python)
+            except ValueError as exc:  # poetry-core's ParseConstraintError
+                raise RequirementError(
+                    f"Invalid python range {self._python!r} given to Workspace ({exc}). Fix: "
+                    'pass a range such as ">=3.11".'
+                ) from None
         if self.project is not None:
-            doc = self.project.document()
-            project = doc.get("project")
-            if isinstance(project, dict) and isinstance(project.get("requires-python"), str):
-                return parse_constraint(str(project["requires-python"]))
-            tool = doc.get("tool", {})
-            poetry = tool.get("poetry", {}) if isinstance(tool, dict) else {}
-            deps = poetry.get("dependencies", {}) if isinstance(poetry, dict) else {}
-            if isinstance(deps, dict) and isinstance(deps.get("python"), str):
-                return parse_constraint(str(deps["python"]))
+            declared = self.project.python_constraint()
+            if declared is not None:
+                return declared
         return kernel_python_constraint()
 
     def close(self) -> None:
@@ -304,6 +329,7 @@ class Workspace:
     ) -> Report:
         """Add a source, or update the one with that name (``poetry source add``)."""
         report = Report()
+        validate_name(name)
         if is_pypi_name(name):
             name = PYPI_NAME
             if url:
@@ -329,17 +355,24 @@ class Workspace:
                 "changing the priority to 'primary' and putting the source first. (Poetry 2 "
                 "rejects it.)"
             )
-            if any(
-                (s.priority is Priority.DEFAULT and s.name.lower() != name.lower())
-                for s in self._specs()[0]
-            ):
-                other = next(s.name for s in self._specs()[0] if s.priority is Priority.DEFAULT)
+        # Checked against the sources as they are while the file is locked: another kernel
+        # adding sources to the same project at the same time is seen, and nothing is lost.
+        with self.project.locked() if self.project is not None else contextlib.nullcontext():
+            self._put_source(name, url, prio, report)
+        return report
+
+    def _put_source(self, name: str, url: str | None, prio: Priority, report: Report) -> None:
+        """Validate the new pool (Poetry's checks) and write the source."""
+        specs, _ = self._specs()
+        if prio is Priority.DEFAULT:
+            others = [s.name for s in specs if s.priority is Priority.DEFAULT]
+            others = [n for n in others if n.lower() != name.lower()]
+            if others:
                 raise SourceError(
-                    f"Source with name {other} is already set to default. Only one default "
+                    f"Source with name {others[0]} is already set to default. Only one default "
                     f"source can be configured at a time.",
                     source=name,
                 )
-        specs, _ = self._specs()
         new = SourceSpec(name=name, url=url, priority=prio)
         updated = False
         candidate: list[SourceSpec] = []
@@ -379,7 +412,6 @@ class Workspace:
         else:
             self._session_sources = candidate
             self._say_kernel_only(report)
-        return report
 
     def _say_kernel_only(self, report: Report) -> None:
         if not self._kernel_only_said:
@@ -602,7 +634,7 @@ class Workspace:
             python=self.python,
             timeout=self.timeout,
             auth_hint=self._auth_hint,
-            lazy_wheel=bool(self.settings.get("solver.lazy-wheel", True)),
+            lazy_wheel=self.settings.flag("solver.lazy-wheel", True),
             observer=observer,
             artifacts=None if uncached else self.artifacts,
             metadata_cache=None if uncached else MetadataCache(cache_root(self.cache_dir)),
