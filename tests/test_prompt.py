@@ -59,7 +59,10 @@ def test_a_failing_save_is_shown_in_the_form_without_the_secret() -> None:
 def test_the_text_repr_is_constant_and_the_bundle_has_the_widget() -> None:
     form = PasswordForm("corp", "alice", lambda *a: None)
     bundle = form._repr_mimebundle_()
-    assert bundle["text/plain"] == "Password form for alice on corp (waiting)"
+    assert bundle["text/plain"].startswith("Password form for alice on corp (waiting). ")
+    assert bundle["text/plain"] == PasswordForm("corp", "alice", print)._repr_mimebundle_()[
+        "text/plain"
+    ]
     assert "application/vnd.jupyter.widget-view+json" in bundle
 
 
@@ -77,7 +80,9 @@ def test_in_a_kernel_the_form_is_displayed_and_the_cell_does_not_wait(
     ask = choose_prompt(_FakeKernelShell(), lambda *a: None, shown.append)
     assert ask("corp", "alice") is None
     assert isinstance(shown[0], PasswordForm)
-    assert "click Save (the cell does not wait)" in capsys.readouterr().err
+    # What to do is said inside the form, not on stderr below it.
+    assert capsys.readouterr() == ("", "")
+    assert "click Save (the cell does not wait;" in shown[0].status.value
 
 
 def test_without_a_front_end_the_error_names_the_env_var(
