@@ -371,7 +371,9 @@ class NbextMagics(Magics):
             "The password",
             lambda: f"Next time: %config http-basic.{repository} USER (a password field opens).",
         ):
-            ns = p.parse_args(option_secret(found, p, "--password", "-p"))
+            args = option_secret(found, p, "--password", "-p")  # marks the secret first
+            _arguments(found.parsed)
+            ns = p.parse_args(args)
             repository = ns.repository or "pypi"
             found.done = True  # this upload uses it; the cell shows the line without it
         self._notices()
@@ -603,8 +605,9 @@ class NbextMagics(Magics):
             "The secret",
             "Next time leave it out: %config http-basic.NAME USERNAME shows a password field.",
         ):
-            args = config_arguments(found)
-            ns = p.parse_args(_arguments(found.parsed) if args is None else args)
+            args = config_arguments(found)  # marks the secrets first, then any error
+            values = _arguments(found.parsed)
+            ns = p.parse_args(values if args is None else args)
             self._config(ns, found)
         return None
 

@@ -63,10 +63,22 @@ def masked_cell(cell: str, rewrite: Rewrite) -> str:
     """The cell as the history keeps it: the typed secrets masked, nothing else changed."""
     if rewrite.line and rewrite.line in cell:
         return cell.replace(rewrite.line, rewrite.masked)
-    for spelling in sorted(rewrite.spellings, key=len, reverse=True):
-        if spelling:
-            cell = cell.replace(spelling, MASK)
+    forms = {form for spelling in rewrite.spellings if spelling for form in _escaped(spelling)}
+    for form in sorted(forms, key=len, reverse=True):
+        cell = cell.replace(form, MASK)
     return cell
+
+
+def _escaped(spelling: str) -> set[str]:
+    """A typed spelling, and how it reads inside a Python string literal (a magic line passed
+    to ``run_line_magic`` in code)."""
+    backslashed = spelling.replace("\\", "\\\\")
+    return {
+        spelling,
+        repr(spelling)[1:-1],
+        backslashed.replace("'", "\\'"),
+        backslashed.replace('"', '\\"'),
+    }
 
 
 def shown_cell(cell: str, rewrite: Rewrite) -> str:
