@@ -553,11 +553,14 @@ class NbextMagics(Magics):
         The files, keys and keyring entries are Poetry's own (config.toml and auth.toml in
         POETRY_CONFIG_DIR, service ``poetry-repository-NAME``), so ``poetry`` in a terminal
         sees what you set here, and the other way round. Passwords and tokens go to the
-        keyring; with no usable keyring, to auth.toml with a notice. Put ``--`` before a value
-        that starts with ``-``.
+        keyring; with no usable keyring, to auth.toml with a notice. After ``http-basic`` and
+        ``pypi-token`` keys a value may start with ``-``; elsewhere put ``--`` before it.
+        Credentials in a ``repositories.NAME`` URL become ``http-basic.NAME`` (config.toml
+        gets the URL without them).
 
-        A password or token typed on the line is removed from the cell and from IPython's
-        history after it is saved; prefer ``%config http-basic.NAME USERNAME`` and the field.
+        A password or token typed on the line is removed from the cell and from this cell's
+        IPython history, also when the line fails; prefer ``%config http-basic.NAME USERNAME``
+        and the field.
 
         Any other line (``%config InlineBackend.figure_format = 'svg'``, ``%config`` alone,
         ``%config HistoryManager``) goes to IPython's ``%config`` unchanged. ``%nbconfig`` is
