@@ -216,10 +216,10 @@ def _cases(h: dict[str, str]) -> list[Case]:
         ),
         Case(
             "magic inside a cell",
-            f"x = 1\n%config http-basic.ml alice S3cr3t{h['ml']}\ny = 2",
+            f"x = 1\n%config http-basic.ml alice S3cr3t{h['ml']}\ny = 2\n",
             {"value": f"S3cr3t{h['ml']}"},
-            "x = 1\n%config http-basic.ml alice\ny = 2",
-            "x = 1\n%config http-basic.ml alice ***\ny = 2",
+            "x = 1\n%config http-basic.ml alice\ny = 2\n",
+            "x = 1\n%config http-basic.ml alice ***\ny = 2",  # IPython stores no final newline
         ),
         Case(
             "run without history (nbval)",

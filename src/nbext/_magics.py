@@ -23,7 +23,7 @@ from nbext._config import is_poetry_key
 from nbext._linesecrets import LineSecrets, config_arguments, option_secret, url_secrets
 from nbext._live import CacheView, ConfirmForm, LiveLookup, NetLog, PublishView, event_text
 from nbext._prompt import choose_prompt, credential_prompt, in_kernel
-from nbext._publish import PublishError, PublishResult, TextProgress
+from nbext._publish import CredentialPrompt, PublishError, PublishResult, TextProgress
 from nbext._results import LookupResult, LookupResults, Report
 from nbext._secrets import CellTracker, redact, scrub
 from nbext._status import Status
@@ -107,11 +107,8 @@ class NbextMagics(Magics):
         """Run the magic; whatever happens, the typed secrets leave the cell and the history
         (:func:`nbext._secrets.scrub`) and no message shows them."""
         try:
-            yield
-        except BaseException as exc:
-            if found.parts:
-                _redact_exception(exc, found.values())
-            raise
+            with self._redacting(found):
+                yield
         finally:
             if found.typed:
                 rewritten = scrub(self.shell, found.rewrite(), self.cells)
@@ -121,6 +118,17 @@ class NbextMagics(Magics):
                     + f". {hint if isinstance(hint, str) else hint()}",
                     file=sys.stderr,
                 )
+
+    @staticmethod
+    @contextlib.contextmanager
+    def _redacting(found: LineSecrets) -> Iterator[None]:
+        """No message of an exception raised in the block shows the line's secrets."""
+        try:
+            yield
+        except BaseException as exc:
+            if found.parts:
+                _redact_exception(exc, found.values())
+            raise
 
     def _notices(self) -> None:
         for notice in self.ws.notices():
@@ -304,13 +312,14 @@ class NbextMagics(Magics):
             if ns.verbose >= 2:
                 ws.log_sinks.append(live.event)
         try:
-            results = ws.lookup_many(
-                ns.requirements,
-                source=ns.source,
-                observer=live,
-                refresh=ns.refresh,
-                no_cache=ns.no_cache,
-            )
+            with self._redacting(found):
+                results = ws.lookup_many(
+                    ns.requirements,
+                    source=ns.source,
+                    observer=live,
+                    refresh=ns.refresh,
+                    no_cache=ns.no_cache,
+                )
         finally:
             if live is not None:
                 if live.event in ws.log_sinks:
@@ -388,21 +397,8 @@ class NbextMagics(Magics):
             observer = TextProgress(sys.stdout)
         prompt = credential_prompt(self.shell, _form_save(ws), display)
         try:
-            result = ws.publish(
-                ns.repository,
-                username=ns.username,
-                password=ns.password,
-                dist_dir=ns.dist_dir,
-                build=ns.build,
-                isolation=not ns.no_isolation,
-                skip_existing=ns.skip_existing,
-                dry_run=ns.dry_run,
-                cert=ns.cert,
-                client_cert=ns.client_cert,
-                check_url=ns.check_url,
-                prompt=prompt,
-                observer=observer,
-            )
+            with self._redacting(found):
+                result = self._publish(ws, ns, prompt, observer)
         except PublishError as exc:
             if exc.needs_credentials:
                 # The form is shown and says what to do: not a failure. What was uploaded
@@ -415,6 +411,26 @@ class NbextMagics(Magics):
             if view is not None:
                 view.finish()
         return result
+
+    @staticmethod
+    def _publish(
+        ws: Workspace, ns: Any, prompt: CredentialPrompt, observer: Any
+    ) -> PublishResult:
+        return ws.publish(
+            ns.repository,
+            username=ns.username,
+            password=ns.password,
+            dist_dir=ns.dist_dir,
+            build=ns.build,
+            isolation=not ns.no_isolation,
+            skip_existing=ns.skip_existing,
+            dry_run=ns.dry_run,
+            cert=ns.cert,
+            client_cert=ns.client_cert,
+            check_url=ns.check_url,
+            prompt=prompt,
+            observer=observer,
+        )
 
     @line_magic("nbext")  # type: ignore[arg-type]
     def nbext_status(self, line: str) -> Status:

@@ -159,8 +159,9 @@ def _stored_entry(shell: Any, cell: str, info: Any) -> int | None:
     count = getattr(shell, "execution_count", None)
     if not isinstance(raw, list) or not isinstance(count, int):
         return None
+    stored = cell.rstrip("\n")  # as IPython stores it
     for number in (count - 1, count):
-        if 0 < number < len(raw) and raw[number] == cell:
+        if 0 < number < len(raw) and raw[number] == stored:
             return number
     return None
 
@@ -177,7 +178,7 @@ def _transformed(shell: Any, raw: str, fallback: str) -> str:
 def _scrub_history(shell: Any, count: int, old: str, new: str) -> None:
     """Replace this cell's history entries (number ``count``, source ``old``) with ``new``."""
     hm = shell.history_manager
-    parsed = _transformed(shell, new, new)
+    parsed = _transformed(shell, new, new).rstrip("\n")  # as IPython stores it
     if count < len(hm.input_hist_raw) and hm.input_hist_raw[count] == old:
         hm.input_hist_raw[count] = new
         if count < len(hm.input_hist_parsed):
@@ -219,9 +220,10 @@ def scrub(shell: Any, rewrite: Rewrite, cells: CellTracker | None = None) -> boo
         return False
     number = _stored_entry(shell, cell, info)
     if number is not None:
-        new = masked_cell(cell, rewrite)
-        if new != cell:
-            _scrub_history(shell, number, cell, new)
+        old = cell.rstrip("\n")
+        new = masked_cell(old, rewrite)
+        if new != old:
+            _scrub_history(shell, number, old, new)
     if "ipykernel" not in type(shell).__module__:
         return False
     new_cell = shown_cell(cell, rewrite)
