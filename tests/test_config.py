@@ -367,3 +367,17 @@ def test_a_url_with_the_user_name_only_keeps_the_saved_password(
     assert any("its saved password is kept" in w for w in report.warnings), report.warnings
     ws.add_source("corp", "https://bob@corp.example/simple/", "primary")  # another user
     assert toml(cfg_dir / "auth.toml")["http-basic"] == {"corp": {"username": "bob"}}
+
+
+def test_a_repository_url_poetry_stored_with_credentials_is_shown_without_them(
+    cfg_dir: Path, project_dir: Path
+) -> None:
+    cfg_dir.mkdir(parents=True, exist_ok=True)  # as `poetry config repositories.up URL` writes it
+    (cfg_dir / "config.toml").write_text(
+        '[repositories.up]\nurl = "https://alice:s3cr3t-up@up.example/legacy/"\n'
+    )
+    with nbext.Workspace(project_dir) as ws:
+        listed = "\n".join(ws.config_list())
+        assert 'repositories.up.url = "https://alice:***@up.example/legacy/"' in listed
+        assert ws.config_get("repositories.up.url") == "https://alice:***@up.example/legacy/"
+        assert "s3cr3t-up" not in ws.config_get("repositories.up") + listed

@@ -20,7 +20,7 @@ from nbext._config import (
 )
 from nbext._credentials import PasswordManager
 from nbext._errors import ConfigError
-from nbext._redact import split_userinfo
+from nbext._redact import redact_url, split_userinfo
 from nbext._results import Report
 
 __all__ = ["ConfigCommand", "PasswordPrompt"]
@@ -55,6 +55,8 @@ class ConfigCommand:
             repo = self.settings.get(["repositories", m.group(1)])
             if repo is None:
                 raise ConfigError(f"There is no {m.group(1)} repository defined")
+            if isinstance(repo, dict) and isinstance(repo.get("url"), str):
+                repo = {**repo, "url": redact_url(repo["url"])}  # as Poetry stored it, no password
             return str(repo.get(m.group(2), "") if m.group(2) else repo)
         if key not in UNIQUE_KEYS:  # Poetry has no read for certificates.* either
             raise ConfigError(f"There is no {key} setting.")
