@@ -559,3 +559,13 @@ def test_no_secret_survives(session: Session, secret_scan: SecretScan) -> None:
             secret_scan.file(path)
     secret_scan.file(session.project / "pyproject.toml")
     secret_scan.assert_clean()
+
+
+def test_the_notice_says_where_the_secret_was_taken_out_of(session: Session) -> None:
+    stored = _text(session.cells["double quotes"])
+    assert "The secret was typed into the cell: nbext removed it from IPython's history and " in (
+        stored
+    )
+    assert "from the cell. Next time leave it out" in stored
+    unstored = _text(session.cells["run without history (nbval)"])
+    assert "The secret was typed into the cell: nbext removed it from the cell. " in unstored

@@ -111,11 +111,11 @@ class NbextMagics(Magics):
                 yield
         finally:
             if found.typed:
-                rewritten = scrub(self.shell, found.rewrite(), self.cells)
+                where = scrub(self.shell, found.rewrite(), self.cells).where()
+                done = f"nbext removed it from {where}" if where else "nothing keeps it here"
                 print(
-                    f"{what} was typed into the cell: nbext removed it from IPython's history"
-                    + (" and from the cell" if rewritten else "")
-                    + f". {hint if isinstance(hint, str) else hint()}",
+                    f"{what} was typed into the cell: {done}. "
+                    f"{hint if isinstance(hint, str) else hint()}",
                     file=sys.stderr,
                 )
 

@@ -23,9 +23,18 @@ import contextlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-__all__ = ["MASK", "CellTracker", "Rewrite", "masked_cell", "redact", "scrub", "shown_cell"]
+__all__ = [
+    "MASK",
+    "CellTracker",
+    "Rewrite",
+    "Scrubbed",
+    "masked_cell",
+    "redact",
+    "scrub",
+    "shown_cell",
+]
 
 MASK = "***"
 
@@ -209,28 +218,40 @@ def _scrub_history(shell: Any, count: int, old: str, new: str) -> None:
                 )
 
 
-def scrub(shell: Any, rewrite: Rewrite, cells: CellTracker | None = None) -> bool:
-    """Mask the typed secrets of ``rewrite.line`` in this cell, everywhere IPython keeps it;
-    returns True if the front end was asked to show the rewritten cell."""
-    if shell is None:
-        return False
+class Scrubbed(NamedTuple):
+    """Where :func:`scrub` took the secrets out of."""
+
+    history: bool  # this cell's entries of IPython's history
+    cell: bool  # the cell in the front end (``set_next_input``)
+
+    def where(self) -> str:
+        places = ["IPython's history"] if self.history else []
+        places += ["the cell"] if self.cell else []
+        return " and from ".join(places)
+
+
+def scrub(shell: Any, rewrite: Rewrite, cells: CellTracker | None = None) -> Scrubbed:
+    """Mask the typed secrets of ``rewrite.line`` in this cell, everywhere IPython keeps it,
+    and ask the front end to show the rewritten cell."""
     info = cells.current if cells is not None else None
-    cell = _current_cell(shell, info)
+    cell = _current_cell(shell, info) if shell is not None else None
     if cell is None:
-        return False
+        return Scrubbed(False, False)
+    history = False
     number = _stored_entry(shell, cell, info)
     if number is not None:
         old = cell.rstrip("\n")
         new = masked_cell(old, rewrite)
         if new != old:
             _scrub_history(shell, number, old, new)
+            history = True
     if "ipykernel" not in type(shell).__module__:
-        return False
+        return Scrubbed(history, False)
     new_cell = shown_cell(cell, rewrite)
     if new_cell == cell:
-        return False
+        return Scrubbed(history, False)
     shell.set_next_input(new_cell, replace=True)
-    return True
+    return Scrubbed(history, True)
 
 
 def redact(text: str, secrets: Sequence[str]) -> str:
