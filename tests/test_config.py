@@ -381,3 +381,16 @@ def test_a_repository_url_poetry_stored_with_credentials_is_shown_without_them(
         assert 'repositories.up.url = "https://alice:***@up.example/legacy/"' in listed
         assert ws.config_get("repositories.up.url") == "https://alice:***@up.example/legacy/"
         assert "s3cr3t-up" not in ws.config_get("repositories.up") + listed
+
+
+def test_a_secret_from_a_variable_is_not_shown_in_an_error(ip: InteractiveShell) -> None:
+    ip.run_line_magic("load_ext", "nbext")
+    try:
+        ip.user_ns["url"] = "http://u:var-S3cr3t@127.0.0.1:9/x/"
+        with pytest.raises(UsageError) as exc, capture_output() as cap:
+            ip.run_line_magic("source", "add bad space/ {url}")
+        assert "unrecognized arguments: http://u:***@127.0.0.1:9/x/" in str(exc.value)
+        assert "var-S3cr3t" not in str(exc.value) + cap.stdout + cap.stderr
+        assert "typed into the cell" not in cap.stderr  # nothing typed: nothing to take out
+    finally:
+        ip.run_line_magic("unload_ext", "nbext")

@@ -270,3 +270,10 @@ def test_redact_masks_whole_secrets_only() -> None:
         "Expected one or two arguments, got ***"
     )
     assert redact("http://u:p%40ss@h/", ["p%40ss"]) == "http://u:***@h/"
+
+
+def test_a_secret_from_an_expression_is_not_masked_but_redacted() -> None:
+    found = LineSecrets(parse_line("add bad space/ {url}", {"url": "http://u:from-a-var@h/"}))
+    url_secrets(found)
+    assert not found.typed and found.masked() == "add bad space/ {url}"
+    assert "from-a-var" in found.values()

@@ -48,13 +48,18 @@ class LineSecrets:
     done: bool = False
     #: Instead of the line, the cell shows it masked and commented out, with this note.
     note: str | None = None
+    #: Secrets that came from a ``{expression}``: nothing to take out of the cell, but no
+    #: message may show them either.
+    untyped: list[str] = field(default_factory=list)
 
     def add(self, token: Token, begin: int = 0, stop: int | None = None) -> Span | None:
         """Mark ``token.value[begin:stop]`` as secret; returns its typed span (None when it
         came from a ``{expression}``: nothing typed, nothing to remove)."""
         value = token.value[begin:stop]
         span = token.typed(begin, stop)
-        if value and span is not None and (span, value) not in self.parts:
+        if value and span is None:
+            self.untyped.append(value)
+        elif value and span is not None and (span, value) not in self.parts:
             self.parts.append((span, value))
         return span
 
@@ -71,6 +76,8 @@ class LineSecrets:
         out: list[str] = []
         for span, value in self.parts:
             out += [value, self.parsed.text(span), unquote(value)]
+        for value in self.untyped:
+            out += [value, unquote(value)]
         return [v for v in dict.fromkeys(out) if v]
 
     def masked(self) -> str:

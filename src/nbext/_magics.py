@@ -126,8 +126,9 @@ class NbextMagics(Magics):
         try:
             yield
         except BaseException as exc:
-            if found.parts:
-                _redact_exception(exc, found.values())
+            secrets = found.values()
+            if secrets:
+                _redact_exception(exc, secrets)
             raise
 
     def _notices(self) -> None:
