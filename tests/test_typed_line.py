@@ -277,3 +277,10 @@ def test_a_secret_from_an_expression_is_not_masked_but_redacted() -> None:
     url_secrets(found)
     assert not found.typed and found.masked() == "add bad space/ {url}"
     assert "from-a-var" in found.values()
+
+
+def test_no_repr_shows_a_secret() -> None:
+    found = _found("http-basic.q u S3cr3t-repr http://u:S3cr3t-url@h/")
+    config_arguments(found)
+    shown = repr(found) + repr(found.parsed) + repr(found.parsed.tokens) + repr(found.rewrite())
+    assert "S3cr3t" not in shown, shown

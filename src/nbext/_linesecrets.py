@@ -40,7 +40,7 @@ class LineSecrets:
 
     parsed: TypedLine
     #: The typed span of each secret and its value (as the magic received it).
-    parts: list[tuple[Span, str]] = field(default_factory=list)
+    parts: list[tuple[Span, str]] = field(default_factory=list, repr=False)
     #: Spans taken out of the line once the secrets have been used (an option with its value,
     #: a URL's ``:password``).
     drops: list[Span] = field(default_factory=list)
@@ -50,7 +50,7 @@ class LineSecrets:
     note: str | None = None
     #: Secrets that came from a ``{expression}``: nothing to take out of the cell, but no
     #: message may show them either.
-    untyped: list[str] = field(default_factory=list)
+    untyped: list[str] = field(default_factory=list, repr=False)
 
     def add(self, token: Token, begin: int = 0, stop: int | None = None) -> Span | None:
         """Mark ``token.value[begin:stop]`` as secret; returns its typed span (None when it

@@ -22,7 +22,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 __all__ = [
@@ -51,11 +51,11 @@ class Rewrite:
     * ``spellings``: the secrets as typed, for a cell the line cannot be found in.
     """
 
-    line: str
+    line: str = field(repr=False)  # as typed: the secrets are in it
     masked: str
     shown: str | None = None
     note: str | None = None
-    spellings: tuple[str, ...] = ()
+    spellings: tuple[str, ...] = field(default=(), repr=False)
 
 
 def _replace_lines(cell: str, line: str, make: Any) -> str:

@@ -38,9 +38,10 @@ class _Char:
 
 @dataclass(frozen=True)
 class Token:
-    """One argument: its value, and where each of its characters came from."""
+    """One argument: its value, and where each of its characters came from (the repr shows
+    where the token is, never its value: it may be a secret)."""
 
-    value: str
+    value: str = field(repr=False)
     #: The token as typed, quotes and backslashes included.
     span: Span
     #: Per character of ``value``: the span of the line that produced it (an escaped
@@ -76,10 +77,10 @@ class Token:
 
 @dataclass(frozen=True)
 class TypedLine:
-    """A magic line: the text as typed and its tokens."""
+    """A magic line: the text as typed and its tokens (not in the repr: secrets)."""
 
-    line: str
-    tokens: tuple[Token, ...]
+    line: str = field(repr=False)
+    tokens: tuple[Token, ...] = field(repr=False)
     #: ``shlex``'s complaint ("No closing quotation"); the tokens are then a best effort (an
     #: open quote runs to the end of the line), so that secrets can still be found.
     error: str | None = None
