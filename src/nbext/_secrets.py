@@ -237,6 +237,8 @@ def scrub(shell: Any, rewrite: Rewrite, cells: CellTracker | None = None) -> Scr
     cell = _current_cell(shell, info) if shell is not None else None
     if cell is None:
         return Scrubbed(False, False)
+    if getattr(info, "raw_cell", cell) != cell:
+        info = None  # IPython's events speak of another cell than the kernel runs
     history = False
     number = _stored_entry(shell, cell, info)
     if number is not None:
