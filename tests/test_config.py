@@ -14,6 +14,7 @@ from IPython.utils.capture import capture_output
 import nbext
 from nbext import _workspace
 from nbext._config import Settings, env_name, is_poetry_key
+from nbext._credentials import Credential
 
 
 @pytest.fixture
@@ -264,6 +265,48 @@ def test_password_on_the_line_is_scrubbed_from_history(
         InteractiveShell.clear_instance()
 
 
+def test_terminal_ipython_scrubs_this_cell_only(
+    cfg_dir: Path, project_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Terminal IPython (no kernel, a real history database): a one-letter password and a URL
+    password on a failing line are masked in their own cell's entries, nowhere else."""
+    monkeypatch.chdir(project_dir)
+    _workspace._reset_default()
+    ip = InteractiveShell.instance()
+    ip.run_line_magic("load_ext", "nbext")
+    try:
+        cells = [
+            'note = "my analysis of data"',
+            "%config http-basic.one alice a\n",  # stored without its newline
+            '%lookup --no-live "pkg @ http://u:S3cr3t-x9@127.0.0.1:9/x.whl"',
+            'after = "a last cell"',
+        ]
+        with capture_output() as cap:
+            outcomes = [ip.run_cell(cell, store_history=True) for cell in cells]
+        assert isinstance(outcomes[2].error_in_exec, nbext.RequirementError)
+        assert "S3cr3t-x9" not in str(outcomes[2].error_in_exec) + cap.stdout + cap.stderr
+        expected = [
+            cells[0],
+            "%config http-basic.one alice ***",
+            '%lookup --no-live "pkg @ http://u:***@127.0.0.1:9/x.whl"',
+            cells[3],
+        ]
+        hm = ip.history_manager
+        assert hm.input_hist_raw[-4:] == expected
+        parsed = [ip.transform_cell(c).rstrip("\n") for c in expected]
+        assert ip.user_ns["In"][-4:] == parsed
+        hm.writeout_cache()
+        rows = [r[2] for r in hm.get_range(hm.session_number, 1, None, raw=True)]
+        assert rows[-4:] == expected
+        assert toml(cfg_dir / "auth.toml")["http-basic"] == {
+            "one": {"username": "alice", "password": "a"}
+        }
+    finally:
+        ip.run_line_magic("unload_ext", "nbext")
+        _workspace._reset_default()
+        InteractiveShell.clear_instance()
+
+
 def test_dashed_password_after_double_dash(ip: InteractiveShell, cfg_dir: Path) -> None:
     ip.run_line_magic("load_ext", "nbext")
     try:
@@ -299,3 +342,55 @@ def test_installer_max_workers_sizes_the_pool(cfg_dir: Path, project_dir: Path) 
     with nbext.Workspace(project_dir) as ws:
         assert ws.max_workers == min(2, (os.cpu_count() or 1) + 4)
         assert ws.executor._max_workers == ws.max_workers
+
+
+def test_repository_url_credentials_become_http_basic(ws: nbext.Workspace, cfg_dir: Path) -> None:
+    report = ws.config_set("repositories.up", "https://alice:p%40ss@up.example/legacy/")
+    assert toml(cfg_dir / "config.toml") == {
+        "repositories": {"up": {"url": "https://up.example/legacy/"}}
+    }
+    assert ws.passwords.get_http_auth("up").password == "p@ss"  # percent-decoded
+    text = "\n".join(report.warnings)
+    assert "Using a plaintext file to store credentials" in text  # no usable keyring here
+    assert "The credentials in the URL were saved as http-basic.up" in text
+    assert "p@ss" not in text and "p%40ss" not in text
+
+
+def test_a_url_with_the_user_name_only_keeps_the_saved_password(
+    ws: nbext.Workspace, cfg_dir: Path
+) -> None:
+    """What the cell shows once nbext took the password out: running it again must not
+    replace the saved password with an empty one."""
+    ws.add_source("corp", "https://alice:s3cret@corp.example/simple/", "primary")
+    report = ws.add_source("corp", "https://alice@corp.example/simple/", "primary")
+    assert ws.passwords.get_http_auth("corp") == Credential("alice", "s3cret")
+    assert any("its saved password is kept" in w for w in report.warnings), report.warnings
+    ws.add_source("corp", "https://bob@corp.example/simple/", "primary")  # another user
+    assert toml(cfg_dir / "auth.toml")["http-basic"] == {"corp": {"username": "bob"}}
+
+
+def test_a_repository_url_poetry_stored_with_credentials_is_shown_without_them(
+    cfg_dir: Path, project_dir: Path
+) -> None:
+    cfg_dir.mkdir(parents=True, exist_ok=True)  # as `poetry config repositories.up URL` writes it
+    (cfg_dir / "config.toml").write_text(
+        '[repositories.up]\nurl = "https://alice:s3cr3t-up@up.example/legacy/"\n'
+    )
+    with nbext.Workspace(project_dir) as ws:
+        listed = "\n".join(ws.config_list())
+        assert 'repositories.up.url = "https://alice:***@up.example/legacy/"' in listed
+        assert ws.config_get("repositories.up.url") == "https://alice:***@up.example/legacy/"
+        assert "s3cr3t-up" not in ws.config_get("repositories.up") + listed
+
+
+def test_a_secret_from_a_variable_is_not_shown_in_an_error(ip: InteractiveShell) -> None:
+    ip.run_line_magic("load_ext", "nbext")
+    try:
+        ip.user_ns["url"] = "http://u:var-S3cr3t@127.0.0.1:9/x/"
+        with pytest.raises(UsageError) as exc, capture_output() as cap:
+            ip.run_line_magic("source", "add bad space/ {url}")
+        assert "unrecognized arguments: http://u:***@127.0.0.1:9/x/" in str(exc.value)
+        assert "var-S3cr3t" not in str(exc.value) + cap.stdout + cap.stderr
+        assert "typed into the cell" not in cap.stderr  # nothing typed: nothing to take out
+    finally:
+        ip.run_line_magic("unload_ext", "nbext")

@@ -59,7 +59,10 @@ def test_a_failing_save_is_shown_in_the_form_without_the_secret() -> None:
 def test_the_text_repr_is_constant_and_the_bundle_has_the_widget() -> None:
     form = PasswordForm("corp", "alice", lambda *a: None)
     bundle = form._repr_mimebundle_()
-    assert bundle["text/plain"] == "Password form for alice on corp (waiting)"
+    assert bundle["text/plain"].startswith("Password form for alice on corp (waiting). ")
+    assert bundle["text/plain"] == PasswordForm("corp", "alice", print)._repr_mimebundle_()[
+        "text/plain"
+    ]
     assert "application/vnd.jupyter.widget-view+json" in bundle
 
 
@@ -77,7 +80,9 @@ def test_in_a_kernel_the_form_is_displayed_and_the_cell_does_not_wait(
     ask = choose_prompt(_FakeKernelShell(), lambda *a: None, shown.append)
     assert ask("corp", "alice") is None
     assert isinstance(shown[0], PasswordForm)
-    assert "click Save (the cell does not wait)" in capsys.readouterr().err
+    # What to do is said inside the form, not on stderr below it.
+    assert capsys.readouterr() == ("", "")
+    assert "click Save (the cell does not wait;" in shown[0].status.value
 
 
 def test_without_a_front_end_the_error_names_the_env_var(
@@ -135,3 +140,82 @@ def test_publish_prompt_in_a_kernel_shows_the_form_and_elsewhere_names_the_varia
         ask("corp", None)
     text = str(exc.value)
     assert "POETRY_HTTP_BASIC_CORP_USERNAME" in text and "POETRY_HTTP_BASIC_CORP_PASSWORD" in text
+
+
+# -- what a front end sends, and where the typed value goes ---------------------------------------
+
+
+def _sent(widget: Any) -> list[dict[str, Any]]:
+    """Record what the kernel sends to the front ends for ``widget``."""
+    sent: list[dict[str, Any]] = []
+    widget._send = lambda msg, buffers=None: sent.append(msg)
+    return sent
+
+
+def test_a_value_from_the_front_end_is_taken_out_of_the_field_and_never_echoed() -> None:
+    saved: list[tuple[str, str, str]] = []
+    form = PasswordForm("corp", "alice", lambda r, u, p: saved.append((r, u, p)))
+    sent = _sent(form.password)
+    form.password.set_state({"value": "typed-in-the-browser"})  # a front end's update message
+    assert form.password.value == ""
+    assert form.password.continuous_update is False  # synced when the field is left, not per key
+    assert all("typed-in-the-browser" not in json.dumps(m) for m in sent), sent
+    assert {"method": "update", "state": {"value": ""}, "buffer_paths": []} in sent
+    assert "Password received" in form.status.value and "typed-in" not in form.status.value
+    form.save_button.click()
+    assert saved == [("corp", "alice", "typed-in-the-browser")]
+
+
+def test_cancel_and_close_forget_what_was_typed() -> None:
+    saved: list[Any] = []
+    form = PasswordForm("corp", "alice", lambda *a: saved.append(a))
+    form.password.set_state({"value": "typed"})
+    form.cancel_button.click()
+    form.password.disabled = False  # even if the buttons came back
+    form.submit()
+    assert saved == []
+    other = PasswordForm("corp", "alice", lambda *a: saved.append(a))
+    other.password.set_state({"value": "typed"})
+    other.close()
+    other.submit()
+    assert saved == []
+
+
+def test_the_form_says_where_the_password_went_with_poetrys_plaintext_notice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nbext._magics import _form_save
+
+    monkeypatch.setenv("POETRY_CONFIG_DIR", str(tmp_path / "conf"))  # the null keyring: unusable
+    with nbext.Workspace(tmp_path) as ws:
+        form = PasswordForm("corp", "alice", _form_save(ws))
+        form.password.set_state({"value": "from-the-form"})
+        form.save_button.click()
+        assert ws.passwords.get_http_auth("corp").password == "from-the-form"
+    status = form.status.value
+    assert f"Credentials saved for corp ({tmp_path / 'conf' / 'auth.toml'})." in status
+    assert "Using a plaintext file to store credentials" in status, status
+    assert "from-the-form" not in status
+
+
+def test_the_publish_form_says_to_run_the_cell_again() -> None:
+    from nbext._prompt import credential_prompt
+
+    shown: list[Any] = []
+    ask = credential_prompt(_FakeKernelShell(), lambda *a: None, shown.append)
+    assert ask("corp", "alice") is None
+    assert "click Save, then run this cell again" in shown[0].status.value
+
+
+def test_without_a_front_end_the_error_says_how_else_to_give_the_password(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("sys.stdin", None)
+    ask = choose_prompt(None, lambda *a: None, lambda obj: None)
+    with pytest.raises(nbext.CredentialError) as exc:
+        ask("corp", "alice")
+    text = str(exc.value)
+    assert "POETRY_HTTP_BASIC_CORP_PASSWORD" in text
+    assert 'nbext.workspace().config_set("http-basic.corp", "alice", password)' in text
+    assert "poetry config http-basic.corp alice" in text
+    assert "PASSWORD" not in text.replace("POETRY_HTTP_BASIC_CORP_PASSWORD", "")  # not typed

@@ -46,6 +46,7 @@ from tomlkit.exceptions import TOMLKitError
 
 from nbext._atomic import write_text_atomic
 from nbext._errors import ConfigError
+from nbext._redact import redact_url
 from nbext._userfiles import (
     SECRET_MODE,
     cannot_read,
@@ -615,7 +616,9 @@ def format_list(settings: Settings) -> list[str]:
             if isinstance(value, list):
                 value = "[" + ", ".join(str(v) for v in value) + "]"
             if prefix.startswith("repositories."):
-                lines.append(f"{prefix}{key} = {json.dumps(raw_value)}")
+                # A URL Poetry stored with its credentials: shown without the password.
+                shown = redact_url(raw_value) if isinstance(raw_value, str) else raw_value
+                lines.append(f"{prefix}{key} = {json.dumps(shown)}")
             elif isinstance(raw_value, str) and raw_value != value:
                 lines.append(f"{prefix}{key} = {json.dumps(raw_value)}  # {value}")
             else:

@@ -20,6 +20,7 @@ from nbext._config import (
 )
 from nbext._credentials import PasswordManager
 from nbext._errors import ConfigError
+from nbext._redact import redact_url, split_userinfo
 from nbext._results import Report
 
 __all__ = ["ConfigCommand", "PasswordPrompt"]
@@ -56,6 +57,8 @@ class ConfigCommand:
                 raise ConfigError(f"There is no {m.group(1)} repository defined")
             if not isinstance(repo, dict):
                 raise self._not_a_repository(m.group(1), repo)
+            if isinstance(repo.get("url"), str):
+                repo = {**repo, "url": redact_url(repo["url"])}  # as Poetry stored it, no password
             return str(repo.get(m.group(2), "") if m.group(2) else repo)
         if key not in UNIQUE_KEYS:  # Poetry has no read for certificates.* either
             raise ConfigError(f"There is no {key} setting.")
@@ -87,7 +90,9 @@ class ConfigCommand:
                 raise ConfigError(
                     "You must pass the url. Example: poetry config repositories.foo https://bar.com"
                 )
-            self._target(local).add(["repositories", m.group(1), "url"], values[0])
+            target = self._target(local)
+            url, report = self.url_credentials(m.group(1), values[0], target.path.name)
+            target.add(["repositories", m.group(1), "url"], url)
             return report
         if m := AUTH_KEY.match(key):
             kind, name = m.group(1), m.group(2)
@@ -133,6 +138,42 @@ class ConfigCommand:
             key=key,
             origin=origin,
         )
+
+    def url_credentials(self, name: str, url: str, kept_in: str) -> tuple[str, Report]:
+        """Credentials in a repository's URL become ``http-basic.NAME`` (the password in the
+        keyring; in auth.toml with Poetry's plaintext notice when there is none); returns the
+        URL without them, for ``kept_in`` (a file that is often shared or committed), and
+        what was done. (Poetry would store the URL as typed.)
+
+        A URL with a user name and no password (the form the cell shows once nbext took the
+        password out) keeps the saved password of that user.
+        """
+        report = Report()
+        split = split_userinfo(url)
+        if split is None:
+            return url, report
+        clean, username, password = split
+        if password:
+            self.passwords.set_http_password(name, username, password)
+            report.warnings.extend(self.passwords.notices)
+            self.passwords.notices.clear()
+            report.warnings.append(
+                f"The credentials in the URL were saved as http-basic.{name}{self._where()}; "
+                f"{kept_in} gets the URL without them."
+            )
+        elif self.passwords.get_http_auth(name, use_keyring=False).username == username:
+            report.warnings.append(
+                f"The user name in the URL is http-basic.{name}'s already (its saved password "
+                f"is kept); {kept_in} gets the URL without it."
+            )
+        else:
+            self.settings.auth_file.add(["http-basic", name], {"username": username})
+            report.warnings.append(
+                f"The user name in the URL was saved as http-basic.{name} (no password: "
+                f"%config http-basic.{name} {username} asks for it); {kept_in} gets the URL "
+                "without it."
+            )
+        return clean, report
 
     def _where(self) -> str:
         if self.passwords.use_keyring:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
-import shlex
+import contextlib
 import sys
+from collections.abc import Callable, Iterator
 from typing import Any
-from urllib.parse import urlsplit
 
 from IPython.core.error import UsageError
 from IPython.core.magic import (
@@ -21,12 +20,14 @@ from IPython.display import display
 from IPython.utils.text import DollarFormatter
 
 from nbext._config import is_poetry_key
+from nbext._linesecrets import LineSecrets, config_arguments, option_secret, url_secrets
 from nbext._live import CacheView, ConfirmForm, LiveLookup, NetLog, PublishView, event_text
 from nbext._prompt import choose_prompt, credential_prompt, in_kernel
-from nbext._publish import PublishError, PublishResult, TextProgress
+from nbext._publish import CredentialPrompt, PublishError, PublishResult, TextProgress
 from nbext._results import LookupResult, LookupResults, Report
-from nbext._secrets import scrub
+from nbext._secrets import CellTracker, redact, scrub
 from nbext._status import Status
+from nbext._typed import TypedLine, parse_line
 from nbext._workspace import Workspace, workspace
 
 __all__ = ["NbextMagics", "load", "unload"]
@@ -36,32 +37,34 @@ MAGIC_NAMES = (
 )
 
 
-_BRACES = re.compile(r"\{([^{}]+)\}")
-
-
-def _expand(line: str, namespace: dict[str, Any]) -> str:
-    """Replace ``{expr}`` with the value of the Python expression, as IPython does.
-
-    Unlike IPython's default expansion, ``$name`` is left alone, so a URL or a password that
-    contains ``$`` arrives intact. ``{{`` and ``}}`` give literal braces; an expression that
-    fails to evaluate is left as written (IPython's behaviour too).
-    """
-    line = line.replace("{{", "\x00").replace("}}", "\x01")
-
-    def value(match: re.Match[str]) -> str:
-        try:
-            return str(eval(match.group(1), namespace))
-        except Exception:
-            return match.group(0)
-
-    return _BRACES.sub(value, line).replace("\x00", "{").replace("\x01", "}")
-
-
 def _split(line: str) -> list[str]:
-    try:
-        return shlex.split(line)
-    except ValueError as exc:
-        raise UsageError(f"Cannot parse the line: {exc}") from None
+    """The arguments of a line that takes no ``{expr}`` (``%cache``, ``%netlog``)."""
+    return _arguments(parse_line(line))
+
+
+def _arguments(parsed: TypedLine) -> list[str]:
+    if parsed.error is not None:
+        raise UsageError(f"Cannot parse the line: {parsed.error}")
+    return parsed.values
+
+
+def _redact_exception(exc: BaseException, secrets: list[str]) -> None:
+    """Take the secrets out of an exception's message, and out of those it was raised from."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        current.args = tuple(
+            redact(a, secrets) if isinstance(a, str) else a for a in current.args
+        )
+        current = current.__cause__ or current.__context__
+
+
+#: What to do instead of typing a URL's password into a cell.
+_URL_HINT = (
+    "Next time: keep credentials out of URLs; %config http-basic.NAME USERNAME shows a "
+    "password field."
+)
 
 
 def _parser(prog: str) -> MagicArgumentParser:
@@ -82,15 +85,51 @@ class NbextMagics(Magics):
     def __init__(self, shell: Any = None, ws: Workspace | None = None) -> None:
         super().__init__(shell)
         self._ws = ws
+        #: The cell being run (registered on the shell's events by :func:`load`).
+        self.cells = CellTracker()
 
     @property
     def ws(self) -> Workspace:
         return self._ws if self._ws is not None else workspace()
 
-    def _expand(self, line: str, local_ns: dict[str, Any] | None) -> str:
+    def _parse(self, line: str, local_ns: dict[str, Any] | None) -> LineSecrets:
+        """The line's tokens, ``{expr}`` expanded, with the URL passwords on it marked."""
         namespace = dict(self.shell.user_ns) if self.shell is not None else {}
         namespace.update(local_ns or {})
-        return _expand(line, namespace)
+        found = LineSecrets(parse_line(line, namespace))
+        url_secrets(found)
+        return found
+
+    @contextlib.contextmanager
+    def _secrets(
+        self, found: LineSecrets, what: str, hint: str | Callable[[], str]
+    ) -> Iterator[None]:
+        """Run the magic; whatever happens, the typed secrets leave the cell and the history
+        (:func:`nbext._secrets.scrub`) and no message shows them."""
+        try:
+            with self._redacting(found):
+                yield
+        finally:
+            if found.typed:
+                where = scrub(self.shell, found.rewrite(), self.cells).where()
+                done = f"nbext removed it from {where}" if where else "nothing keeps it here"
+                print(
+                    f"{what} was typed into the cell: {done}. "
+                    f"{hint if isinstance(hint, str) else hint()}",
+                    file=sys.stderr,
+                )
+
+    @staticmethod
+    @contextlib.contextmanager
+    def _redacting(found: LineSecrets) -> Iterator[None]:
+        """No message of an exception raised in the block shows the line's secrets."""
+        try:
+            yield
+        except BaseException as exc:
+            secrets = found.values()
+            if secrets:
+                _redact_exception(exc, secrets)
+            raise
 
     def _notices(self) -> None:
         for notice in self.ws.notices():
@@ -137,7 +176,16 @@ class NbextMagics(Magics):
           %source diagnose corp      (which trust store accepts its certificate, TLS version,
                                      subject, issuer and expiry)
         """
-        args = _split(self._expand(line, local_ns))
+        found = self._parse(line, local_ns)
+        with self._secrets(
+            found,
+            "The password in the URL",
+            "Next time: %source add NAME URL (without credentials), then "
+            "%config http-basic.NAME USERNAME.",
+        ):
+            return self._source(_arguments(found.parsed), found)
+
+    def _source(self, args: list[str], found: LineSecrets) -> Any:
         if args[:1] != ["remove"]:
             # Reading the sources for the notices validates them; `remove` must work on a
             # file Poetry can no longer read, to take out the entry that broke it.
@@ -155,14 +203,7 @@ class NbextMagics(Magics):
             p.add_argument("url", nargs="?")
             ns = p.parse_args(rest)
             report = self.ws.add_source(ns.name, ns.url, ns.priority)
-            password = urlsplit(ns.url).password if ns.url else None
-            if password and password in line:  # typed literally, not from a {variable}
-                clean = ns.url.replace(f":{password}@", "@")
-                scrub(self.shell, [password], replacement="%source " + line.replace(ns.url, clean))
-                report.warnings.append(
-                    "The password in the URL was removed from IPython's history. Next time: "
-                    f"%source add {ns.name} URL, then %config http-basic.{ns.name} USERNAME."
-                )
+            found.done = True  # the credentials are saved: the cell shows the URL without
             _emit(report)
             self._notices()
             return None
@@ -211,9 +252,11 @@ class NbextMagics(Magics):
         p.add_argument("requirement")
         p.add_argument("--source", default=None)
         p.add_argument("-G", "--group", default="main")
-        ns = p.parse_args(_split(self._expand(line, local_ns)))
-        self._notices()
-        _emit(self.ws.add(ns.requirement, source=ns.source, group=ns.group))
+        found = self._parse(line, local_ns)
+        with self._secrets(found, "The password in the URL", _URL_HINT):
+            ns = p.parse_args(_arguments(found.parsed))
+            self._notices()
+            _emit(self.ws.add(ns.requirement, source=ns.source, group=ns.group))
 
     @no_var_expand
     @needs_local_scope
@@ -258,7 +301,9 @@ class NbextMagics(Magics):
         p.add_argument("--no-live", action="store_true")
         p.add_argument("--refresh", action="store_true")
         p.add_argument("--no-cache", action="store_true")
-        ns = p.parse_args(_split(self._expand(line, local_ns)))
+        found = self._parse(line, local_ns)
+        with self._secrets(found, "The password in the URL", _URL_HINT):
+            ns = p.parse_args(_arguments(found.parsed))
         self._notices()
         ws = self.ws
         live: LiveLookup | None = None
@@ -268,13 +313,14 @@ class NbextMagics(Magics):
             if ns.verbose >= 2:
                 ws.log_sinks.append(live.event)
         try:
-            results = ws.lookup_many(
-                ns.requirements,
-                source=ns.source,
-                observer=live,
-                refresh=ns.refresh,
-                no_cache=ns.no_cache,
-            )
+            with self._redacting(found):
+                results = ws.lookup_many(
+                    ns.requirements,
+                    source=ns.source,
+                    observer=live,
+                    refresh=ns.refresh,
+                    no_cache=ns.no_cache,
+                )
         finally:
             if live is not None:
                 if live.event in ws.log_sinks:
@@ -331,20 +377,20 @@ class NbextMagics(Magics):
         p.add_argument("--skip-existing", action="store_true")
         p.add_argument("--check-url", default=None)
         p.add_argument("-n", "--no-interaction", action="store_true")
-        ns = p.parse_args(_split(self._expand(line, local_ns)))
+        found = self._parse(line, local_ns)
+        repository = "NAME"
+        with self._secrets(
+            found,
+            "The password",
+            lambda: f"Next time: %config http-basic.{repository} USER (a password field opens).",
+        ):
+            args = option_secret(found, p, "--password", "-p")  # marks the secret first
+            _arguments(found.parsed)
+            ns = p.parse_args(args)
+            repository = ns.repository or "pypi"
+            found.done = True  # this upload uses it; the cell shows the line without it
         self._notices()
         ws = self.ws
-        if ns.password and ns.password in line:
-            # Typed into the cell: out of the history and the cell (the run still uses it).
-            kept = re.sub(r"\s(-p|--password)(=|\s+)" + re.escape(ns.password), "", line)
-            rewritten = scrub(self.shell, [ns.password], replacement="%publish " + kept.strip())
-            print(
-                "The password was typed into the cell: nbext removed it from IPython's history"
-                + (" and from the cell" if rewritten else "")
-                + f". Next time: %config http-basic.{ns.repository or 'pypi'} USER (a password "
-                "field opens).",
-                file=sys.stderr,
-            )
         view: PublishView | None = None
         observer: Any
         if in_kernel(self.shell):
@@ -353,32 +399,42 @@ class NbextMagics(Magics):
             observer = view
         else:
             observer = TextProgress(sys.stdout)
-        prompt = credential_prompt(self.shell, ws.passwords.set_http_password, display)
+        prompt = credential_prompt(self.shell, _form_save(ws), display)
         try:
-            result = ws.publish(
-                ns.repository,
-                username=ns.username,
-                password=ns.password,
-                dist_dir=ns.dist_dir,
-                build=ns.build,
-                isolation=not ns.no_isolation,
-                skip_existing=ns.skip_existing,
-                dry_run=ns.dry_run,
-                cert=ns.cert,
-                client_cert=ns.client_cert,
-                check_url=ns.check_url,
-                prompt=prompt,
-                observer=observer,
-            )
+            with self._redacting(found):
+                result = self._publish(ws, ns, prompt, observer)
         except PublishError as exc:
             if exc.needs_credentials:
-                print(str(exc), file=sys.stderr)  # the form is shown: not a failure
+                # The form is shown and says what to do: not a failure. What was uploaded
+                # before the 401 still goes below it.
+                for text in str(exc).splitlines()[1:]:
+                    print(text, file=sys.stderr)
                 return None
             raise
         finally:
             if view is not None:
                 view.finish()
         return result
+
+    @staticmethod
+    def _publish(
+        ws: Workspace, ns: Any, prompt: CredentialPrompt, observer: Any
+    ) -> PublishResult:
+        return ws.publish(
+            ns.repository,
+            username=ns.username,
+            password=ns.password,
+            dist_dir=ns.dist_dir,
+            build=ns.build,
+            isolation=not ns.no_isolation,
+            skip_existing=ns.skip_existing,
+            dry_run=ns.dry_run,
+            cert=ns.cert,
+            client_cert=ns.client_cert,
+            check_url=ns.check_url,
+            prompt=prompt,
+            observer=observer,
+        )
 
     @line_magic("nbext")  # type: ignore[arg-type]
     def nbext_status(self, line: str) -> Status:
@@ -517,11 +573,14 @@ class NbextMagics(Magics):
         The files, keys and keyring entries are Poetry's own (config.toml and auth.toml in
         POETRY_CONFIG_DIR, service ``poetry-repository-NAME``), so ``poetry`` in a terminal
         sees what you set here, and the other way round. Passwords and tokens go to the
-        keyring; with no usable keyring, to auth.toml with a notice. Put ``--`` before a value
-        that starts with ``-``.
+        keyring; with no usable keyring, to auth.toml with a notice. After ``http-basic`` and
+        ``pypi-token`` keys a value may start with ``-``; elsewhere put ``--`` before it.
+        Credentials in a ``repositories.NAME`` URL become ``http-basic.NAME`` (config.toml
+        gets the URL without them).
 
-        A password or token typed on the line is removed from the cell and from IPython's
-        history after it is saved; prefer ``%config http-basic.NAME USERNAME`` and the field.
+        A password or token typed on the line is removed from the cell and from this cell's
+        IPython history, also when the line fails; prefer ``%config http-basic.NAME USERNAME``
+        and the field.
 
         Any other line (``%config InlineBackend.figure_format = 'svg'``, ``%config`` alone,
         ``%config HistoryManager``) goes to IPython's ``%config`` unchanged. ``%nbconfig`` is
@@ -563,45 +622,50 @@ class NbextMagics(Magics):
         p.add_argument("--local", action="store_true")
         p.add_argument("key", nargs="?")
         p.add_argument("values", nargs="*")
-        ns = p.parse_args(_split(self._expand(line, local_ns)))
+        found = self._parse(line, local_ns)
+        with self._secrets(
+            found,
+            "The secret",
+            "Next time leave it out: %config http-basic.NAME USERNAME shows a password field.",
+        ):
+            args = config_arguments(found)  # marks the secrets first, then any error
+            values = _arguments(found.parsed)
+            ns = p.parse_args(values if args is None else args)
+            self._config(ns, found)
+        return None
+
+    def _config(self, ns: Any, found: LineSecrets) -> None:
         self._notices()
         ws = self.ws
         if ns.list:
             print("\n".join(ws.config_list()))
-            return None
+            return
         if not ns.key:
-            return None
+            return
         if ns.unset:
             if ns.values:
                 raise UsageError("You can not combine a setting value with --unset")
             _emit(ws.config_unset(ns.key, local=ns.local))
-            return None
+            return
         if not ns.values:
             print(ws.config_get(ns.key))
-            return None
-        prompt = choose_prompt(self.shell, ws.passwords.set_http_password, display)
+            return
+        prompt = choose_prompt(self.shell, _form_save(ws), display)
         report = ws.config_set(ns.key, *ns.values, local=ns.local, prompt=prompt)
-        secret, replacement = self._typed_secret(ns.key, ns.values, line)
-        if secret and secret in line:  # typed literally (a {variable} leaves no trace)
-            rewritten = scrub(self.shell, [secret], replacement=replacement)
-            report.warnings.append(
-                "The secret was typed into the cell: nbext removed it from IPython's history"
-                + (" and from the cell" if rewritten else "")
-                + ". Next time leave it out: %config http-basic.NAME USERNAME shows a "
-                "password field."
-            )
+        found.done = True
+        if ns.key.startswith("pypi-token."):
+            found.note = "saved; nbext removed the token from this cell"
         _emit(report)
-        return None
 
-    @staticmethod
-    def _typed_secret(key: str, values: list[str], line: str) -> tuple[str | None, str]:
-        if key.startswith("http-basic.") and len(values) == 2:
-            return values[1], f"%config {key} {values[0]}"
-        if key.startswith("pypi-token.") and len(values) == 1:
-            return values[
-                0
-            ], f"# %config {key} ***  (saved; nbext removed the token from this cell)"
-        return None, ""
+
+def _form_save(ws: Workspace) -> Callable[[str, str, str], Report]:
+    """What the password form's Save does: ``config_set`` of ``http-basic.NAME`` (its report,
+    with Poetry's plaintext notice when there is no usable keyring, is shown in the form)."""
+
+    def save(repository: str, username: str, password: str) -> Report:
+        return ws.config_set(f"http-basic.{repository}", username, password)
+
+    return save
 
 
 _saved: dict[str, Any] = {}
@@ -624,6 +688,7 @@ def load(ip: Any) -> None:
     magics = NbextMagics(ip)
     magics._nbext = True  # type: ignore[attr-defined]
     ip.register_magics(magics)
+    magics.cells.register(ip)
 
 
 def unload(ip: Any) -> None:
@@ -633,4 +698,6 @@ def unload(ip: Any) -> None:
         table.pop(name, None)
         if name in _saved:
             table[name] = _saved.pop(name)
-    ip.magics_manager.registry.pop("NbextMagics", None)
+    magics = ip.magics_manager.registry.pop("NbextMagics", None)
+    if isinstance(magics, NbextMagics):
+        magics.cells.unregister(ip)

@@ -1,15 +1,23 @@
 """Asking for a password without ever blocking a kernel.
 
-* In a Jupyter kernel: a masked ipywidgets form (Password, Save, Cancel). The magic returns at
-  once; the kernel stays free to receive the widget's messages; Save stores the password
-  (keyring or auth.toml, as Poetry does), clears the field at once, and shows only
-  "saved for NAME". The widget's text/plain is constant and never contains the value.
+* In a Jupyter kernel: a masked ipywidgets form (Password, Save, Cancel) that says what to do
+  inside itself. The magic returns at once; the kernel stays free to receive the widget's
+  messages. Save stores the password (keyring, or auth.toml with Poetry's plaintext notice,
+  shown in the form) and shows only where it went.
+* The typed password never stays in a synced trait, so no saved notebook's widget state
+  holds it (nbclient and JupyterLab save widget state): the field syncs only when it loses
+  focus (``continuous_update=False``), the kernel takes the value into a plain attribute and
+  empties the field at once, and the value is never echoed to other front ends
+  (``echo_update=False``). Cancel and close forget it.
+* The form's ``text/plain`` (what a front end without widgets shows: a console, nbclient,
+  a notebook viewer) is constant, and says how else to give the password.
 * In terminal IPython: ``getpass``.
-* Otherwise (no front end that can ask): a clear error naming the environment variable.
+* Otherwise (no front end that can ask): a clear error naming the other ways.
 """
 
 from __future__ import annotations
 
+import functools
 import html
 import sys
 from collections.abc import Callable
@@ -19,34 +27,77 @@ from nbext._config import env_name
 from nbext._credentials import Credential
 from nbext._errors import CredentialError
 from nbext._live import WidgetView
+from nbext._results import Report
 
-__all__ = ["PasswordForm", "choose_prompt", "credential_prompt", "in_kernel"]
+__all__ = ["PasswordForm", "choose_prompt", "credential_prompt", "elsewhere", "in_kernel"]
 
-Save = Callable[[str, str, str], None]  # (repository, username, password)
+#: Stores a password: ``(repository, username, password)``; the report (where it was saved,
+#: Poetry's plaintext notice) is shown in the form.
+Save = Callable[[str, str, str], "Report | None"]
+
+
+@functools.cache
+def _secret_field_class() -> type[Any]:
+    """ipywidgets' Password whose value is not echoed to other front ends."""
+    import ipywidgets as w
+    from traitlets import Unicode
+
+    class SecretField(w.Password):  # type: ignore[misc]
+        value = Unicode(help="String value").tag(sync=True, echo_update=False)
+
+    return SecretField
+
+
+def elsewhere(repository: str, username: str | None) -> str:
+    """How to give the password without the form (a front end that shows no widgets)."""
+    password_var = env_name(["http-basic", repository, "password"])
+    if username:
+        variables = password_var
+        call = f'nbext.workspace().config_set("http-basic.{repository}", "{username}", password)'
+    else:
+        variables = f"{env_name(['http-basic', repository, 'username'])} and {password_var}"
+        call = f'nbext.workspace().config_set("http-basic.{repository}", USER, password)'
+    return (
+        f"set {variables} in the kernel's environment, or run {call} with the password read "
+        "from outside the notebook (getpass, a secrets manager), or run "
+        f"`poetry config http-basic.{repository} {username or 'USER'}` in a terminal"
+    )
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 class PasswordForm(WidgetView):
     """The credential widget; ``_repr_mimebundle_`` shows the widget with a fixed text."""
 
-    def __init__(self, repository: str, username: str | None, save: Save) -> None:
+    def __init__(
+        self, repository: str, username: str | None, save: Save, *, rerun: bool = False
+    ) -> None:
         import ipywidgets as w
 
         self.repository = repository
         self.username = username or ""
         self._save = save
+        self._typed = ""  # what the front end sent: never in a synced trait
         #: Shown when no username is known yet (``%publish`` to a repository without
         #: ``http-basic`` settings); the username is not a secret.
         self.user_field = w.Text(description="Username:") if not username else None
-        self.password = w.Password(description="Password:", placeholder=f"for {repository}")
+        self.password = _secret_field_class()(
+            description="Password:", placeholder=f"for {repository}", continuous_update=False
+        )
+        self.password.observe(self._received, names="value")
         self.save_button = w.Button(description="Save", button_style="primary")
         self.cancel_button = w.Button(description="Cancel")
         who = f"<b>{html.escape(username)}</b> on " if username else ""
-        self.status = w.HTML(
-            value=(
-                f"{'Password for ' + who if username else 'Credentials for '}"
-                f"<b>{html.escape(repository)}</b>: fill in the field and click Save."
-            )
+        then = ", then run this cell again" if rerun else ""
+        self._ask = (
+            f"{'Password for ' + who if username else 'Credentials for '}"
+            f"<b>{html.escape(repository)}</b>: type it in the field and click Save{then} "
+            "(the cell does not wait; the password goes to the keyring, or to auth.toml "
+            "without one, never into the notebook)."
         )
+        self.status = w.HTML(value=self._ask)
         self.save_button.on_click(lambda _b: self.submit())
         self.cancel_button.on_click(lambda _b: self.cancel())
         fields = [self.user_field] if self.user_field is not None else []
@@ -55,8 +106,21 @@ class PasswordForm(WidgetView):
         )
         self.state = "waiting"
 
+    def _received(self, change: dict[str, Any]) -> None:
+        """The front end sent the field's value: keep it here, empty the field."""
+        value = change["new"]
+        if not value:
+            return
+        self.password.value = ""  # the front end's copy goes too (and with it, saved state)
+        if self.state != "waiting":
+            return
+        self._typed = value
+        self.status.value = (
+            f"{self._ask}<br>Password received (not shown, not saved yet): click Save."
+        )
+
     def submit(self) -> None:
-        value = self.password.value
+        value, self._typed = self._typed or self.password.value, ""
         self.password.value = ""  # never left in the widget state saved with the notebook
         if not value:
             self.status.value = "The password is empty; nothing was saved."
@@ -67,20 +131,34 @@ class PasswordForm(WidgetView):
                 self.status.value = "The username is empty; nothing was saved."
                 return
         try:
-            self._save(self.repository, self.username, value)
+            report = self._save(self.repository, self.username, value)
         except Exception as exc:  # shown in the widget: a callback has no cell to fail
             self.status.value = f"Not saved: {html.escape(str(exc))}"
             self.state = "error"
             return
         self.state = "saved"
-        self.status.value = f"saved for {html.escape(self.repository)}"
+        lines = [*report.info, *report.warnings] if report is not None else []
+        self.status.value = "<br>".join(
+            html.escape(line) for line in lines or [f"saved for {self.repository}"]
+        )
         self._close_inputs()
 
     def cancel(self) -> None:
+        self._typed = ""
         self.password.value = ""
         self.state = "cancelled"
         self.status.value = f"cancelled: nothing saved for {html.escape(self.repository)}"
         self._close_inputs()
+
+    def close(self) -> None:
+        """Forget anything typed and close the widgets."""
+        self._typed = ""
+        self.password.value = ""
+        self.widget.close()
+        for widget in (self.status, self.password, self.save_button, self.cancel_button):
+            widget.close()
+        if self.user_field is not None:
+            self.user_field.close()
 
     def _close_inputs(self) -> None:
         if self.user_field is not None:
@@ -88,6 +166,14 @@ class PasswordForm(WidgetView):
         self.password.disabled = True
         self.save_button.disabled = True
         self.cancel_button.disabled = True
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = (
+            f"{self!r}. No form above (a front end without widgets)? "
+            f"{_capital(elsewhere(self.repository, self.username or None))}."
+        )
+        return bundle
 
     def __repr__(self) -> str:
         who = f"{self.username} on " if self.username else ""
@@ -107,20 +193,14 @@ def choose_prompt(
     def ask(repository: str, username: str) -> str | None:
         if in_kernel(shell):
             display(PasswordForm(repository, username, save))
-            print(
-                f"Type the password for {username} on {repository} in the field below and "
-                "click Save (the cell does not wait).",
-                file=sys.stderr,
-            )
             return None
         if sys.stdin is not None and sys.stdin.isatty():
             import getpass
 
             return getpass.getpass("Password: ")
         raise CredentialError(
-            f"No way to ask for the password here (no notebook front end, no terminal). "
-            f"Set {env_name(['http-basic', repository, 'password'])} or pass it: "
-            f"%config http-basic.{repository} {username} PASSWORD",
+            f"No way to ask for the password of {username} on {repository} here (no "
+            f"notebook front end, no terminal): {elsewhere(repository, username)}.",
             source=repository,
         )
 
@@ -136,19 +216,16 @@ def credential_prompt(
 
     def ask(repository: str, username: str | None) -> Credential | None:
         if in_kernel(shell):
-            display(PasswordForm(repository, username, save))
+            display(PasswordForm(repository, username, save, rerun=True))
             return None
         if sys.stdin is not None and sys.stdin.isatty():
             import getpass
 
             user = username or input("Username: ").strip()
             return Credential(user, getpass.getpass("Password: "))
-        user_var = env_name(["http-basic", repository, "username"])
         raise CredentialError(
             f"{repository} wants credentials and there is no way to ask here (no notebook "
-            f"front end, no terminal). Set {user_var} and "
-            f"{env_name(['http-basic', repository, 'password'])}, or %config "
-            f"http-basic.{repository} USER PASSWORD, or pass -u USER -p PASSWORD",
+            f"front end, no terminal): {elsewhere(repository, username)}.",
             source=repository,
         )
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from packaging.utils import canonicalize_name
@@ -396,18 +396,13 @@ class Workspace:
             report.info.append(f"Adding source with name {name}.")
         if self.project is not None:
             clean = url
-            if url and (userinfo := _userinfo(url)) is not None:
+            if url:
                 # Credentials never go into pyproject.toml (it is usually committed): they
                 # become http-basic.NAME, in the keyring when there is one. (Poetry would
                 # write the URL as typed.)
-                clean = _strip_userinfo(url)
-                user, password = userinfo
-                saved = self.config_set(f"http-basic.{name}", user, password)
+                clean, saved = self._config_command.url_credentials(name, url, FILENAME)
                 report.warnings.extend(saved.warnings)
-                report.warnings.append(
-                    f"The credentials in the URL were saved as http-basic.{name}"
-                    f"{self._config_command._where()}; pyproject.toml gets the URL without them."
-                )
+                self._after_config_change()
             self.project.write_source(name, clean, prio)
         else:
             self._session_sources = candidate
@@ -865,20 +860,6 @@ def _stored_requests(path: Path) -> list[tuple[str, dict[str, str]]]:
         ]
     except (KeyError, TypeError, AttributeError):
         return []
-
-
-def _userinfo(url: str) -> tuple[str, str] | None:
-    """``(username, password)`` from a URL's userinfo (percent-decoded), or None."""
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return None
-    return unquote(parts.username or ""), unquote(parts.password or "")
-
-
-def _strip_userinfo(url: str) -> str:
-    parts = urlsplit(url)
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
 
 
 def _poetry_constraint_text(text: str) -> str | None:
