@@ -67,7 +67,16 @@ def test_config_toml_with_a_credential_ends_up_0600(ws: nbext.Workspace, cfg: Pa
     config = existing(cfg / "config.toml", "# mine\n[installer]\nparallel = true\n", 0o644)
     ws.config_set("installer.max-workers", "4")
     assert mode(config) == 0o644  # no secret in it: the user's mode is kept
+    # A URL typed with credentials: nbext moves them to http-basic (the keyring or auth.toml),
+    # so config.toml still holds no secret and keeps its mode ...
     ws.config_set("repositories.corp", f"https://alice:{SECRET}@upload.corp.example/legacy/")
+    assert SECRET not in config.read_text() and mode(config) == 0o644
+    # ... while one that Poetry stored there (poetry config repositories.x URL keeps it as
+    # typed) makes the file private on nbext's next write.
+    config.write_text(
+        config.read_text() + f'[repositories.old]\nurl = "https://bob:{SECRET}@h.example/"\n'
+    )
+    ws.config_set("installer.max-workers", "5")
     assert mode(config) == 0o600
 
 
