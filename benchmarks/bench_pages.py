@@ -5,8 +5,8 @@ Run: ``.venv/bin/python benchmarks/bench_pages.py [--links 400000] [--parser nbe
 Each parser runs in its own process (so the peak RSS is its own) and reports the page size,
 the time to read every ``<a>`` tag and the peak RSS:
 
-* ``nbext``: ``nbext._index.read_project_page`` for one project (tags, URLs, file names);
-* ``tags``: only nbext's tokenizer (``nbext._pages._start_tags``);
+* ``nbext``: ``nbext.index.model.read_project_page`` for one project (tags, URLs, file names);
+* ``tags``: only nbext's tokenizer (``nbext.index.pages._start_tags``);
 * ``html.parser``: Poetry's way, an ``HTMLParser`` subclass that keeps every ``<a>``.
 
 Measured on the 2-core machine while it was busy (Python 3.11, 400,000 links, 24 MB, best
@@ -63,7 +63,7 @@ def run_one(parser: str, links: int, src: Path) -> dict[str, float]:
     text = big_page(links)
     start = time.perf_counter()
     if parser == "nbext":
-        from nbext._index import read_project_page
+        from nbext.index.model import read_project_page
 
         found = len(
             read_project_page(
@@ -71,7 +71,7 @@ def run_one(parser: str, links: int, src: Path) -> dict[str, float]:
             ).files
         )
     elif parser == "tags":
-        from nbext._pages import _start_tags
+        from nbext.index.pages import _start_tags
 
         found = len(_start_tags(text)[1])
     else:
@@ -88,8 +88,10 @@ def main() -> None:
     ap.add_argument("--links", type=int, default=400_000)
     ap.add_argument("--parser", choices=["nbext", "tags", "html.parser"])
     ap.add_argument(
-        "--src", type=Path, default=ROOT / "src", help="the nbext sources to measure (another "
-        "checkout's src/, to compare)"
+        "--src",
+        type=Path,
+        default=ROOT / "src",
+        help="the nbext sources to measure (another checkout's src/, to compare)",
     )
     ap.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -98,8 +100,17 @@ def main() -> None:
         return
     for parser in [args.parser] if args.parser else ["nbext", "tags", "html.parser"]:
         out = subprocess.run(
-            [sys.executable, __file__, "--links", str(args.links), "--parser", parser,
-             "--src", str(args.src), "--json"],
+            [
+                sys.executable,
+                __file__,
+                "--links",
+                str(args.links),
+                "--parser",
+                parser,
+                "--src",
+                str(args.src),
+                "--json",
+            ],
             capture_output=True,
             text=True,
             check=True,

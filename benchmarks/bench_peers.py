@@ -67,11 +67,11 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from nbext.demo import IndexServer
     from tests._servers import ServerProcess
 
     from benchmarks._peers import Peers
     from benchmarks._proxy import ControlledProcess, ProxyProcess, ProxyStats
-    from nbext.demo import IndexServer
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
@@ -735,11 +735,11 @@ def serve(
 
     Everything is stopped (by its PID) on exit.
     """
+    from nbext.demo import Dist
     from tests._servers import write_static_tree
 
     from benchmarks._peers import tool_env
     from benchmarks._proxy import ControlledProcess, ProxyProcess
-    from nbext.demo import Dist
 
     def versions(k: int) -> list[tuple[str, str]]:
         return [(n, f"1.{k}.{v}") for n in names for v in range(VERSIONS_PER_SOURCE)]

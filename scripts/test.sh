@@ -7,7 +7,8 @@ ensure_venv test
 bash scripts/system-deps.sh
 "$VENV/bin/python" -m pip check >/dev/null
 echo "== ruff"
-"$VENV/bin/ruff" check src tests benchmarks
+"$VENV/bin/ruff" check nbext tests benchmarks
+"$VENV/bin/ruff" format --check nbext tests benchmarks
 echo "== mypy"
 "$VENV/bin/mypy"
 echo "== pytest"

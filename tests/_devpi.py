@@ -102,9 +102,7 @@ class DevpiServer(ServerProcess):
     def create_user(self, user: str, password: str) -> None:
         self.api("PUT", f"/{user}", {"password": password, "email": f"{user}@example.test"})
 
-    def create_index(
-        self, index: str, auth: tuple[str, str], *, volatile: bool = False
-    ) -> None:
+    def create_index(self, index: str, auth: tuple[str, str], *, volatile: bool = False) -> None:
         """``USER/INDEX`` without bases (nothing is mirrored), volatile or not."""
         self.api("PUT", f"/{index}", {"bases": [], "volatile": volatile}, auth=auth)
 
@@ -128,9 +126,13 @@ class DevpiServer(ServerProcess):
             for k, v in fields.items()
         )
         body += (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="content"; '
-            f'filename="{path.name}"\r\nContent-Type: application/octet-stream\r\n\r\n'
-        ).encode() + path.read_bytes() + f"\r\n--{boundary}--\r\n".encode()
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="content"; '
+                f'filename="{path.name}"\r\nContent-Type: application/octet-stream\r\n\r\n'
+            ).encode()
+            + path.read_bytes()
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
         token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
         request = urllib.request.Request(
             self.index_url(index),
@@ -175,9 +177,19 @@ def run_devpi(workdir: Path) -> DevpiServer:
     secret.write_bytes(base64.b64encode(secrets.token_bytes(32)))
     secret.chmod(0o600)
     run_checked(
-        [str(exe.with_name("devpi-init")), "--serverdir", str(serverdir), "--no-root-pypi",
-         "--root-passwd", secrets.token_urlsafe(16)],
-        env, 120.0, "devpi-init", error=DevpiUnavailable, cwd=workdir,
+        [
+            str(exe.with_name("devpi-init")),
+            "--serverdir",
+            str(serverdir),
+            "--no-root-pypi",
+            "--root-passwd",
+            secrets.token_urlsafe(16),
+        ],
+        env,
+        120.0,
+        "devpi-init",
+        error=DevpiUnavailable,
+        cwd=workdir,
     )
     last = ""
     for _attempt in range(3):  # free_port() can race with another process
@@ -185,9 +197,20 @@ def run_devpi(workdir: Path) -> DevpiServer:
         log_path = workdir / f"devpi-{port}.log"
         with log_path.open("wb") as log:
             proc = subprocess.Popen(
-                [str(exe), "--serverdir", str(serverdir), "--offline-mode", "--host",
-                 "127.0.0.1", "--port", str(port), "--secretfile", str(secret),
-                 "--threads", "8"],
+                [
+                    str(exe),
+                    "--serverdir",
+                    str(serverdir),
+                    "--offline-mode",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--secretfile",
+                    str(secret),
+                    "--threads",
+                    "8",
+                ],
                 cwd=workdir,
                 env=env,
                 stdin=subprocess.DEVNULL,

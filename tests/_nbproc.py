@@ -15,9 +15,8 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-import pytest
-
 import nbext
+import pytest
 
 __all__ = ["child_env", "popen_python", "run_python", "unprivileged_prefix"]
 

@@ -186,8 +186,15 @@ def tool_venv(
         run([_base_python(), "-m", "venv", str(venv)], "python -m venv")
         python = venv / "bin" / "python"
         run(
-            [str(python), "-m", "pip", "install", "--disable-pip-version-check", "--no-input",
-             *requirements],
+            [
+                str(python),
+                "-m",
+                "pip",
+                "install",
+                "--disable-pip-version-check",
+                "--no-input",
+                *requirements,
+            ],
             f"pip install {wanted}",
         )
         if not exe.is_file():

@@ -31,9 +31,8 @@ from pathlib import Path
 from types import TracebackType
 from urllib.parse import quote, urlsplit
 
-from packaging.utils import canonicalize_name
-
 from nbext.demo import Dist, write_dists
+from packaging.utils import canonicalize_name
 
 __all__ = [
     "RawResponse",

@@ -6,10 +6,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 import nbext
+import pytest
 from nbext.demo import Dist, IndexServer, write_dists
+
 from tests._servers import ServerProcess, run_pypiserver
 from tests.keyring_backends import BlockingKeyring, FileKeyring, use_backend
 

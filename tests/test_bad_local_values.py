@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import nbext
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
-
-import nbext
 from nbext.demo import Dist, IndexServer
+
 from tests._nbproc import run_python
 from tests._poetry import poetry_env, poetry_lock
 
@@ -198,9 +198,7 @@ def test_a_bad_local_max_workers_names_poetry_toml(
     assert "%config --local installer.max-workers 4" in str(exc.value)
 
 
-@pytest.mark.parametrize(
-    "config", ["[requests]\ntimeout = -5\n", '[requests]\ntimeout = "abc"\n']
-)
+@pytest.mark.parametrize("config", ["[requests]\ntimeout = -5\n", '[requests]\ntimeout = "abc"\n'])
 def test_a_bad_requests_timeout_in_a_file(
     config: str, tmp_path: Path, cfg: Path, index_factory: type[IndexServer]
 ) -> None:
@@ -259,7 +257,7 @@ def test_repositories_entry_that_is_not_a_table(tmp_path: Path, cfg: Path) -> No
         with pytest.raises(nbext.ConfigError) as exc:
             ws.config_get("repositories.corp.url")
         assert one_line(exc.value) == (
-            f'ConfigError: repositories.corp in {cfg / "config.toml"} is '
+            f"ConfigError: repositories.corp in {cfg / 'config.toml'} is "
             '"https://corp.example/legacy/", not a table with a url. Fix: %config '
             "repositories.corp URL (it becomes [repositories.corp] url = URL)."
         )
@@ -388,15 +386,28 @@ def test_malformed_requires_python(text: str, key: str, tmp_path: Path, cfg: Pat
         ('[tool]\npoetry = "x"\n', lambda ws: ws.sources, "tool.poetry"),
         ('[tool]\npoetry = "x"\n', lambda ws: ws.add_source("a", "https://a/"), "tool.poetry"),
         ("tool = 3\n", lambda ws: ws.sources, "tool"),
-        (P + "[tool.poetry]\ngroup = 3\n", lambda ws: ws.add("six@^1", group="dev"),
-         "tool.poetry.group"),
-        ("dependency-groups = 3\n" + P, lambda ws: ws.add("six@^1", group="dev"),
-         "dependency-groups"),
+        (
+            P + "[tool.poetry]\ngroup = 3\n",
+            lambda ws: ws.add("six@^1", group="dev"),
+            "tool.poetry.group",
+        ),
+        (
+            "dependency-groups = 3\n" + P,
+            lambda ws: ws.add("six@^1", group="dev"),
+            "dependency-groups",
+        ),
         (P + "dependencies = 3\n", lambda ws: ws.add("six@^1"), "project.dependencies"),
         ('project = "x"\n', lambda ws: ws.add("six@^1"), "project"),
     ],
-    ids=["tool.poetry-read", "tool.poetry-add", "tool", "group", "dependency-groups",
-         "project.dependencies", "project"],
+    ids=[
+        "tool.poetry-read",
+        "tool.poetry-add",
+        "tool",
+        "group",
+        "dependency-groups",
+        "project.dependencies",
+        "project",
+    ],
 )
 def test_tables_that_are_not_tables(
     text: str, act: Callable[[nbext.Workspace], Any], where: str, tmp_path: Path, cfg: Path

@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 
 from nbext.demo import Dist, IndexServer
+
 from tests._env import isolated_environ
 
 ROUNDS = 50

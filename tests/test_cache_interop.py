@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 import nbext
+import pytest
 from nbext.demo import Dist, IndexServer
+
 from tests._poetry import poetry_env, run_checked
 
 WHEEL = Dist("acme-big", "1.0", requires_dist=("six>=1",), sdist=False, payload=50_000)

@@ -6,16 +6,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import nbext
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
-
-import nbext
-from nbext._cachecmd import CacheError
-from nbext._httpcache import DIRNAME
-from nbext._live import CacheView, ConfirmForm
-from nbext._metacache import entry_path
+from nbext.cache.commands import CacheError
+from nbext.cache.httpcache import DIRNAME
+from nbext.cache.metadata import entry_path
 from nbext.demo import Dist, IndexServer
+from nbext.ui.live import CacheView, ConfirmForm
+
 from tests._poetry import poetry_env, run_checked
 
 DISTS = [Dist("acme", "1.0"), Dist("acme", "2.0"), Dist("tool", "3.0")]
@@ -193,7 +193,7 @@ def test_cache_magic(
     own_cache_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from nbext import _magics
+    from nbext.magics import magics as _magics
 
     corp = index_factory(DISTS, name="corp")
     ip.run_line_magic("source", f"add -p primary corp {corp.url}")
@@ -225,7 +225,7 @@ def test_cache_view_refreshes_and_clears(
     own_cache_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from nbext import _magics
+    from nbext.magics import magics as _magics
 
     corp = index_factory(DISTS, name="corp")
     ip.run_line_magic("source", f"add -p primary corp {corp.url}")

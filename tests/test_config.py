@@ -6,15 +6,14 @@ import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
+import nbext
 import pytest
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
-
-import nbext
-from nbext import _workspace
-from nbext._config import Settings, env_name, is_poetry_key
-from nbext._credentials import Credential
+from nbext import facade as _workspace
+from nbext.auth.credentials import Credential
+from nbext.config.settings import Settings, env_name, is_poetry_key
 
 
 @pytest.fixture

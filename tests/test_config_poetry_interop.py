@@ -33,12 +33,12 @@ from pathlib import Path
 from typing import Any
 
 import keyring.backends.null
+import nbext
 import pytest
 from keyring.backend import KeyringBackend
-
-import nbext
 from nbext import ConfigError
-from nbext._credentials import Credential
+from nbext.auth.credentials import Credential
+
 from tests._env import isolated_environ
 from tests._poetry import POETRY_VERSION, PoetryUnavailable, poetry_bin
 from tests.keyring_backends import FileKeyring, subprocess_env, use_backend

@@ -14,11 +14,11 @@ import ssl
 from collections.abc import Iterator
 from pathlib import Path
 
+import nbext
 import pytest
 import trustme
-
-import nbext
 from nbext.demo import Dist, IndexServer
+
 from tests._hostile import Hostile, answer, respond
 from tests.keyring_backends import FileKeyring, use_backend
 from tests.secret_scan import secret_forms

@@ -24,13 +24,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import httpx
-import pytest
-from packaging.metadata import Metadata
-from packaging.tags import Tag
-from packaging.utils import parse_sdist_filename, parse_wheel_filename
-from packaging.version import Version
-
 import nbext.demo
+import pytest
 from nbext.demo import (
     Dist,
     IndexServer,
@@ -41,7 +36,12 @@ from nbext.demo import (
     start,
     write_dists,
 )
-from nbext.demo._server import negotiate
+from nbext.demo.server import negotiate
+from packaging.metadata import Metadata
+from packaging.tags import Tag
+from packaging.utils import parse_sdist_filename, parse_wheel_filename
+from packaging.version import Version
+
 from tests._servers import (
     RawResponse,
     free_port,

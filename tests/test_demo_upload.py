@@ -16,7 +16,6 @@ from io import BytesIO
 from typing import Any
 
 import pytest
-
 from nbext.demo import Dist, IndexServer, UploadRecord, build_sdist, build_wheel
 
 USER = "uploader"

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-from poetry.core.constraints.version import Version
-
 import nbext
-from nbext._index import File, Release
-from nbext._lookup import filter_releases, parse_requirement
+import pytest
 from nbext.demo import Dist, IndexServer
+from nbext.index.model import File, Release
+from nbext.lookup.engine import filter_releases, parse_requirement
+from poetry.core.constraints.version import Version
 
 VERSIONS = ("0.27.2", "0.28.1", "0.29.0", "1.0.dev1", "1.0.dev6")
 

@@ -10,13 +10,13 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
-
 import nbext
-from nbext._constants import pypi_upload_url
-from nbext._distfiles import form_fields, read_dist, render_problem, select_files
-from nbext._publish import PublishError, build
-from nbext._upload import Multipart
+import pytest
+from nbext.constants import pypi_upload_url
+from nbext.publish.distfiles import form_fields, read_dist, render_problem, select_files
+from nbext.publish.publish import PublishError, build
+from nbext.publish.upload import Multipart
+
 from tests._sample import write_project
 
 
@@ -148,7 +148,7 @@ def proj(tmp_path: Path, dist: Path, monkeypatch: pytest.MonkeyPatch) -> nbext.W
 
 
 def _creds(ws: nbext.Workspace, repository: str | None, **kw: str) -> tuple[str | None, str | None]:
-    from nbext._publish import PublishContext, _credentials, _target
+    from nbext.publish.publish import PublishContext, _credentials, _target
 
     ctx = PublishContext(
         settings=ws.settings,
@@ -188,14 +188,22 @@ def test_credentials_order(proj: nbext.Workspace, monkeypatch: pytest.MonkeyPatc
 
 
 def test_target_resolution(proj: nbext.Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
-    from nbext._publish import PublishContext, _target
+    from nbext.publish.publish import PublishContext, _target
 
     ws = proj
     ws.config_set("repositories.leg", "https://corp.invalid/legacy")
     monkeypatch.setenv("POETRY_REPOSITORIES_ENVREPO_URL", "https://env.invalid/up/")
     ws.add_source("fromsource", "https://src.invalid/simple/", "explicit")
     ctx = PublishContext(
-        ws.settings, ws.passwords, ws.sources, None, None, None, None, None, None,  # type: ignore[arg-type]
+        ws.settings,
+        ws.passwords,
+        ws.sources,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,  # type: ignore[arg-type]
         source_urls={"fromsource": "https://src.invalid/simple/"},
     )
     assert _target(ctx, "leg").url == "https://corp.invalid/legacy/"  # the slash is added

@@ -15,11 +15,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
 import nbext
-from nbext._results import LookupResult, SourceRow
+import pytest
 from nbext.demo import Dist, IndexServer
+from nbext.lookup.results import LookupResult, SourceRow
 
 PAGE = "/simple/acme/"
 POETRY_DELAYS = [0.5, 1.0, 1.5, 2.0, 2.5]
@@ -126,9 +125,7 @@ def test_stalled_page_times_out_once(pair: Pair) -> None:
     assert row.error is not None
     assert row.error.startswith(
         f"Source (bad): timed out after 1 s waiting for the response headers at {pair.bad.url}acme/"
-    ), (
-        row.error
-    )
+    ), row.error
     assert pair.attempts == 1 and pair.delays == []  # a read timeout is not retried
     assert pair.bad.project_requests("acme")[0].fault == "stall"
 

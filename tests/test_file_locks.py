@@ -14,9 +14,9 @@ import time
 import tomllib
 from pathlib import Path
 
+import nbext
 import pytest
 
-import nbext
 from tests._nbproc import popen_python
 
 PER_WRITER = 25
@@ -222,7 +222,7 @@ def test_a_lock_held_too_long_is_one_line_naming_the_file(
 ) -> None:
     path = tmp_path / "pyproject.toml"
     path.write_text(PYPROJECT, encoding="utf-8")
-    monkeypatch.setattr("nbext._userfiles.LOCK_TIMEOUT", 0.5, raising=False)
+    monkeypatch.setattr("nbext.files.userfiles.LOCK_TIMEOUT", 0.5, raising=False)
     release, proc = hold_lock(tmp_path, tmp_path / ".pyproject.toml.lock")
     try:
         with nbext.Workspace(tmp_path) as ws:
@@ -253,7 +253,7 @@ def test_a_config_lock_held_too_long_names_auth_toml(
     cfg.mkdir()
     monkeypatch.setenv("POETRY_CONFIG_DIR", str(cfg))
     monkeypatch.setenv("POETRY_KEYRING_ENABLED", "false")
-    monkeypatch.setattr("nbext._userfiles.LOCK_TIMEOUT", 0.5, raising=False)
+    monkeypatch.setattr("nbext.files.userfiles.LOCK_TIMEOUT", 0.5, raising=False)
     release, proc = hold_lock(tmp_path, cfg / ".auth.toml.lock")
     try:
         with nbext.Workspace(tmp_path) as ws, pytest.raises(nbext.FileBusyError) as exc:

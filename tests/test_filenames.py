@@ -13,8 +13,8 @@ import json
 from urllib.parse import quote
 
 import pytest
+from nbext.index.model import parse_filename, read_project_page
 
-from nbext._index import parse_filename, read_project_page
 from tests._poetry import PoetryUnavailable, poetry_python
 
 BIG = "9" * 5000
@@ -119,9 +119,11 @@ def _listed(filename: str, project: str, api: str) -> list[str]:
         body = f'<a href="/files/{quote(filename)}">{filename}</a>'.encode()
         content_type = "text/html"
     else:
-        doc = {"meta": {"api-version": "1.1"}, "name": project, "files": [
-            {"filename": filename, "url": f"/files/{quote(filename)}", "hashes": {}}
-        ]}
+        doc = {
+            "meta": {"api-version": "1.1"},
+            "name": project,
+            "files": [{"filename": filename, "url": f"/files/{quote(filename)}", "hashes": {}}],
+        }
         body = json.dumps(doc).encode()
         content_type = "application/vnd.pypi.simple.v1+json"
     page = read_project_page(

@@ -12,11 +12,11 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import nbext
 import pytest
 import trustme
-
-import nbext
 from nbext.demo import Dist, IndexServer
+
 from tests._hostile import Hostile, answer, drip, gzip_bomb, respond, silent
 from tests._servers import free_port
 
@@ -336,9 +336,7 @@ def test_an_unresolvable_host_is_one_row(ws: nbext.Workspace, good: IndexServer)
 def test_same_body_without_validators_is_said_so(
     ws: nbext.Workspace, hostile: list[Hostile]
 ) -> None:
-    page = json.dumps(
-        {"meta": {"api-version": "1.0"}, "name": "acme", "files": []}
-    ).encode()
+    page = json.dumps({"meta": {"api-version": "1.0"}, "name": "acme", "files": []}).encode()
     headers = [("Content-Type", "application/vnd.pypi.simple.v1+json")]
     server = _start(hostile, Hostile(respond(answer("200 OK", headers, page))))
     ws.add_source("plain", server.url, "primary")

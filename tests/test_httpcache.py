@@ -7,13 +7,12 @@ import logging
 import secrets
 from pathlib import Path
 
-import pytest
-
 import nbext
-from nbext._constants import ACCEPT_SIMPLE
-from nbext._httpcache import DIRNAME
-from nbext._net import Event
+import pytest
+from nbext.cache.httpcache import DIRNAME
+from nbext.constants import ACCEPT_SIMPLE
 from nbext.demo import Dist, IndexServer
+from nbext.net.client import Event
 
 DISTS = [Dist("acme", "1.0"), Dist("acme", "2.0")]
 
@@ -246,8 +245,7 @@ def test_redirect_hops_are_cached_under_their_own_urls(
 
 def test_each_sources_cache_is_bounded(tmp_path: Path) -> None:
     import hishel
-
-    from nbext._httpcache import FileStorage
+    from nbext.cache.httpcache import FileStorage
 
     storage = FileStorage(tmp_path / "corp" / DIRNAME, max_bytes=20_000)
     for i in range(60):

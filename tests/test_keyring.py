@@ -23,15 +23,15 @@ import keyring.backends.null
 import pytest
 from keyring.backends.chainer import ChainerBackend
 from keyrings.alt.file import PlaintextKeyring
-
-from nbext._errors import KeyringError
-from nbext._keyring import (
+from nbext.auth.keyring import (
     EMPTY_USERNAME,
     PROBE_SERVICE,
     TOKEN_USERNAME,
     KeyringStore,
     service_name,
 )
+from nbext.errors import KeyringError
+
 from tests._env import isolated_environ
 from tests._poetry import POETRY_VERSION, PoetryUnavailable, poetry_bin, poetry_env
 from tests.keyring_backends import (
@@ -106,7 +106,7 @@ def test_importing_nbext_does_not_import_keyring(tmp_path: Path) -> None:
         """
         import sys
         import nbext
-        from nbext._keyring import KeyringStore
+        from nbext.auth.keyring import KeyringStore
         store = KeyringStore(enabled=False)
         assert not store.usable
         assert store.get_password("corp", "u") is None
@@ -526,7 +526,7 @@ def test_backend_chosen_by_environment_in_a_kernel_like_process(tmp_path: Path) 
     path = tmp_path / "keyring.json"
     FileKeyring(path).set_password("poetry-repository-corp", "alice", SECRET)
     code = (
-        "from nbext._keyring import KeyringStore; s = KeyringStore(); "
+        "from nbext.auth.keyring import KeyringStore; s = KeyringStore(); "
         "print(s.status().backend, s.get_password('corp', 'alice') == " + repr(SECRET) + ")"
     )
     env = subprocess_env(isolated_environ(dict(os.environ), tmp_path / "home"), path)
@@ -542,7 +542,7 @@ def test_backend_chosen_by_environment_in_a_kernel_like_process(tmp_path: Path) 
 SECRET_SERVICE_SCRIPT = textwrap.dedent(
     """
     import json
-    from nbext._keyring import KeyringStore
+    from nbext.auth.keyring import KeyringStore
 
     store = KeyringStore(timeout=15)
     status = store.status()

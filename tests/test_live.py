@@ -12,16 +12,15 @@ from email.message import Message
 from pathlib import Path
 from typing import Any
 
+import nbext
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
-
-import nbext
-from nbext._live import PROGRESS_FROM, LiveLookup, NetLog
-from nbext._net import Event
-from nbext._results import LookupResult
 from nbext.demo import Dist, IndexServer
-from nbext.demo._server import _Response
+from nbext.demo.server import _Response
+from nbext.lookup.results import LookupResult
+from nbext.net.client import Event
+from nbext.ui.live import PROGRESS_FROM, LiveLookup, NetLog
 
 
 @pytest.fixture(autouse=True)
@@ -253,7 +252,7 @@ def test_verbose_levels(ip: InteractiveShell, index_factory: type[IndexServer]) 
 def test_lookup_in_a_kernel_shows_the_live_view_first(
     ip: InteractiveShell, index_factory: type[IndexServer], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from nbext import _magics
+    from nbext.magics import magics as _magics
 
     corp = index_factory([Dist("acme", "1.0")], name="corp")
     ip.run_line_magic("source", f"add -p primary corp {corp.url}")
@@ -272,7 +271,7 @@ def test_lookup_in_a_kernel_shows_the_live_view_first(
 def test_netlog_magic(
     ip: InteractiveShell, index_factory: type[IndexServer], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from nbext import _magics
+    from nbext.magics import magics as _magics
 
     corp = index_factory([Dist("acme", "1.0")], name="corp")
     ip.run_line_magic("source", f"add -p primary corp {corp.url}")

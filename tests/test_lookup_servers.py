@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 import nbext
+import pytest
 from nbext.demo import Dist, IndexServer, write_dists
+
 from tests._servers import ServerProcess, run_pypiserver, run_static_tree
 
 PP_DISTS = [

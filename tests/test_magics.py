@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import nbext
 import pytest
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
-
-import nbext
-from nbext import _workspace
+from nbext import facade as _workspace
 from nbext.demo import Dist, IndexServer
 
 

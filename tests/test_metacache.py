@@ -7,11 +7,11 @@ import json
 import logging
 from pathlib import Path
 
-import pytest
-
 import nbext
-from nbext._metacache import CACHE_VERSION, entry_path
+import pytest
+from nbext.cache.metadata import CACHE_VERSION, entry_path
 from nbext.demo import Dist, IndexServer
+
 from tests._poetry import poetry_env, poetry_lock
 
 ACME = [Dist("acme", "1.0"), Dist("acme", "2.0", requires_dist=("six>=1",), summary="Acme")]

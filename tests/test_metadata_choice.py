@@ -18,11 +18,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-from poetry.core.constraints.version import Version
-
 import nbext
-from nbext._index import (
+import pytest
+from nbext.demo import Dist, IndexServer
+from nbext.demo.dists import build_wheel, core_metadata
+from nbext.index.model import (
     File,
     Release,
     ReleaseMetadata,
@@ -30,18 +30,25 @@ from nbext._index import (
     merge_py2_py3,
     parse_filename,
 )
-from nbext.demo import Dist, IndexServer
-from nbext.demo._dists import build_wheel, core_metadata
+from poetry.core.constraints.version import Version
+
 from tests._poetry import PoetryUnavailable, poetry_lock, poetry_python
 
 # -- which files: Poetry's choice ------------------------------------------------------------
 
 #: Releases as lists of (file name, yanked).
 RELEASES: tuple[tuple[tuple[str, bool], ...], ...] = (
-    (("foo-1.0.tar.gz", False), ("foo-1.0-cp311-cp311-linux_x86_64.whl", False),
-     ("foo-1.0-py3-none-any.whl", False), ("foo-1.0-py2.py3-none-any.whl", False)),
-    (("foo-1.0.tar.gz", False), ("foo-1.0-py2-none-any.whl", False),
-     ("foo-1.0-py3-none-any.whl", False)),
+    (
+        ("foo-1.0.tar.gz", False),
+        ("foo-1.0-cp311-cp311-linux_x86_64.whl", False),
+        ("foo-1.0-py3-none-any.whl", False),
+        ("foo-1.0-py2.py3-none-any.whl", False),
+    ),
+    (
+        ("foo-1.0.tar.gz", False),
+        ("foo-1.0-py2-none-any.whl", False),
+        ("foo-1.0-py3-none-any.whl", False),
+    ),
     (("foo-1.0.tar.gz", False), ("foo-1.0-cp311-cp311-linux_x86_64.whl", False)),
     (("foo-1.0.zip", False),),
     (("foo-1.0-1-py3-none-any.whl", False), ("foo-1.0-2-py3-none-any.whl", False)),
@@ -49,8 +56,10 @@ RELEASES: tuple[tuple[tuple[str, bool], ...], ...] = (
     (("foo-1.0.whl", False), ("foo-1.0.tar.gz", False)),
     (("foo-1.0-py3-none-any.whl", True), ("foo-1.0.tar.gz", False)),
     (("foo-1.0-py3-none-any.whl", True), ("foo-1.0.tar.gz", True)),
-    (("foo-1.0-cp39-abi3-manylinux_2_17_x86_64.whl", False),
-     ("foo-1.0-cp311-cp311-win_amd64.whl", False)),
+    (
+        ("foo-1.0-cp39-abi3-manylinux_2_17_x86_64.whl", False),
+        ("foo-1.0-cp311-cp311-win_amd64.whl", False),
+    ),
     (("foo-1.0-py2.py3-none-any.whl", False), ("foo-1.0-1-py2.py3-none-any.whl", False)),
     (("foo-1.0-py3-none-linux_x86_64.whl", False), ("foo-1.0-py2-none-any.whl", False)),
     (("foo-1.0-cp311-none-any.whl", False), ("foo-1.0.tar.gz", False)),
@@ -95,8 +104,14 @@ def _release(files: Sequence[tuple[str, bool]]) -> Release:
         parsed = parse_filename(name)
         assert parsed is not None
         made.append(
-            File(name, f"https://i.example/f/{name}", parsed[0], Version.parse(parsed[1]),
-                 parsed[2], yanked=yanked)
+            File(
+                name,
+                f"https://i.example/f/{name}",
+                parsed[0],
+                Version.parse(parsed[1]),
+                parsed[2],
+                yanked=yanked,
+            )
         )
     return Release(made[0].version, tuple(made))
 
@@ -249,10 +264,20 @@ def _workspace(tmp_path: Path, url: str, python: str = ">=3.11") -> nbext.Worksp
 def test_separate_py2_and_py3_wheels_are_read_and_merged_like_poetry(
     tmp_path: Path, index_factory: type[IndexServer]
 ) -> None:
-    py2 = Dist("twowheels", "1.0", requires_dist=("six", "futures>=3"), summary="two wheels",
-               wheel_tag="py2-none-any")
-    py3 = Dist("twowheels", "1.0", requires_dist=("six", "attrs>=19"), requires_python=">=3.6",
-               wheel_tag="py3-none-any")
+    py2 = Dist(
+        "twowheels",
+        "1.0",
+        requires_dist=("six", "futures>=3"),
+        summary="two wheels",
+        wheel_tag="py2-none-any",
+    )
+    py3 = Dist(
+        "twowheels",
+        "1.0",
+        requires_dist=("six", "attrs>=19"),
+        requires_python=">=3.6",
+        wheel_tag="py3-none-any",
+    )
     server = index_factory([], name="corp", api="html")
     files = []
     for d in (py2, py3):
@@ -294,10 +319,16 @@ GOOD = Dist("acme", "1.0", requires_dist=("good-dep",), requires_python=">=3.8")
     ("metadata", "metadata_hash", "why"),
     [
         (core_metadata(GOOD), "0" * 64, "does not match its sha256 hash from the index"),
-        (core_metadata(Dist("evil", "1.0", requires_dist=("evil-dep",))), None,
-         "names the project 'evil', not acme"),
-        (core_metadata(Dist("acme", "6.6", requires_dist=("evil-dep",))), None,
-         "is for version 6.6, not 1.0"),
+        (
+            core_metadata(Dist("evil", "1.0", requires_dist=("evil-dep",))),
+            None,
+            "names the project 'evil', not acme",
+        ),
+        (
+            core_metadata(Dist("acme", "6.6", requires_dist=("evil-dep",))),
+            None,
+            "is for version 6.6, not 1.0",
+        ),
         (b"not metadata at all\x00\xff", None, "has no Name (not core metadata)"),
     ],
     ids=["hash", "name", "version", "garbage"],
@@ -346,10 +377,14 @@ def test_a_wheel_whose_metadata_is_another_version_is_not_used_and_the_page_coun
     new = Dist("acme", "2.0", requires_python=">=3.8")
     lying_name, lying = wheel(Dist("acme", "9.9"), as_=new)
     old_name, old = build_wheel(GOOD)
-    serve_page(server, "acme", [
-        Served(old_name, old, requires_python=">=3.8"),
-        Served(lying_name, lying, requires_python=">=3.99"),
-    ])
+    serve_page(
+        server,
+        "acme",
+        [
+            Served(old_name, old, requires_python=">=3.8"),
+            Served(lying_name, lying, requires_python=">=3.99"),
+        ],
+    )
     with _workspace(tmp_path, server.url) as ws:
         result = ws.lookup("acme")
         assert result.chosen is not None and result.chosen.version == "1.0"
@@ -357,8 +392,10 @@ def test_a_wheel_whose_metadata_is_another_version_is_not_used_and_the_page_coun
         only_new = ws.lookup("acme==2.0")
     assert only_new.chosen is None
     assert "2.0 (requires Python >=3.99, says the index page)" in only_new.message
-    assert any("the METADATA in acme-2.0-py3-none-any.whl is for version 9.9, not 2.0" in n
-               for n in only_new.notes)
+    assert any(
+        "the METADATA in acme-2.0-py3-none-any.whl is for version 9.9, not 2.0" in n
+        for n in only_new.notes
+    )
 
 
 @pytest.mark.parametrize("fault", ["http-500", "hash"])
@@ -367,8 +404,9 @@ def test_metadata_that_cannot_be_read_is_said_and_the_page_requires_python_appli
 ) -> None:
     server = index_factory([], name="corp", api="html")
     name, data = build_wheel(GOOD)
-    served = Served(name, data, requires_python=">=3.8", file_hash="0" * 64 if fault == "hash"
-                    else None)
+    served = Served(
+        name, data, requires_python=">=3.8", file_hash="0" * 64 if fault == "hash" else None
+    )
     serve_page(server, "acme", [served])
     if fault == "http-500":
         server.set_fault(f"/files/{name}", status=500, body=b"oops")
@@ -412,8 +450,8 @@ def test_a_marker_that_excludes_the_projects_python_chooses_nothing_like_poetry(
     text = (tmp_path / "pyproject.toml").read_text(encoding="utf-8")
     text += (
         "\n[tool.poetry.dependencies]\n"
-        "acme = { version = \"*\", markers = \"python_version < '3.8'\" }\n"
-        "other = { version = \"*\", markers = \"python_version >= '3.8'\" }\n"
+        'acme = { version = "*", markers = "python_version < \'3.8\'" }\n'
+        'other = { version = "*", markers = "python_version >= \'3.8\'" }\n'
     )
     (project / "pyproject.toml").write_text(text, encoding="utf-8")
     try:
@@ -443,7 +481,7 @@ def test_a_marker_that_narrows_the_python_range_narrows_the_requires_python_chec
     text = (tmp_path / "pyproject.toml").read_text(encoding="utf-8")
     text += (
         "\n[tool.poetry.dependencies]\n"
-        "acme = { version = \"*\", markers = \"python_version >= '3.12'\" }\n"
+        'acme = { version = "*", markers = "python_version >= \'3.12\'" }\n'
     )
     (project / "pyproject.toml").write_text(text, encoding="utf-8")
     locked = poetry_lock(project)
@@ -459,10 +497,18 @@ def test_a_json_api_answer_for_another_version_is_not_used(
     import json
 
     pypi = index_factory([GOOD], name="pypi", api="json", json_api=True)
-    lying = {"info": {"name": "acme", "version": "6.6", "requires_dist": ["evil-dep"],
-                      "requires_python": None, "summary": ""}}
-    pypi.set_fault("/pypi/acme/1.0/json", body=json.dumps(lying).encode(),
-                   content_type="application/json")
+    lying = {
+        "info": {
+            "name": "acme",
+            "version": "6.6",
+            "requires_dist": ["evil-dep"],
+            "requires_python": None,
+            "summary": "",
+        }
+    }
+    pypi.set_fault(
+        "/pypi/acme/1.0/json", body=json.dumps(lying).encode(), content_type="application/json"
+    )
     monkeypatch.setenv("NBEXT_PYPI_URL", pypi.url)
     with nbext.Workspace(tmp_path) as ws:  # no sources: the implicit PyPI
         result = ws.lookup("acme")

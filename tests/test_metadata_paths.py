@@ -10,14 +10,14 @@ import logging
 import subprocess
 from pathlib import Path
 
+import nbext
 import pytest
+from nbext.cache.artifacts import ArtifactCache, cache_key
+from nbext.cache.metadata import entry_path
+from nbext.demo import Dist, IndexServer
+from nbext.index.model import File
 from packaging.version import Version
 
-import nbext
-from nbext._artifacts import ArtifactCache, cache_key
-from nbext._index import File
-from nbext._metacache import entry_path
-from nbext.demo import Dist, IndexServer
 from tests._poetry import VENV_DIR, PoetryUnavailable, poetry_bin
 
 

@@ -10,10 +10,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from nbext.constants import JSON_MEDIA_TYPE, _library_endpoint, pypi_json_api_url
+from nbext.index.model import group_releases, read_project_page
+from nbext.index.pages import MarkupError, _start_tags, links_from_html, links_from_json
 
-from nbext._constants import JSON_MEDIA_TYPE, _library_endpoint, pypi_json_api_url
-from nbext._index import group_releases, read_project_page
-from nbext._pages import MarkupError, _start_tags, links_from_html, links_from_json
 from tests._poetry import PoetryUnavailable, poetry_python
 
 BASE = "https://idx.example/simple/acme/"
@@ -170,11 +170,53 @@ def test_tags_on_random_markup_are_read_as_html_parser_reads_them() -> None:
     """Snippets made of the pieces where tokenizers go wrong: quotes, '>' in values,
     comments, scripts, end tags, declarations, bare values, input that stops half-way."""
     pieces = [
-        "<a ", "<a", "<A\t", "<", ">", '"', "'", "=", " ", "/", "href", "data-yanked", "x",
-        "<!--", "--", "-->", "--!>", "<script>", "</script>", "<SCRIPT ", "</script ",
-        "<style>", "</STYLE>", "</", "<b ", "<br/>", "<!", "<?", "?", "\n", "&amp;", "&gt;",
-        "&", "A", "<base ", "<![CDATA[", "]]>", "<![if ", "]>", "\x00", "\t", "\f",
-        "<a href=", '"a>b"', "'c>d'", "<!doctype", "\u00e9",
+        "<a ",
+        "<a",
+        "<A\t",
+        "<",
+        ">",
+        '"',
+        "'",
+        "=",
+        " ",
+        "/",
+        "href",
+        "data-yanked",
+        "x",
+        "<!--",
+        "--",
+        "-->",
+        "--!>",
+        "<script>",
+        "</script>",
+        "<SCRIPT ",
+        "</script ",
+        "<style>",
+        "</STYLE>",
+        "</",
+        "<b ",
+        "<br/>",
+        "<!",
+        "<?",
+        "?",
+        "\n",
+        "&amp;",
+        "&gt;",
+        "&",
+        "A",
+        "<base ",
+        "<![CDATA[",
+        "]]>",
+        "<![if ",
+        "]>",
+        "\x00",
+        "\t",
+        "\f",
+        "<a href=",
+        '"a>b"',
+        "'c>d'",
+        "<!doctype",
+        "\u00e9",
     ]
     rnd = random.Random(20261205)
     mismatches = []
@@ -251,8 +293,14 @@ def test_captured_pages_list_what_poetry_lists(
         PROJECT[page], body, content_type=content_type, url=PAGE_URL.format(PROJECT[page])
     ).files
     ours = sorted(
-        [f.filename, f.version.text, f.yanked, f.yanked_reason or "", f.requires_python,
-         f.has_metadata]
+        [
+            f.filename,
+            f.version.text,
+            f.yanked,
+            f.yanked_reason or "",
+            f.requires_python,
+            f.has_metadata,
+        ]
         for f in files
     )
     assert ours == poetry_pages[page]
@@ -261,9 +309,9 @@ def test_captured_pages_list_what_poetry_lists(
 
 # -- speed and size on a big page --------------------------------------------------------------
 
-_BIG_PAGE = '''
+_BIG_PAGE = """
 import resource, sys, time
-from nbext._index import read_project_page
+from nbext.index.model import read_project_page
 from benchmarks.bench_pages import big_page
 body = big_page(400_000).encode()
 start = time.perf_counter()
@@ -271,7 +319,7 @@ page = read_project_page("p7", body, content_type="text/html", url="https://i.ex
 elapsed = time.perf_counter() - start
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(len(body), len(page.files), elapsed, rss)
-'''
+"""
 
 
 def test_a_big_page_parses_in_seconds_and_a_few_hundred_mb() -> None:

@@ -27,12 +27,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+import nbext
 import pytest
+from nbext.demo import Dist, IndexServer
 from packaging.utils import canonicalize_name
 from poetry.core.constraints.version import Version, parse_constraint
 
-import nbext
-from nbext.demo import Dist, IndexServer
 from tests._poetry import POETRY_VERSION, LockResult, PoetryUnavailable, poetry_bin, poetry_lock
 from tests._servers import ServerProcess, run_static_tree
 

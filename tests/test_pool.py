@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
-from nbext._errors import ConfigurationError, SourceError, UnknownSourceError
-from nbext._pool import Priority, SourceSpec, build_pool, parse_source_table, validate_url
+from nbext.errors import ConfigurationError, SourceError, UnknownSourceError
+from nbext.sources.pool import Priority, SourceSpec, build_pool, parse_source_table, validate_url
 
 
 def spec(name: str, url: str | None = "https://x.example/simple/", priority: str | None = None):

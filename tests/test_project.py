@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 import nbext
+import pytest
 
 COMMENTED = """\
 # My project. Comments and formatting must survive nbext's edits.
@@ -216,7 +215,7 @@ def test_write_is_atomic_and_keeps_mode(tmp_path: Path) -> None:
     with nbext.Workspace(tmp_path) as ws:
         ws.add_source("x", "https://x.example/simple/", "explicit")
     assert path.stat().st_mode & 0o777 == 0o640
-    # no temporary file is left; the lock file beside it is documented (nbext._userfiles)
+    # no temporary file is left; the lock file beside it is documented (nbext.files.userfiles)
     assert sorted(p.name for p in tmp_path.iterdir()) == [".pyproject.toml.lock", "pyproject.toml"]
 
 

@@ -7,10 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 import nbext
-from nbext._prompt import PasswordForm, choose_prompt
+import pytest
+from nbext.ui.prompt import PasswordForm, choose_prompt
 
 
 @pytest.fixture(autouse=True)
@@ -60,9 +59,10 @@ def test_the_text_repr_is_constant_and_the_bundle_has_the_widget() -> None:
     form = PasswordForm("corp", "alice", lambda *a: None)
     bundle = form._repr_mimebundle_()
     assert bundle["text/plain"].startswith("Password form for alice on corp (waiting). ")
-    assert bundle["text/plain"] == PasswordForm("corp", "alice", print)._repr_mimebundle_()[
-        "text/plain"
-    ]
+    assert (
+        bundle["text/plain"]
+        == PasswordForm("corp", "alice", print)._repr_mimebundle_()["text/plain"]
+    )
     assert "application/vnd.jupyter.widget-view+json" in bundle
 
 
@@ -128,7 +128,7 @@ def test_publish_form_asks_for_the_username_too() -> None:
 def test_publish_prompt_in_a_kernel_shows_the_form_and_elsewhere_names_the_variables(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from nbext._prompt import credential_prompt
+    from nbext.ui.prompt import credential_prompt
 
     shown: list[Any] = []
     ask = credential_prompt(_FakeKernelShell(), lambda *a: None, shown.append)
@@ -184,7 +184,7 @@ def test_cancel_and_close_forget_what_was_typed() -> None:
 def test_the_form_says_where_the_password_went_with_poetrys_plaintext_notice(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from nbext._magics import _form_save
+    from nbext.magics.magics import _form_save
 
     monkeypatch.setenv("POETRY_CONFIG_DIR", str(tmp_path / "conf"))  # the null keyring: unusable
     with nbext.Workspace(tmp_path) as ws:
@@ -199,7 +199,7 @@ def test_the_form_says_where_the_password_went_with_poetrys_plaintext_notice(
 
 
 def test_the_publish_form_says_to_run_the_cell_again() -> None:
-    from nbext._prompt import credential_prompt
+    from nbext.ui.prompt import credential_prompt
 
     shown: list[Any] = []
     ask = credential_prompt(_FakeKernelShell(), lambda *a: None, shown.append)

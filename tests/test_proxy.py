@@ -11,9 +11,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import pytest
-
 import nbext
+import pytest
 from nbext.demo import Dist, IndexServer
 
 

@@ -12,11 +12,11 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 import nbext
-from nbext._credentials import Credential
-from nbext._publish import PublishError, build
+import pytest
+from nbext.auth.credentials import Credential
+from nbext.publish.publish import PublishError, build
+
 from tests._sample import write_project
 from tests._servers import ServerProcess, run_pypiserver
 
@@ -341,8 +341,7 @@ def test_magic_publish_scrubs_a_typed_password(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     from IPython.core.interactiveshell import InteractiveShell
-
-    from nbext import _workspace
+    from nbext import facade as _workspace
 
     server, packages = pypiserver
     root = _project(tmp_path, built)

@@ -9,11 +9,11 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 import nbext
-from nbext._publish import PublishError, build
+import pytest
 from nbext.demo import IndexServer
+from nbext.publish.publish import PublishError, build
+
 from tests._sample import write_project
 from tests._servers import subprocess_env
 
@@ -87,7 +87,7 @@ def test_server_400_reason_is_shown(ws: nbext.Workspace, corp: IndexServer) -> N
     with pytest.raises(PublishError) as info:
         ws.publish("corp")
     text = str(info.value)
-    assert text.startswith("HTTP Error 400: Bad Request | b\"Invalid value for classifiers.")
+    assert text.startswith('HTTP Error 400: Bad Request | b"Invalid value for classifiers.')
     assert "Uploaded: nothing. Not uploaded: demo_pkg-0.1.0.tar.gz, demo_pkg-0.1.0-py3" in text
     assert _stored(corp) == []
 
@@ -102,9 +102,7 @@ def test_upload_cut_mid_body_is_retried(ws: nbext.Workspace, corp: IndexServer) 
     assert posts[0].status is None and posts[0].error
 
 
-def test_second_file_failing_says_what_was_uploaded(
-    ws: nbext.Workspace, corp: IndexServer
-) -> None:
+def test_second_file_failing_says_what_was_uploaded(ws: nbext.Workspace, corp: IndexServer) -> None:
     class BreakAfterFirst:
         def build_done(self, output: str) -> None: ...
 
@@ -164,8 +162,15 @@ def test_the_same_fields_as_twine(
     env = subprocess_env(tmp_path / "twine-home")
     env.update({"NO_COLOR": "1", "TWINE_USERNAME": USER, "TWINE_PASSWORD": PASSWORD})
     proc = subprocess.run(
-        [str(twine), "upload", "--non-interactive", "--disable-progress-bar",
-         "--repository-url", by_twine.upload_url, *files],
+        [
+            str(twine),
+            "upload",
+            "--non-interactive",
+            "--disable-progress-bar",
+            "--repository-url",
+            by_twine.upload_url,
+            *files,
+        ],
         env=env,
         capture_output=True,
         text=True,
@@ -222,8 +227,8 @@ def test_409_counts_as_existing_with_skip_existing(ws: nbext.Workspace, corp: In
 def test_publish_view_and_text_progress(ws: nbext.Workspace, corp: IndexServer) -> None:
     import io
 
-    from nbext._live import PublishView
-    from nbext._publish import TextProgress
+    from nbext.publish.publish import TextProgress
+    from nbext.ui.live import PublishView
 
     view = PublishView("%publish -r corp")
     result = ws.publish("corp", observer=view)

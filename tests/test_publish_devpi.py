@@ -20,12 +20,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import nbext
 import pytest
 import trustme
-
-import nbext
-from nbext._publish import PublishError, build
 from nbext.demo import IndexServer
+from nbext.publish.publish import PublishError, build
+
 from tests._devpi import DevpiServer, DevpiUnavailable, run_devpi
 from tests._poetry import poetry_env
 from tests._sample import write_project
@@ -312,7 +312,8 @@ def test_a_source_only_simple_url_says_no_upload_url_is_configured(
     run = _poetry_publish(poetry, project, config_dir, tmp_path / "home", "-r", "priv")
     assert run.returncode == 1
     poetry_error = next(
-        line.strip() for line in run.stdout.splitlines() + run.stderr.splitlines()
+        line.strip()
+        for line in run.stdout.splitlines() + run.stderr.splitlines()
         if line.strip().startswith("HTTP Error")
     )
     assert poetry_error.startswith("HTTP Error 404: Not Found | b'")

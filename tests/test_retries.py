@@ -6,11 +6,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
-
 import nbext
-from nbext._net import Http
+import pytest
 from nbext.demo import Dist, IndexServer
+from nbext.net.client import Http
+
 from tests._servers import free_port
 
 

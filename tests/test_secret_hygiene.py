@@ -25,9 +25,9 @@ from urllib.parse import quote
 import nbformat
 import pytest
 from nbclient import NotebookClient
+from nbext.publish.publish import build
 from nbformat import NotebookNode
 
-from nbext._publish import build
 from tests._env import isolated_environ
 from tests._sample import write_project
 from tests.secret_scan import SecretScan, scan_for_secrets, secret_forms, secret_scan_fixture
@@ -164,7 +164,7 @@ print(pub.upload_url)
 
 FORM = """\
 import nbext
-from nbext._prompt import PasswordForm
+from nbext.ui.prompt import PasswordForm
 
 form = PasswordForm("corp", "alice", nbext.workspace().passwords.set_http_password)
 display(form)

@@ -9,9 +9,8 @@ import tomllib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import pytest
-
 import nbext
+import pytest
 
 SECRET = "s3cret-Mode-9d1"
 

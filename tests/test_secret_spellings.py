@@ -35,9 +35,9 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 from nbclient.util import run_sync
+from nbext.publish.publish import build
 from nbformat import NotebookNode
 
-from nbext._publish import build
 from tests._env import isolated_environ
 from tests._sample import write_project
 from tests.keyring_backends import subprocess_env

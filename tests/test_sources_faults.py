@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 import nbext
+import pytest
 from nbext.demo import Dist, IndexServer, write_dists
+
 from tests._servers import RawResponse, free_port, run_pypiserver, run_raw_server
 
 

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
-
-from nbext._status import Status
+from nbext.ui.status import Status
 
 
 def test_status_screen(
@@ -18,7 +17,7 @@ def test_status_screen(
     (tmp_path / "pyproject.toml").write_text(
         '[project]\nname = "app"\nversion = "1.0"\n', encoding="utf-8"
     )
-    from nbext import _workspace
+    from nbext import facade as _workspace
 
     _workspace._reset_default()
     secrets = ["env-pw-123456", "file-pw-123456", "url-pw-123456", "tok-123456789"]

@@ -7,10 +7,9 @@ import ssl
 from collections.abc import Iterator
 from pathlib import Path
 
+import nbext
 import pytest
 import trustme
-
-import nbext
 from nbext.demo import Dist, IndexServer
 
 
@@ -305,7 +304,7 @@ def test_http2_when_the_server_offers_it(
 def test_a_hang_up_in_the_handshake_suggests_the_client_certificate() -> None:
     """TLS 1.3: a server refusing the client certificate may just close the connection,
     and Python says "EOF occurred in violation of protocol"; the row says what to check."""
-    from nbext._tls import TlsSettings, _explain
+    from nbext.net.tls import TlsSettings, _explain
 
     eof = ssl.SSLEOFError(8, "EOF occurred in violation of protocol (_ssl.c:2427)")
     without = _explain(eof, TlsSettings(source="corp"), "127.0.0.1:8443")
@@ -322,9 +321,8 @@ def test_a_hang_up_in_the_handshake_suggests_the_client_certificate() -> None:
 def test_a_hang_up_seen_while_writing_the_request_is_explained_too(tmp_path: Path) -> None:
     """The same refusal can surface as a failed write of the request (a WriteError)."""
     import httpx
-
-    from nbext._config import Settings
-    from nbext._tls import SourceTransport, TlsConnectError
+    from nbext.config.settings import Settings
+    from nbext.net.tls import SourceTransport, TlsConnectError
 
     transport = SourceTransport(
         Settings(tmp_path, environ={}), lambda url: "corp", limits=httpx.Limits(max_connections=1)

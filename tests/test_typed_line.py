@@ -11,11 +11,10 @@ import random
 import shlex
 
 import pytest
-
-from nbext._linesecrets import LineSecrets, config_arguments, option_secret, url_secrets
-from nbext._magics import _parser
-from nbext._secrets import Rewrite, masked_cell, redact, shown_cell
-from nbext._typed import expand, parse_line, url_password
+from nbext.magics.linesecrets import LineSecrets, config_arguments, option_secret, url_secrets
+from nbext.magics.magics import _parser
+from nbext.magics.scrub import Rewrite, masked_cell, redact, shown_cell
+from nbext.magics.typed import expand, parse_line, url_password
 
 # Characters that matter to the two steps (quotes, backslash, braces, blanks) and a few others.
 _PIECES = ["a", "b", "-", '"', "'", "\\", " ", "\t", "{", "}", "{{", "}}", "x", "=", ":", "@", "$"]
@@ -23,9 +22,7 @@ _PIECES = ["a", "b", "-", '"', "'", "\\", " ", "\t", "{", "}", "{{", "}}", "x", 
 
 def _random_lines(seed: int, count: int) -> list[str]:
     rng = random.Random(seed)
-    return [
-        "".join(rng.choice(_PIECES) for _ in range(rng.randint(0, 16))) for _ in range(count)
-    ]
+    return ["".join(rng.choice(_PIECES) for _ in range(rng.randint(0, 16))) for _ in range(count)]
 
 
 def _shlex(line: str, namespace: dict[str, object]) -> list[str] | str:
@@ -75,7 +72,7 @@ def test_each_token_and_each_part_maps_back_to_what_was_typed(seed: int) -> None
         ("u S3cr3t\\x", "S3cr3tx", "S3cr3t\\x"),
         ("u S3{{cr}}3t", "S3{cr}3t", "S3{{cr}}3t"),
         ("u \\-S3cr3t", "-S3cr3t", "\\-S3cr3t"),
-        ('u "a b"c\'d e\'', "a bcd e", '"a b"c\'d e\''),
+        ("u \"a b\"c'd e'", "a bcd e", "\"a b\"c'd e'"),
     ],
 )
 def test_a_value_maps_to_its_typed_spelling(line: str, value: str, typed: str) -> None:
@@ -255,9 +252,7 @@ def test_a_cell_the_line_is_not_found_in_gets_its_spellings_masked() -> None:
 
 
 def test_shown_cell_keeps_indentation_and_comments_out_with_a_note() -> None:
-    rewrite = Rewrite(
-        line="pypi-token.q tok", masked="pypi-token.q ***", shown=None, note="saved"
-    )
+    rewrite = Rewrite(line="pypi-token.q tok", masked="pypi-token.q ***", shown=None, note="saved")
     cell = "if True:\n    %nbconfig pypi-token.q tok\nx = 1"
     assert shown_cell(cell, rewrite) == "if True:\n    # %nbconfig pypi-token.q ***  (saved)\nx = 1"
     rewrite = Rewrite(line="http-basic.q u pw", masked="http-basic.q u ***", shown="http-basic.q u")

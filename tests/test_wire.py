@@ -1,4 +1,4 @@
-"""The lean HTTP/1.1 path (``nbext._wire``) against real servers on 127.0.0.1: keep-alive reuse,
+"""The lean HTTP/1.1 path (``nbext.net.wire``) against real servers on 127.0.0.1: keep-alive reuse,
 connections the server closed, gzip, HTTPS and mutual TLS after the first answer, TLS errors."""
 
 from __future__ import annotations
@@ -11,12 +11,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import nbext
 import pytest
 import trustme
-
-import nbext
-from nbext._wire import WirePool
 from nbext.demo import Dist, IndexServer
+from nbext.net.wire import WirePool
 
 
 @pytest.fixture

@@ -1,0 +1,75 @@
+"""nbext: Poetry's package-source model in the IPython kernel.
+
+``%load_ext nbext`` registers ``%source``, ``%add`` and ``%lookup``. Everything they do is
+available from Python through :class:`Workspace` (``nbext.workspace()`` is the kernel's).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from nbext._version import __version__
+from nbext.errors import (
+    ConfigError,
+    ConfigurationError,
+    CredentialError,
+    FileBusyError,
+    IndexPageError,
+    KeyringError,
+    NbextError,
+    ProjectError,
+    RequirementError,
+    SourceError,
+    UnknownSourceError,
+)
+from nbext.facade import Workspace, workspace
+from nbext.index.model import ReleaseMetadata
+from nbext.lookup.results import Chosen, LookupResult, LookupResults, SourceRow
+from nbext.report import Report, SourceTable
+from nbext.sources.pool import Priority, Source, SourcePool
+
+if TYPE_CHECKING:
+    from typing import Any
+
+__all__ = [
+    "Chosen",
+    "ConfigError",
+    "ConfigurationError",
+    "CredentialError",
+    "FileBusyError",
+    "IndexPageError",
+    "KeyringError",
+    "LookupResult",
+    "LookupResults",
+    "NbextError",
+    "Priority",
+    "ProjectError",
+    "ReleaseMetadata",
+    "Report",
+    "RequirementError",
+    "Source",
+    "SourceError",
+    "SourcePool",
+    "SourceRow",
+    "SourceTable",
+    "UnknownSourceError",
+    "Workspace",
+    "__version__",
+    "load_ipython_extension",
+    "unload_ipython_extension",
+    "workspace",
+]
+
+
+def load_ipython_extension(ip: Any) -> None:
+    """``%load_ext nbext``: register the magics (IPython is imported only here)."""
+    from nbext.magics import magics
+
+    magics.load(ip)
+
+
+def unload_ipython_extension(ip: Any) -> None:
+    """``%unload_ext nbext``: remove the magics and restore what they replaced."""
+    from nbext.magics import magics
+
+    magics.unload(ip)

@@ -1,0 +1,8 @@
+"""Credentials as Poetry keeps them, and redaction.
+
+Owns: ``redact`` (credentials out of URLs, pure), ``keyring`` (the keyring with a deadline,
+Poetry's service names, its rules for usable backends), ``credentials`` (Poetry's lookup
+order for a request URL, the password and token store, the httpx auth flow).
+
+May import: ``nbext.errors``, ``nbext.config``, ``nbext.files``.
+"""

@@ -1,0 +1,8 @@
+"""Poetry's configuration in layers: defaults < config.toml < poetry.toml < POETRY_* < session.
+
+Owns: ``paths`` (Poetry's config and cache directories), ``settings`` (the layers, the keys
+and their types, Poetry's messages for bad values), ``commands`` (what ``%config`` does: get,
+set, unset, list, with http-basic and pypi-token handed to ``nbext.auth``).
+
+May import: ``nbext.errors``, ``nbext.files``, ``nbext.auth`` (``commands`` only).
+"""

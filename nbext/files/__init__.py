@@ -1,0 +1,8 @@
+"""The user's files on disk: atomic replacement, locks around read-modify-write, modes.
+
+Owns: ``atomic`` (write a file whole or not at all, cache files too), ``userfiles`` (filelock
+around every edit of pyproject.toml and Poetry's config files, 0600 for files holding
+credentials, one-line errors for unreadable or invalid files).
+
+May import: ``nbext.errors``. Nothing else of nbext.
+"""

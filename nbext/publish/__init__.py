@@ -1,0 +1,9 @@
+"""``poetry publish``: the target, the files, the checks and the upload.
+
+Owns: ``publish`` (the target repository, credentials, the pre-upload check on the
+target's own index, the run), ``distfiles`` (which files, their metadata and README checks),
+``upload`` (the legacy upload API, streamed, with Poetry's retries).
+
+May import: ``nbext.errors``, ``nbext.constants``, ``nbext.config``, ``nbext.auth``,
+``nbext.sources``, ``nbext.index``, ``nbext.net``, ``nbext.report``.
+"""
