@@ -30,6 +30,16 @@ __all__ = ["Router", "Settings"]
 _JSON_API_RE = re.compile(r"/pypi/(?P<name>[^/]+)(?:/(?P<version>[^/]+))?/json/?")
 
 
+def _not_modified(
+    headers: Message[str, str], etag: str, extra: list[tuple[str, str]]
+) -> Response | None:
+    """304 (with ``extra`` headers) when If-None-Match names ``etag`` or ``*``."""
+    inm = headers.get("If-None-Match")
+    if inm is not None and etag_matches(inm, etag):
+        return Response(304, b"", None, extra)
+    return None
+
+
 class Settings(Protocol):
     """What routing reads from the index (:class:`IndexServer` has it all)."""
 
@@ -138,9 +148,9 @@ class Router:
         content_type = chosen if chosen != TEXT_HTML else "text/html; charset=utf-8"
         etag = '"' + hashlib.sha256(content_type.encode() + b"\0" + body).hexdigest()[:32] + '"'
         extra = [("Vary", "Accept"), ("ETag", etag), *self._cache_headers()]
-        inm = headers.get("If-None-Match")
-        if inm is not None and etag_matches(inm, etag):
-            return Response(304, b"", None, extra)
+        unchanged = _not_modified(headers, etag, extra)
+        if unchanged is not None:
+            return unchanged
         return Response(200, body, content_type, extra)
 
     def _file(self, name: str, headers: Message[str, str]) -> Response:
@@ -159,9 +169,9 @@ class Router:
             content_type = "application/octet-stream"
         etag = f'"{digest}"'
         extra = [("Accept-Ranges", "bytes"), ("ETag", etag), *self._cache_headers()]
-        inm = headers.get("If-None-Match")
-        if inm is not None and etag_matches(inm, etag):
-            return Response(304, b"", None, extra)
+        unchanged = _not_modified(headers, etag, extra)
+        if unchanged is not None:
+            return unchanged
         range_header = headers.get("Range")
         if range_header is not None:
             rng = parse_range(range_header, len(data))
