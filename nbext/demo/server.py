@@ -35,7 +35,7 @@ from .routes import Router
 from .store import Project, Store
 from .upload import accept_upload
 
-__all__ = ["FaultAction", "IndexServer", "RequestRecord", "UploadRecord"]
+__all__ = ["IndexServer"]
 
 
 class IndexServer:
