@@ -14,7 +14,6 @@ Every server binds 127.0.0.1 only, logs each request to its own log file (see
 from __future__ import annotations
 
 import base64
-import hashlib
 import html
 import json
 import os
@@ -32,6 +31,8 @@ from types import TracebackType
 from urllib.parse import quote, urlsplit
 
 from nbext.demo import Dist, write_dists
+from nbext.demo.pages import anchor
+from nbext.demo.store import File
 from packaging.utils import canonicalize_name
 
 __all__ = [
@@ -328,14 +329,8 @@ def write_static_tree(dists: Iterable[Dist], root: Path) -> None:
     for key, files in by_project.items():
         links = []
         for d, path in files:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            attrs = [f'href="../../packages/{quote(path.name)}#sha256={digest}"']
-            if d.requires_python:
-                attrs.append(f'data-requires-python="{html.escape(d.requires_python)}"')
-            if d.yanked is not False:
-                reason = d.yanked if isinstance(d.yanked, str) else ""
-                attrs.append(f'data-yanked="{html.escape(reason)}"')
-            links.append(f"<a {' '.join(attrs)}>{html.escape(path.name)}</a>")
+            f = File.of(path.name, path.read_bytes(), d.requires_python, d.yanked, None)
+            links.append(anchor(f, "../../packages/", metadata=False))
         (simple / key).mkdir(exist_ok=True)
         (simple / key / "index.html").write_text(page(f"Links for {key}", links), "utf-8")
 

@@ -36,7 +36,7 @@ from nbext.demo import (
     start,
     write_dists,
 )
-from nbext.demo.server import negotiate
+from nbext.demo.negotiation import negotiate
 from packaging.metadata import Metadata
 from packaging.tags import Tag
 from packaging.utils import parse_sdist_filename, parse_wheel_filename

@@ -12,6 +12,7 @@ import pytest
 from nbext.cache.httpcache import DIRNAME
 from nbext.constants import ACCEPT_SIMPLE
 from nbext.demo import Dist, IndexServer
+from nbext.demo.pages import links_html
 from nbext.net.client import Event
 
 DISTS = [Dist("acme", "1.0"), Dist("acme", "2.0")]
@@ -80,7 +81,7 @@ def test_no_store_pages_are_always_fetched(
     project: Path, cache_dir: Path, index_factory: type[IndexServer]
 ) -> None:
     server = index_factory(DISTS, max_age=600)
-    page = server._project_html("acme", server._projects["acme"].files())
+    page = links_html("Links for acme", server._projects["acme"].files(), "../../files/", True)
     server.set_fault(
         "/simple/acme/",
         status=200,

@@ -17,7 +17,7 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 from nbext.demo import Dist, IndexServer
-from nbext.demo.server import _Response
+from nbext.demo.response import Response
 from nbext.lookup.results import LookupResult
 from nbext.net.client import Event
 from nbext.ui.live import PROGRESS_FROM, LiveLookup, NetLog
@@ -38,7 +38,7 @@ class SlowIndex(IndexServer):
         super().__init__(*args, **kwargs)
         self.gate = threading.Event()
 
-    def _respond(self, raw_path: str, headers: Message[str, str]) -> _Response:
+    def _respond(self, raw_path: str, headers: Message[str, str]) -> Response:
         self.gate.wait(10)
         return super()._respond(raw_path, headers)
 
