@@ -107,6 +107,11 @@ def read_project_page(
     return PageReader(body, content_type=content_type, url=url).project(project)
 
 
+#: What reading a page can raise that is a defect in the page, not in nbext (a page too deep
+#: or too large to read, a value of the wrong type or encoding).
+_PAGE_DEFECTS = (PageFormatError, RecursionError, MemoryError, ValueError, TypeError, LookupError)
+
+
 def _page_format_error(exc: BaseException, body: bytes) -> PageFormatError:
     """What reading a page raised, as the :class:`PageFormatError` that says so."""
     if isinstance(exc, PageFormatError):
@@ -136,14 +141,7 @@ class PageReader:
             if self._parsed is None and self._error is None:
                 try:
                     self._parsed = self._parse_once()
-                except (
-                    PageFormatError,
-                    RecursionError,
-                    MemoryError,
-                    ValueError,
-                    TypeError,
-                    LookupError,
-                ) as exc:
+                except _PAGE_DEFECTS as exc:
                     self._error = str(_page_format_error(exc, self.body))
             if self._error is not None:
                 raise PageFormatError(self._error)
@@ -179,14 +177,7 @@ class PageReader:
         """The files of ``project`` (any spelling) on this page; see :func:`read_project_page`."""
         try:
             return self._project(project)
-        except (
-            PageFormatError,
-            RecursionError,
-            MemoryError,
-            ValueError,
-            TypeError,
-            LookupError,
-        ) as exc:  # a defect in the page, not in nbext
+        except _PAGE_DEFECTS as exc:
             raise _page_format_error(exc, self.body) from None
 
     def _project(self, project: str) -> ProjectPage:

@@ -76,6 +76,8 @@ class LookupObserver(Protocol):
 
 @dataclass
 class _Job:
+    """One requirement of a run, and its result once solved."""
+
     text: str
     dependency: Dependency
     pin: Pin | None

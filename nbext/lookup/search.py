@@ -62,18 +62,21 @@ def search(
         answered = [e for e in page.events if e.status is not None]
         row.cache = (answered[-1].cache or "") if answered else page.cache
 
+    def ask_one(src: Source) -> Generator[list[Future[object]], None, None]:
+        fut = pages.page(src, name)
+        if not fut.done():
+            asking([src])
+        yield [fut]  # type: ignore[list-item]
+        take(fut.result())
+        notify()
+
     if pin is not None:
         pinned = pool.get(pin.source)
         why = f"pinned to {pinned.name}" if pin.origin == "project" else "--source"
         for s in pool:
             if s.key != pinned.key:
                 rows[s.key].skipped = f"no: {why}"
-        fut = pages.page(pinned, name)
-        if not fut.done():
-            asking([pinned])
-        yield [fut]  # type: ignore[list-item]
-        take(fut.result())
-        notify()
+        yield from ask_one(pinned)
         return [pinned]
     for s in pool.explicit:
         rows[s.key].skipped = "no: explicit (pins only)"
@@ -105,11 +108,6 @@ def search(
                 if not rows[rest.key].asked:
                     rows[rest.key].skipped = f"no: {reason}"
             break
-        fut = pages.page(s, name)
-        if not fut.done():
-            asking([s])
-        yield [fut]  # type: ignore[list-item]
-        take(fut.result())
-        notify()
+        yield from ask_one(s)
         order.append(s)
     return order
