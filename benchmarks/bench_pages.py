@@ -5,7 +5,7 @@ Run: ``.venv/bin/python benchmarks/bench_pages.py [--links 400000] [--parser nbe
 Each parser runs in its own process (so the peak RSS is its own) and reports the page size,
 the time to read every ``<a>`` tag and the peak RSS:
 
-* ``nbext``: ``nbext.index.model.read_project_page`` for one project (tags, URLs, file names);
+* ``nbext``: ``nbext.index.reader.read_project_page`` for one project (tags, URLs, file names);
 * ``tags``: only nbext's tokenizer (``nbext.index.pages._start_tags``);
 * ``html.parser``: Poetry's way, an ``HTMLParser`` subclass that keeps every ``<a>``.
 
@@ -63,7 +63,7 @@ def run_one(parser: str, links: int, src: Path) -> dict[str, float]:
     text = big_page(links)
     start = time.perf_counter()
     if parser == "nbext":
-        from nbext.index.model import read_project_page
+        from nbext.index.reader import read_project_page
 
         found = len(
             read_project_page(

@@ -23,7 +23,7 @@ from nbext.errors import (
     UnknownSourceError,
 )
 from nbext.facade import Workspace, workspace
-from nbext.index.model import ReleaseMetadata
+from nbext.index.metadata import ReleaseMetadata
 from nbext.lookup.results import Chosen, LookupResult, LookupResults, SourceRow
 from nbext.report import Report, SourceTable
 from nbext.sources.pool import Priority, Source, SourcePool

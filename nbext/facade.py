@@ -28,14 +28,9 @@ from nbext.config.paths import config_dir
 from nbext.config.settings import Settings
 from nbext.constants import IMPLICIT_PYPI_NOTE, PYPI_NAME
 from nbext.errors import NbextError, RequirementError, SourceError, UnknownSourceError
-from nbext.lookup.engine import (
-    Lookup,
-    LookupObserver,
-    Pin,
-    kernel_python_constraint,
-    parse_requirement,
-)
+from nbext.lookup.requirements import Pin, kernel_python_constraint, parse_requirement
 from nbext.lookup.results import LookupResult, LookupResults
+from nbext.lookup.run import Lookup, LookupObserver
 from nbext.net.client import Event, EventSink, Http
 from nbext.net.diagnose import Diagnosis, diagnose
 from nbext.net.tls import SourceTransport, tls_settings

@@ -13,8 +13,9 @@ from pathlib import Path
 import nbext
 import pytest
 from nbext.demo import Dist, IndexServer
-from nbext.index.model import File, Release
-from nbext.lookup.engine import filter_releases, parse_requirement
+from nbext.index.files import File, Release
+from nbext.lookup.requirements import parse_requirement
+from nbext.lookup.rules import filter_releases
 from poetry.core.constraints.version import Version
 
 VERSIONS = ("0.27.2", "0.28.1", "0.29.0", "1.0.dev1", "1.0.dev6")

@@ -13,7 +13,8 @@ import json
 from urllib.parse import quote
 
 import pytest
-from nbext.index.model import parse_filename, read_project_page
+from nbext.index.filenames import parse_filename
+from nbext.index.reader import read_project_page
 
 from tests._poetry import PoetryUnavailable, poetry_python
 

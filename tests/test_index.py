@@ -8,13 +8,11 @@ from pathlib import Path
 import httpx
 import nbext
 import pytest
-from nbext.index.model import (
-    choose_metadata_file,
-    group_releases,
-    parse_filename,
-    parse_metadata,
-    parse_project_page,
-)
+from nbext.index.choice import choose_metadata_file
+from nbext.index.filenames import parse_filename
+from nbext.index.files import File, group_releases
+from nbext.index.metadata import parse_metadata
+from nbext.index.reader import PageFormatError, parse_project_page
 
 HTML = b"""<!DOCTYPE html><html><body>
 <a href="../../files/acme_utils-1.0.0-py3-none-any.whl#sha256=aa" data-requires-python="&gt;=3.8"
@@ -84,7 +82,7 @@ def test_json_page_only_for_the_exact_media_type() -> None:
     assert files[0].url == "https://idx.example/files/acme_utils-1.0.0-py3-none-any.whl"
     assert (files[0].yanked, files[0].yanked_reason, files[0].size) == (True, "oops", 10)
     # application/json is not PEP 691 for Poetry: read as HTML, which has no links
-    with pytest.raises(nbext.index.model.PageFormatError):
+    with pytest.raises(PageFormatError):
         parse_project_page("acme-utils", body, content_type="application/json", url="https://i/")
 
 
@@ -98,7 +96,7 @@ def test_json_page_only_for_the_exact_media_type() -> None:
     ],
 )
 def test_pages_that_are_not_index_pages(content_type: str, body: bytes) -> None:
-    with pytest.raises(nbext.index.model.PageFormatError):
+    with pytest.raises(PageFormatError):
         parse_project_page("x", body, content_type=content_type, url="https://i/simple/x/")
 
 
@@ -121,7 +119,7 @@ def test_filenames(filename: str, expected: tuple[str, str, str] | None) -> None
 
 
 def test_metadata_file_choice_follows_poetry() -> None:
-    def page(*names: str) -> list[nbext.index.model.File]:
+    def page(*names: str) -> list[File]:
         body = "".join(f'<a href="/f/{n}">x</a>' for n in names).encode()
         return parse_project_page("foo", body, content_type="text/html", url="https://i/s/foo/")
 

@@ -22,14 +22,10 @@ import nbext
 import pytest
 from nbext.demo import Dist, IndexServer
 from nbext.demo.dists import build_wheel, core_metadata
-from nbext.index.model import (
-    File,
-    Release,
-    ReleaseMetadata,
-    choose_metadata_files,
-    merge_py2_py3,
-    parse_filename,
-)
+from nbext.index.choice import choose_metadata_files, merge_py2_py3
+from nbext.index.filenames import parse_filename
+from nbext.index.files import File, Release
+from nbext.index.metadata import ReleaseMetadata
 from poetry.core.constraints.version import Version
 
 from tests._poetry import PoetryUnavailable, poetry_lock, poetry_python

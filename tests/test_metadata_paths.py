@@ -15,7 +15,7 @@ import pytest
 from nbext.cache.artifacts import ArtifactCache, cache_key
 from nbext.cache.metadata import entry_path
 from nbext.demo import Dist, IndexServer
-from nbext.index.model import File
+from nbext.index.files import File
 from packaging.version import Version
 
 from tests._poetry import VENV_DIR, PoetryUnavailable, poetry_bin

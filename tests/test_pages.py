@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 from nbext.constants import JSON_MEDIA_TYPE, _library_endpoint, pypi_json_api_url
-from nbext.index.model import group_releases, read_project_page
+from nbext.index.files import group_releases
 from nbext.index.pages import MarkupError, _start_tags, links_from_html, links_from_json
+from nbext.index.reader import read_project_page
 
 from tests._poetry import PoetryUnavailable, poetry_python
 
@@ -311,7 +312,7 @@ def test_captured_pages_list_what_poetry_lists(
 
 _BIG_PAGE = """
 import resource, sys, time
-from nbext.index.model import read_project_page
+from nbext.index.reader import read_project_page
 from benchmarks.bench_pages import big_page
 body = big_page(400_000).encode()
 start = time.perf_counter()

@@ -179,8 +179,8 @@ def test_a_single_page_index_is_parsed_once_for_many_packages(
 ) -> None:
     """A single-page index (one page for every project) is fetched once per lookup run, and
     since a big one costs seconds to read, its tags are read once too."""
-    import nbext.index.model
     import nbext.index.pages
+    import nbext.index.reader
 
     calls: list[int] = []
     real = nbext.index.pages._start_tags
@@ -190,7 +190,7 @@ def test_a_single_page_index_is_parsed_once_for_many_packages(
         return real(text)
 
     monkeypatch.setattr(nbext.index.pages, "_start_tags", counting)
-    monkeypatch.setattr(nbext.index.model, "_start_tags", counting, raising=False)
+    monkeypatch.setattr(nbext.index.reader, "_start_tags", counting)
     dists = [Dist(n, v) for n in ("alpha", "beta", "gamma") for v in ("1.0", "2.0")]
     server = index_factory(dists, name="links", api="html", layout="single-page")
     with nbext.Workspace(tmp_path) as ws:
@@ -208,16 +208,16 @@ def test_a_defect_in_reading_a_page_stays_in_that_sources_row(
     tmp_path: Path, index_factory: type[IndexServer], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Even an error nbext did not foresee while reading a page is that source's error row."""
-    import nbext.index.model
+    import nbext.index.reader
 
-    real = nbext.index.model._files_of
+    real = nbext.index.reader._files_of
 
     def broken(links: list[object], wanted: str, skipped: list[str]) -> object:
         if links and "odd" in str(getattr(links[0], "url", "")):
             raise AttributeError("boom")
         return real(links, wanted, skipped)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(nbext.index.model, "_files_of", broken)
+    monkeypatch.setattr(nbext.index.reader, "_files_of", broken)
     result, _ = _lookup(tmp_path, index_factory, b'<a href="/odd/acme-2.0.tar.gz">2.0</a>')
     assert result.chosen is not None and result.chosen.source == "good"
     error = _rows(result)["odd"].error

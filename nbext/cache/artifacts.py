@@ -20,7 +20,7 @@ import logging
 from pathlib import Path
 
 from nbext.files.atomic import write_cache_file
-from nbext.index.model import File
+from nbext.index.files import File
 
 __all__ = ["POETRY_HASH_PRIORITY", "ArtifactCache", "cache_key"]
 

@@ -26,7 +26,8 @@ from typing import Any
 from packaging.utils import canonicalize_name
 
 from nbext.files.atomic import write_cache_file
-from nbext.index.model import File, Release, ReleaseMetadata
+from nbext.index.files import File, Release
+from nbext.index.metadata import ReleaseMetadata
 
 __all__ = ["CACHE_VERSION", "MetadataCache", "entry_path"]
 

@@ -1,8 +1,13 @@
 """Reading what an index serves: pure parsers from bytes to dataclasses.
 
-Owns: ``model`` (files, releases, metadata and the choice of the metadata file),
-``pages`` (PEP 503 HTML and PEP 691 JSON pages, as Poetry reads them), ``lazy_wheel``
-(METADATA from a wheel by range requests).
+Owns: ``pages`` (links on PEP 503 HTML and PEP 691 JSON pages, as Poetry reads them),
+``reader`` (a project's files on a page, :class:`PageReader`), ``filenames`` (names and
+versions from distribution file names), ``files`` (File, Release, grouping, hashes),
+``metadata`` (core metadata and the JSON API), ``choice`` (which file's metadata describes a
+release; the py2/py3 merge), ``archive`` (the one reader of METADATA / PKG-INFO inside a zip
+or tar), ``lazy_wheel`` (METADATA from a wheel by range requests).
 
-May import: ``nbext.errors``, ``nbext.constants``, ``nbext.auth.redact``. No I/O.
+May import: ``nbext.errors``, ``nbext.constants``, ``nbext.auth.redact``. No network I/O
+(``archive`` reads a file only when given its path; ``lazy_wheel`` reads through the fetch
+function it is given).
 """

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
 from collections.abc import Callable
+
+from nbext.index.archive import wheel_metadata
 
 __all__ = ["TAIL_BYTES", "RangeReader", "metadata_from_ranges", "total_size"]
 
@@ -74,10 +75,7 @@ class RangeReader(io.RawIOBase):
 
 
 def metadata_from_ranges(size: int, tail: bytes, fetch: Callable[[int, int], bytes]) -> bytes:
-    """The ``*.dist-info/METADATA`` bytes of a remote wheel, read through range requests."""
+    """The ``*.dist-info/METADATA`` bytes of a remote wheel, read through range requests
+    (an :class:`~nbext.index.archive.ArchiveError`, a ValueError, when they cannot be had)."""
     reader = RangeReader(size, tail, fetch)
-    with zipfile.ZipFile(io.BufferedReader(reader, buffer_size=_BLOCK)) as zf:
-        for name in zf.namelist():
-            if name.count("/") == 1 and name.endswith(".dist-info/METADATA"):
-                return zf.read(name)
-    raise ValueError("the wheel has no .dist-info/METADATA")
+    return wheel_metadata(io.BufferedReader(reader, buffer_size=_BLOCK))

@@ -1,7 +1,19 @@
 """Looking a requirement up across the pool with Poetry's rules.
 
-Owns: ``engine`` (fetching pages and metadata concurrently, Poetry's choice among the
-candidates, one row per source), ``results`` (what a lookup found, with its text and HTML).
+Owns, top down:
+
+* ``run`` - :class:`Lookup`: one run over many requirements, each a generator that ``schedule``
+  drives (``run_all``), and one requirement's solve; the module docstring sums up the rules.
+* ``search`` - which sources a requirement asks, in which order, filling in their rows.
+* ``rules`` - Poetry's pure rules: the filter within a source, the candidate sort, the source
+  recorded, Requires-Python; ``explain`` - the words for them (reason, shadowed, yanked,
+  nothing matched, the metadata note).
+* ``fetch_pages``, ``fetch_metadata``, ``fetch_files`` - fetching project pages, release
+  metadata and one file's metadata (PEP 658, range requests, download) on the thread pool;
+  ``requests`` - one GET and the per-source boundary around it.
+* ``requirements`` - parsing what is asked for, source pins, the kernel's Python.
+* ``answers`` - what a source answered (pages, metadata); ``results`` - what a lookup found,
+  with its text and HTML.
 
 May import: ``nbext.errors``, ``nbext.constants``, ``nbext.sources``, ``nbext.index``,
 ``nbext.net``, ``nbext.cache``, ``nbext.auth.redact``, ``nbext.report``.

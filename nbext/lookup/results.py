@@ -10,7 +10,7 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from nbext.index.model import ReleaseMetadata
+from nbext.index.metadata import ReleaseMetadata
 from nbext.net.client import Event
 from nbext.report import html_table, text_table
 

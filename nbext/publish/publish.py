@@ -57,7 +57,7 @@ from nbext.auth.credentials import Credential, basic_header
 from nbext.auth.redact import redact_url
 from nbext.constants import ACCEPT_SIMPLE, pypi_simple_url, pypi_upload_url
 from nbext.errors import NbextError
-from nbext.index.model import PageFormatError, parse_project_page
+from nbext.index.reader import PageFormatError, parse_project_page
 from nbext.net.client import Event, redact_headers, short_error
 from nbext.net.tls import TlsSettings, ssl_context, tls_settings
 from nbext.publish.distfiles import DistFile, DistReadError, check_dist, form_fields, read_dist

@@ -6,7 +6,7 @@ renders what a throttled update left behind), so 60 packages x 3 sources do not 
 front end. Each view has a constant ``text/plain``: nbval compares that text and ignores
 widget state, so notebooks that show live views stay reproducible.
 
-* :class:`LiveLookup` watches one ``%lookup`` (a :class:`~nbext.lookup.engine.LookupObserver` and
+* :class:`LiveLookup` watches one ``%lookup`` (a :class:`~nbext.lookup.run.LookupObserver` and
   an event sink): a row per source that goes waiting -> asking... -> status, versions,
   time; a progress bar when more than :data:`PROGRESS_FROM` requirements are looked up; the
   requests streaming by at ``-vv``/``-vvv``. When the lookup ends the view is closed and the

@@ -1,0 +1,214 @@
+"""One distribution file's metadata, the ways Poetry reads it: its PEP 658 file, else range
+requests on the wheel (Poetry's ``solver.lazy-wheel``), else the whole file (kept in the
+artifact cache, which is read first). What each way found, or why it was passed over, is
+in the :class:`~nbext.lookup.answers.MetadataResult`."""
+
+from __future__ import annotations
+
+import hashlib
+
+import httpx
+
+from nbext.auth.redact import redact_url
+from nbext.cache.artifacts import ArtifactCache
+from nbext.index.archive import core_metadata
+from nbext.index.files import File, best_hash
+from nbext.index.lazy_wheel import TAIL_BYTES, metadata_from_ranges, total_size
+from nbext.index.metadata import ReleaseMetadata, not_this_file, parse_metadata
+from nbext.lookup.answers import MetadataResult, PageResult
+from nbext.lookup.requests import SourceRequests
+from nbext.net.client import Event
+from nbext.sources.pool import Source
+
+__all__ = ["FileMetadata"]
+
+
+class FileMetadata:
+    """Reads the metadata of one file of a source."""
+
+    def __init__(
+        self,
+        requests: SourceRequests,
+        *,
+        lazy_wheel: bool = True,
+        artifacts: ArtifactCache | None = None,
+    ) -> None:
+        self.requests = requests
+        self.lazy_wheel = lazy_wheel
+        self.artifacts = artifacts
+
+    def read(self, source: Source, file: File) -> MetadataResult:
+        """PEP 658 file, else range requests on the wheel, else the whole file (kept in the
+        artifact cache, which is read first).
+
+        Metadata is used only when it describes this file (its Name and Version are the file's)
+        and, for a PEP 658 file or a downloaded file, when its hash from the index verifies (a
+        range read cannot be checked against the whole file's hash; its Name and Version are).
+        Otherwise the next way is tried, and why is kept in ``passed_over``.
+        """
+        passed_over: list[str] = []
+        if self.artifacts is not None:
+            cached = self.artifacts.get(file)
+            if cached is not None:
+                try:
+                    meta = parse_metadata(core_metadata(cached, file.filename))
+                except Exception:  # unreadable: fetch it again below
+                    pass
+                else:
+                    if not_this_file(meta, file) is None:
+                        return MetadataResult(meta, f"{file.kind} (artifact cache)")
+        events: list[Event] = []
+        warning: str | None = None
+        if file.has_metadata:
+            meta_url = file.url.split("#", 1)[0].split("?", 1)[0] + ".metadata"
+            meta_response, page = self.requests.get(
+                source,
+                meta_url,
+                None,
+                self.requests.fresh(file.name),
+                self.requests.http.limits.metadata,
+            )
+            events += page.events
+            if meta_response is not None and meta_response.status_code == 200:
+                data = meta_response.content
+                expected = best_hash(file.metadata_hashes)
+                actual = hashlib.new(expected[0], data).hexdigest() if expected else None
+                if expected and actual != expected[1]:
+                    warning = (
+                        f"Metadata file hash ({actual}) does not match expected hash "
+                        f"({expected[1]}). Metadata file for {file.filename} will be ignored."
+                    )
+                    passed_over.append(
+                        f"the PEP 658 file of {file.filename} does not match its "
+                        f"{expected[0]} hash from the index"
+                    )
+                else:
+                    try:
+                        meta = parse_metadata(data)
+                    except Exception:
+                        warning = f"Failed to parse metadata at {redact_url(meta_url)}"
+                        passed_over.append(
+                            f"the PEP 658 file of {file.filename} is not readable metadata"
+                        )
+                    else:
+                        wrong = not_this_file(meta, file)
+                        if wrong is None:
+                            return MetadataResult(
+                                meta, "PEP 658", events=events, passed_over=passed_over
+                            )
+                        passed_over.append(f"the PEP 658 file of {file.filename} {wrong}")
+            else:
+                warning = f"Failed to retrieve metadata at {redact_url(meta_url)}"
+                answer = f"HTTP {page.status}" if page.status is not None else page.error or ""
+                answer = answer.removeprefix(f"Source ({source.name}): ")
+                passed_over.append(
+                    f"the PEP 658 file of {file.filename} could not be fetched ({answer})"
+                )
+        response: httpx.Response | None = None
+        if file.kind == "wheel" and self.lazy_wheel:
+            lazy, response, lazy_events = self._lazy_metadata(source, file)
+            events += lazy_events
+            if lazy is not None:
+                wrong = not_this_file(lazy, file)
+                if wrong is None:
+                    return MetadataResult(
+                        lazy,
+                        "range requests",
+                        warning=warning,
+                        events=events,
+                        passed_over=passed_over,
+                    )
+                passed_over.append(f"the METADATA in {file.filename} {wrong}")
+                return MetadataResult(
+                    None, file.kind, warning=warning, events=events, passed_over=passed_over
+                )
+        if response is None or response.status_code != 200:
+            response, page = self.requests.get(
+                source,
+                file.url,
+                None,
+                self.requests.fresh(file.name),
+                self.requests.http.limits.download,
+            )
+            events += page.events
+        else:
+            page = PageResult(source=source, url=redact_url(file.url), status=200)
+
+        def failed(error: str, why: str) -> MetadataResult:
+            passed_over.append(why)
+            return MetadataResult(
+                None,
+                file.kind,
+                warning=warning,
+                error=error,
+                events=events,
+                passed_over=passed_over,
+            )
+
+        if response is None or response.status_code != 200:
+            error = page.error or (
+                f"Source ({source.name}): HTTP {page.status} downloading {redact_url(file.url)}"
+            )
+            answer = f"HTTP {page.status}" if page.status is not None else "no answer"
+            return failed(error, f"{file.filename} could not be downloaded ({answer})")
+        data = response.content
+        expected = best_hash(file.hashes)
+        if expected and hashlib.new(expected[0], data).hexdigest() != expected[1]:
+            return failed(
+                f"Source ({source.name}): {file.filename} does not match its {expected[0]} "
+                f"hash from the index; refusing to read it.",
+                f"{file.filename} does not match its {expected[0]} hash from the index",
+            )
+        try:
+            meta = parse_metadata(core_metadata(data, file.filename))
+        except Exception as exc:
+            return failed(f"{file.filename}: {exc}", f"{file.filename} has no readable metadata")
+        wrong = not_this_file(meta, file)
+        if wrong is not None:
+            what = "METADATA" if file.kind == "wheel" else "PKG-INFO"
+            return failed(
+                f"Source ({source.name}): the {what} in {file.filename} {wrong}; not used.",
+                f"the {what} in {file.filename} {wrong}",
+            )
+        if self.artifacts is not None:
+            self.artifacts.put(file, data)  # verified above (when the index gave a hash)
+        return MetadataResult(
+            meta, file.kind, warning=warning, events=events, passed_over=passed_over
+        )
+
+    def _lazy_metadata(
+        self, source: Source, file: File
+    ) -> tuple[ReleaseMetadata | None, httpx.Response | None, list[Event]]:
+        """Poetry's lazy wheel: ``Range: bytes=-10000``, then the METADATA member by range.
+
+        Returns the metadata (or None), the first response when it was a plain 200 (a server that
+        ignores ranges sent the whole wheel: use it) and the events.
+        """
+        events: list[Event] = []
+        meta = self.requests.http.limits.metadata
+        tail = {"Range": f"bytes=-{TAIL_BYTES}"}
+        response, page = self.requests.get(
+            source, file.url, None, tail, self.requests.http.limits.download
+        )
+        events += page.events
+        if response is None or response.status_code != 206:
+            return None, response, events
+        size = total_size(response.headers.get("content-range"))
+        if size is None:
+            return None, None, events
+
+        def fetch(start: int, end: int) -> bytes:
+            if end - start + 1 > meta.bytes:
+                raise ValueError(f"a member of {file.filename} is larger than {meta.what} may be")
+            ranged = {"Range": f"bytes={start}-{end}"}
+            part, part_page = self.requests.get(source, file.url, None, ranged, meta)
+            events.extend(part_page.events)
+            if part is None or part.status_code != 206:
+                raise ValueError(f"range request answered {part_page.status or part_page.error}")
+            return part.content
+
+        try:
+            data = metadata_from_ranges(size, response.content, fetch)
+            return parse_metadata(data), None, events
+        except Exception:
+            return None, None, events  # fall back to downloading the wheel
