@@ -89,9 +89,9 @@ def index_for(ctx: PublishContext, target: Target, check_url: str | None) -> Ind
 class Checker:
     """GETs for the check. The upload's credentials go only to the upload URL's origin (scheme,
     host, port): a page there is read with them, and httpx drops them on a redirect to another
-    origin. A page elsewhere goes through the
-    workspace's client (the credentials configured for that URL, as a lookup would send),
-    unless they would be the target's own: then it is read without any."""
+    origin. A page elsewhere goes through the workspace's client (the credentials configured
+    for that URL, as a lookup would send), unless they would be the target's own: then it is
+    read without any."""
 
     ctx: PublishContext
     target: Target

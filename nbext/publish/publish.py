@@ -49,7 +49,7 @@ from nbext.auth.redact import redact_url
 from nbext.publish.build import build
 from nbext.publish.check import Checker, Index, decide, existing, index_for
 from nbext.publish.context import CredentialPrompt, PublishContext
-from nbext.publish.distfiles import DistFile, DistReadError, check_dist, read_dist
+from nbext.publish.distfiles import DistFile, DistReadError, Selection, check_dist, read_dist
 from nbext.publish.distfiles import select_files as _select_files
 from nbext.publish.progress import PublishObserver, TextProgress
 from nbext.publish.results import FileOutcome, PublishError, PublishResult
@@ -96,41 +96,13 @@ def publish(
             "No project to publish: attach one with a pyproject.toml that has a name and "
             "version (Workspace(project_dir) or %cd into it)."
         )
-    root = ctx.project_root
     target = resolve_target(ctx, repository)
     dist = Path(dist_dir)
     if not dist.is_absolute():
-        dist = root / dist
-    warnings: list[str] = []
-    build_output = None
-    if build_first:
-        before = _select_files(dist, ctx.project_name)
-        if before.files:
-            # A cell cannot wait for an answer: Poetry's non-interactive form.
-            warnings.append(
-                f"Warning: There are {len(before.files)} files ready for publishing in "
-                f"{dist_dir}. Build anyway!"
-            )
-        build_output = build(root, dist, isolation=isolation)
-        if observer is not None:
-            observer.build_done(build_output)
-    selection = _select_files(dist, ctx.project_name)
-    if not selection.files:
-        names = ", ".join(p.name for p in selection.foreign)
-        other = f" The directory has files of other projects: {names}." if names else ""
-        raise PublishError(
-            "No files to publish. Run poetry build first or use the --build option." + other
-        )
-    if selection.foreign:
-        warnings.append(
-            f"Not published (another project's files in {dist_dir}): "
-            + ", ".join(p.name for p in selection.foreign)
-        )
-    if selection.older:
-        warnings.append(
-            f"Not published (older versions; only {selection.version} is): "
-            + ", ".join(p.name for p in selection.older)
-        )
+        dist = ctx.project_root / dist
+    selection, warnings, build_output = _files(
+        ctx.project_root, ctx.project_name, dist, dist_dir, build_first, isolation, observer
+    )
     result = PublishResult(
         project=ctx.project_name,
         version=selection.version,
@@ -140,26 +112,9 @@ def publish(
         warnings=warnings,
         build_output=build_output,
     )
-
-    # Checks: every file, every problem, before anything is sent.
-    problems: list[str] = []
-    dists: list[DistFile] = []
-    for path in selection.files:
-        try:
-            d = read_dist(path)
-        except DistReadError as exc:
-            problems.append(f"{path.name}: {exc}")
-            continue
-        dists.append(d)
-        result.files.append(FileOutcome(d.name, d.size, d.sha256))
-        for problem in check_dist(d, name=ctx.project_name, version=ctx.project_version):
-            problems.append(f"{d.name}: {problem}")
-    if problems:
-        raise PublishError(
-            "Not published: the files need fixing first (then build again, e.g. "
-            "%publish --build):\n" + "\n".join(f"  - {p}" for p in problems),
-            result=result,
-        )
+    dists = _read_checked(
+        selection.files, result, name=ctx.project_name, version=ctx.project_version
+    )
 
     cred = credentials_for(ctx, target, username, password)
     client = httpx.Client(
@@ -189,6 +144,75 @@ def publish(
             )
         result.project_url = _project_page(ctx, target, index, ctx.project_name)
     return result
+
+
+def _files(
+    root: Path,
+    name: str,
+    dist: Path,
+    dist_dir: str | Path,
+    build_first: bool,
+    isolation: bool,
+    observer: PublishObserver | None,
+) -> tuple[Selection, list[str], str | None]:
+    """Step 2: the files to publish (built first with ``--build``), the warnings about the
+    others, and the build's output."""
+    warnings: list[str] = []
+    build_output = None
+    if build_first:
+        before = _select_files(dist, name)
+        if before.files:
+            # A cell cannot wait for an answer: Poetry's non-interactive form.
+            warnings.append(
+                f"Warning: There are {len(before.files)} files ready for publishing in "
+                f"{dist_dir}. Build anyway!"
+            )
+        build_output = build(root, dist, isolation=isolation)
+        if observer is not None:
+            observer.build_done(build_output)
+    selection = _select_files(dist, name)
+    if not selection.files:
+        names = ", ".join(p.name for p in selection.foreign)
+        other = f" The directory has files of other projects: {names}." if names else ""
+        raise PublishError(
+            "No files to publish. Run poetry build first or use the --build option." + other
+        )
+    if selection.foreign:
+        warnings.append(
+            f"Not published (another project's files in {dist_dir}): "
+            + ", ".join(p.name for p in selection.foreign)
+        )
+    if selection.older:
+        warnings.append(
+            f"Not published (older versions; only {selection.version} is): "
+            + ", ".join(p.name for p in selection.older)
+        )
+    return selection, warnings, build_output
+
+
+def _read_checked(
+    paths: list[Path], result: PublishResult, *, name: str, version: str | None
+) -> list[DistFile]:
+    """Step 4's file checks: every file, every problem, before anything is sent."""
+    problems: list[str] = []
+    dists: list[DistFile] = []
+    for path in paths:
+        try:
+            d = read_dist(path)
+        except DistReadError as exc:
+            problems.append(f"{path.name}: {exc}")
+            continue
+        dists.append(d)
+        result.files.append(FileOutcome(d.name, d.size, d.sha256))
+        for problem in check_dist(d, name=name, version=version):
+            problems.append(f"{d.name}: {problem}")
+    if problems:
+        raise PublishError(
+            "Not published: the files need fixing first (then build again, e.g. "
+            "%publish --build):\n" + "\n".join(f"  - {p}" for p in problems),
+            result=result,
+        )
+    return dists
 
 
 def _project_page(ctx: PublishContext, target: Target, index: Index, name: str) -> str | None:
