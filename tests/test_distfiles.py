@@ -10,12 +10,13 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import httpx
 import nbext
 import pytest
 from nbext.constants import pypi_upload_url
 from nbext.publish.distfiles import form_fields, read_dist, render_problem, select_files
 from nbext.publish.publish import PublishError, build
-from nbext.publish.upload import Multipart
+from nbext.publish.upload import post
 
 from tests._sample import write_project
 
@@ -85,23 +86,72 @@ def test_form_fields_are_poetrys(dist: Path, poetry: Path) -> None:
         assert "Homepage, https://example.invalid/demo" in urls
 
 
+def _post(
+    path: Path, answers: list[httpx.Response], **kw: object
+) -> tuple[httpx.Response, list[httpx.Request], list[tuple[int, int]], list[float]]:
+    """``post`` through a mock transport: the response, the requests as sent, the progress
+    calls and the waits."""
+    sent: list[httpx.Request] = []
+    seen: list[tuple[int, int]] = []
+    slept: list[float] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request)  # the mock transport has read the body
+        return answers[len(sent) - 1]
+
+    with httpx.Client(transport=httpx.MockTransport(answer)) as client:
+        response, _events = post(
+            client,
+            "https://up.invalid/legacy/",
+            form_fields(read_dist(path)),
+            path,
+            source="up",
+            headers={"Authorization": "Basic eDp5"},
+            max_retry_after=10.0,
+            progress=lambda sent, total: seen.append((sent, total)),
+            sleep=slept.append,
+            **kw,  # type: ignore[arg-type]
+        )
+    return response, sent, seen, slept
+
+
 def test_multipart_body_parses_back(dist: Path) -> None:
+    """httpx's multipart body: Poetry's fields in order, then the file as ``content``, with its
+    Content-Length; the progress counts the file's bytes as httpx reads them."""
     path = next(dist.glob("*.whl"))
     fields = form_fields(read_dist(path))
-    body = Multipart(fields, path)
-    seen: list[int] = []
-    raw = b"".join(body.stream(lambda sent, total: seen.append(sent)))
-    assert len(raw) == body.length == seen[-1]
-    assert seen == sorted(seen)
+    response, [request], seen, _slept = _post(path, [httpx.Response(200)])
+    assert response.status_code == 200
+    raw = request.content
+    assert int(request.headers["content-length"]) == len(raw)
+    size = path.stat().st_size
+    assert seen[-1] == (size, size) and [s for s, _t in seen] == sorted(s for s, _t in seen)
     message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-        f"Content-Type: {body.content_type}\r\n\r\n".encode() + raw
+        f"Content-Type: {request.headers['content-type']}\r\n\r\n".encode() + raw
     )
     parts = list(message.iter_parts())
     names = [p.get_param("name", header="content-disposition") for p in parts]
     assert names == [k for k, _v in fields] + ["content"]
     assert [p.get_content() for p in parts[:-1]] == [v for _k, v in fields]
     assert parts[-1].get_filename() == path.name
+    assert parts[-1].get_content_type() == "application/octet-stream"
     assert parts[-1].get_payload(decode=True) == path.read_bytes()
+
+
+def test_upload_retry_sends_the_whole_file_again(dist: Path) -> None:
+    """The network layer's retry loop: a 503 is retried after Poetry's wait, with the whole
+    body again; a Retry-After over the cap is not waited for (as for GETs)."""
+    path = next(dist.glob("*.whl"))
+    answers = [httpx.Response(503), httpx.Response(200)]
+    response, sent, seen, slept = _post(path, answers)
+    assert response.status_code == 200 and slept == [0.5]
+    assert [len(r.content) for r in sent] == [int(sent[0].headers["content-length"])] * 2
+    size = path.stat().st_size
+    assert [s for s, _t in seen].count(size) == 2  # the progress starts again with the retry
+    later = httpx.Response(503, headers={"Retry-After": "3600"})
+    response, sent, _seen, slept = _post(path, [later])
+    assert response.status_code == 503 and len(sent) == 1 and slept == []
+    assert "not waiting" in response.extensions["nbext_gave_up"]
 
 
 @pytest.mark.parametrize(
@@ -148,7 +198,8 @@ def proj(tmp_path: Path, dist: Path, monkeypatch: pytest.MonkeyPatch) -> nbext.W
 
 
 def _creds(ws: nbext.Workspace, repository: str | None, **kw: str) -> tuple[str | None, str | None]:
-    from nbext.publish.publish import PublishContext, _credentials, _target
+    from nbext.publish.context import PublishContext
+    from nbext.publish.target import credentials_for, resolve_target
 
     ctx = PublishContext(
         settings=ws.settings,
@@ -162,7 +213,7 @@ def _creds(ws: nbext.Workspace, repository: str | None, **kw: str) -> tuple[str 
         project_version=None,
         source_urls={spec.name: spec.url for spec in ws._specs()[0] if spec.url},
     )
-    cred = _credentials(ctx, _target(ctx, repository), kw.get("u"), kw.get("p"))
+    cred = credentials_for(ctx, resolve_target(ctx, repository), kw.get("u"), kw.get("p"))
     return cred.username, cred.password
 
 
@@ -188,7 +239,8 @@ def test_credentials_order(proj: nbext.Workspace, monkeypatch: pytest.MonkeyPatc
 
 
 def test_target_resolution(proj: nbext.Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
-    from nbext.publish.publish import PublishContext, _target
+    from nbext.publish.context import PublishContext
+    from nbext.publish.target import resolve_target
 
     ws = proj
     ws.config_set("repositories.leg", "https://corp.invalid/legacy")
@@ -206,22 +258,23 @@ def test_target_resolution(proj: nbext.Workspace, monkeypatch: pytest.MonkeyPatc
         None,  # type: ignore[arg-type]
         source_urls={"fromsource": "https://src.invalid/simple/"},
     )
-    assert _target(ctx, "leg").url == "https://corp.invalid/legacy/"  # the slash is added
-    assert _target(ctx, "envrepo").url == "https://env.invalid/up/"
+    assert resolve_target(ctx, "leg").url == "https://corp.invalid/legacy/"  # the slash is added
+    assert resolve_target(ctx, "envrepo").url == "https://env.invalid/up/"
     # A source's URL as written, its trailing slash kept (Poetry posts to it as it is).
-    assert _target(ctx, "fromsource").url == "https://src.invalid/simple/"
-    assert _target(ctx, "FromSource").name == "fromsource"  # credentials: http-basic.fromsource
+    assert resolve_target(ctx, "fromsource").url == "https://src.invalid/simple/"
+    # Any case: the source's own name (credentials: http-basic.fromsource).
+    assert resolve_target(ctx, "FromSource").name == "fromsource"
     # PyPI is a source without a URL: Poetry does not merge it (publishing to it is -r-less).
     assert ws.sources.has("pypi")
     with pytest.raises(PublishError, match=r"^Repository pypi is not defined\..*without -r"):
-        _target(ctx, "pypi")
-    default = _target(ctx, None)
+        resolve_target(ctx, "pypi")
+    default = resolve_target(ctx, None)
     assert (default.name, default.shown, default.url) == ("pypi", "PyPI", pypi_upload_url())
     with pytest.raises(PublishError, match="Repository nope is not defined"):
-        _target(ctx, "nope")
+        resolve_target(ctx, "nope")
     ws.config_set("repositories.bad", "ftp://x.invalid/")
     with pytest.raises(PublishError, match="is not an http"):
-        _target(ctx, "bad")
+        resolve_target(ctx, "bad")
 
 
 def test_connection_failure_names_what_was_not_uploaded(proj: nbext.Workspace) -> None:

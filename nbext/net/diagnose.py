@@ -10,15 +10,17 @@ TLS). It sends no HTTP request and no credential.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import html
-import os
+import ipaddress
 import socket
 import ssl
-import tempfile
 import warnings
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import urlsplit
+
+from cryptography import x509
+from cryptography.x509.oid import NameOID
 
 from nbext.auth.redact import redact_url
 from nbext.net.tls import TlsSettings, unknown_issuer, verify_reason
@@ -86,28 +88,59 @@ class Diagnosis:
         return "<pre class='nbext-diagnose'>" + html.escape(repr(self)) + "</pre>"
 
 
-def _name(parts: Any) -> str:
-    return ", ".join(f"{k}={v}" for rdn in parts or () for k, v in rdn)
+#: Where OpenSSL's long name of a name attribute (what CPython's ssl module shows, and what
+#: ``%source diagnose`` has always shown) is not cryptography's.
+_OPENSSL_NAMES = {
+    NameOID.USER_ID.dotted_string: "userId",
+    NameOID.INITIALS.dotted_string: "initials",
+    NameOID.ORGANIZATION_IDENTIFIER.dotted_string: "organizationIdentifier",
+}
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def _describe(der: bytes) -> dict[str, str]:
-    """Subject, issuer and expiry of a DER certificate (CPython's own decoder)."""
-    pem = ssl.DER_cert_to_PEM_cert(der)
-    fd, path = tempfile.mkstemp(suffix=".pem")
+def _name(name: x509.Name) -> str:
+    """``organizationName=Example Corp, commonName=host``: OpenSSL's long names, in the
+    certificate's order (not RFC 4514's reversed one)."""
+    out = []
+    for rdn in name.rdns:
+        for attr in rdn:
+            oid = attr.oid.dotted_string
+            key = _OPENSSL_NAMES.get(oid) or attr.oid._name
+            value = attr.value if isinstance(attr.value, str) else attr.value.hex()
+            out.append(f"{oid if key == 'Unknown OID' else key}={value}")
+    return ", ".join(out)
+
+
+def _openssl_time(when: datetime.datetime) -> str:
+    """``Jan  1 00:00:00 3000 GMT``, as OpenSSL prints a certificate's time."""
+    return f"{_MONTHS[when.month - 1]} {when.day:2d} {when:%H:%M:%S} {when.year} GMT"
+
+
+def _address(ip: object) -> str:
+    """An IP address of the subjectAltName as CPython's ssl module writes it: IPv6 in eight
+    uppercase groups (``0:0:0:0:0:0:0:1``)."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        packed = ip.packed
+        return ":".join(f"{int.from_bytes(packed[i : i + 2], 'big'):X}" for i in range(0, 16, 2))
+    return str(ip)
+
+
+def _describe(cert: x509.Certificate) -> dict[str, str]:
+    """Subject, issuer, expiry and the DNS names and IP addresses the certificate is for."""
     try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(pem)
-        decoded = ssl._ssl._test_decode_cert(path)  # type: ignore[attr-defined]
-    except Exception:
-        return {}
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(path)
-    names = ", ".join(v for k, v in decoded.get("subjectAltName", ()) if k in ("DNS", "IP Address"))
+        sans = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except (x509.ExtensionNotFound, x509.DuplicateExtension, ValueError):
+        names = ""  # none, or unreadable: the names are only a detail
+    else:
+        names = ", ".join(
+            entry.value if isinstance(entry, x509.DNSName) else _address(entry.value)
+            for entry in sans
+            if isinstance(entry, x509.DNSName | x509.IPAddress)
+        )
     info = {
-        "subject": _name(decoded.get("subject")),
-        "issuer": _name(decoded.get("issuer")),
-        "valid until": str(decoded.get("notAfter", "")),
+        "subject": _name(cert.subject),
+        "issuer": _name(cert.issuer),
+        "valid until": _openssl_time(cert.not_valid_after_utc),
     }
     if names:
         info["names"] = names
@@ -128,17 +161,11 @@ def _bundles(tls: TlsSettings) -> list[tuple[str, str]]:
     return out
 
 
-def chain_of(der: bytes, tls: TlsSettings, *, max_depth: int = 6) -> list[dict[str, str]]:
-    """The leaf, then each issuer whose signature verifies, from the trust stores tried.
-
-    Needs the ``cryptography`` package (keyring's SecretStorage brings it on Linux); without
-    it the chain is empty and the leaf alone is shown.
-    """
-    try:
-        from cryptography import x509
-    except ImportError:
-        return []
-    candidates: list[tuple[str, Any]] = []
+def chain_of(
+    leaf: x509.Certificate, tls: TlsSettings, *, max_depth: int = 6
+) -> list[dict[str, str]]:
+    """The leaf, then each issuer whose signature verifies, from the trust stores tried."""
+    candidates: list[tuple[str, x509.Certificate]] = []
     for label, path in _bundles(tls):
         try:
             with open(path, "rb") as fh:
@@ -150,7 +177,7 @@ def chain_of(der: bytes, tls: TlsSettings, *, max_depth: int = 6) -> list[dict[s
             continue
         candidates += [(label, c) for c in certs]
 
-    def info(cert: Any, found_in: str) -> dict[str, str]:
+    def info(cert: x509.Certificate, found_in: str) -> dict[str, str]:
         return {
             "subject": cert.subject.rfc4514_string(),
             "issuer": cert.issuer.rfc4514_string(),
@@ -159,10 +186,7 @@ def chain_of(der: bytes, tls: TlsSettings, *, max_depth: int = 6) -> list[dict[s
             "found in": found_in,
         }
 
-    try:
-        current = x509.load_der_x509_certificate(der)
-    except ValueError:
-        return []
+    current = leaf
     chain = [info(current, "")]
     for _depth in range(max_depth):
         if current.subject == current.issuer:
@@ -276,8 +300,13 @@ def diagnose(source: str, url: str, tls: TlsSettings, *, timeout: float = 10.0) 
             probed = True
             refusal = _refusal(ssock, min(timeout, REFUSAL_WAIT))
     if der:
-        result.certificate = _describe(der)
-        result.chain = chain_of(der, tls)
+        try:
+            leaf = x509.load_der_x509_certificate(der)
+        except ValueError:  # not a certificate cryptography can read: nothing to show
+            pass
+        else:
+            result.certificate = _describe(leaf)
+            result.chain = chain_of(leaf, tls)
     key = f"certificates.{source}"
     client_advice = ""
     if tls.client_cert and load_problem:

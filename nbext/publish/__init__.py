@@ -1,8 +1,12 @@
 """``poetry publish``: the target, the files, the checks and the upload.
 
-Owns: ``publish`` (the target repository, credentials, the pre-upload check on the
-target's own index, the run), ``distfiles`` (which files, their metadata and README checks),
-``upload`` (the legacy upload API, streamed, with Poetry's retries).
+Owns: ``publish`` (the flow of ``%publish``), ``context`` (what it needs from the Workspace),
+``target`` (the repository, its upload URL, credentials and TLS), ``distfiles`` (which files,
+their metadata and README checks), ``build`` (``--build``), ``check`` (the pre-upload existence
+check on the target's own index), ``run`` (the uploads, one file at a time), ``answers`` (the
+index's answers in words), ``upload`` (the legacy upload API: httpx's multipart, streamed,
+through the network layer's retry loop), ``results`` (the result and the error), ``progress``
+(the observer and Poetry's text progress line).
 
 May import: ``nbext.errors``, ``nbext.constants``, ``nbext.config``, ``nbext.auth``,
 ``nbext.sources``, ``nbext.index``, ``nbext.net``, ``nbext.report``.
