@@ -19,17 +19,17 @@ from __future__ import annotations
 
 import hashlib
 import io
-import tarfile
 import warnings
-import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any, Literal
 
 from packaging.metadata import Metadata, RawMetadata, parse_email
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
+
+from nbext.index.archive import NoMetadataFile, UnreadableArchive, core_metadata
 
 __all__ = [
     "DistFile",
@@ -142,29 +142,17 @@ def _digests(path: Path) -> tuple[int, str, str, str]:
 def _metadata_bytes(path: Path) -> bytes:
     """The core metadata file inside ``path`` (Poetry's ``_get_metadata`` rule)."""
     if path.name.endswith(".whl"):
-        try:
-            with zipfile.ZipFile(path) as z:
-                for name in z.namelist():
-                    parts = PurePosixPath(name).parts
-                    top, leaf = (parts[0], parts[1]) if len(parts) == 2 else ("", "")
-                    if leaf == "METADATA" and top.endswith(".dist-info"):
-                        return z.read(name)
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
-            raise DistReadError(f"{path.name} is not a readable wheel ({exc})") from exc
-        raise DistReadError(f"METADATA not found in wheel {path.name}")
-    if path.name.endswith(".tar.gz"):
-        try:
-            with tarfile.open(path, "r:gz") as tar:
-                for member in tar.getmembers():
-                    parts = PurePosixPath(member.name).parts
-                    if len(parts) == 2 and parts[1] == "PKG-INFO":
-                        fh = tar.extractfile(member)
-                        if fh is not None:
-                            return fh.read()
-        except (tarfile.TarError, OSError, EOFError) as exc:
-            raise DistReadError(f"{path.name} is not a readable sdist ({exc})") from exc
-        raise DistReadError(f"PKG-INFO not found in sdist {path.name}")
-    raise DistReadError(f"Unknown distribution format: {path.name}")
+        kind, what = "wheel", "METADATA"
+    elif path.name.endswith(".tar.gz"):
+        kind, what = "sdist", "PKG-INFO"
+    else:
+        raise DistReadError(f"Unknown distribution format: {path.name}")
+    try:
+        return core_metadata(path, path.name, tar_mode="r:gz")
+    except UnreadableArchive as exc:
+        raise DistReadError(f"{path.name} is not a readable {kind} ({exc})") from exc
+    except NoMetadataFile:
+        raise DistReadError(f"{what} not found in {kind} {path.name}") from None
 
 
 def read_dist(path: Path) -> DistFile:
