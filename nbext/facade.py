@@ -27,7 +27,13 @@ from nbext.config.commands import ConfigCommand, PasswordPrompt
 from nbext.config.paths import config_dir
 from nbext.config.settings import Settings
 from nbext.constants import IMPLICIT_PYPI_NOTE, PYPI_NAME
-from nbext.errors import NbextError, RequirementError, SourceError, UnknownSourceError
+from nbext.errors import (
+    NbextError,
+    PublishError,
+    RequirementError,
+    SourceError,
+    UnknownSourceError,
+)
 from nbext.lookup.engine import (
     Lookup,
     LookupObserver,
@@ -45,7 +51,6 @@ from nbext.project.pyproject import FILENAME, DependencyPin, Project, find_pypro
 from nbext.publish.publish import (
     CredentialPrompt,
     PublishContext,
-    PublishError,
     PublishObserver,
     PublishResult,
     publish,

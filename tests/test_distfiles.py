@@ -13,8 +13,9 @@ from pathlib import Path
 import nbext
 import pytest
 from nbext.constants import pypi_upload_url
+from nbext.errors import PublishError
 from nbext.publish.distfiles import form_fields, read_dist, render_problem, select_files
-from nbext.publish.publish import PublishError, build
+from nbext.publish.publish import build
 from nbext.publish.upload import Multipart
 
 from tests._sample import write_project

@@ -84,7 +84,7 @@ def test_json_page_only_for_the_exact_media_type() -> None:
     assert files[0].url == "https://idx.example/files/acme_utils-1.0.0-py3-none-any.whl"
     assert (files[0].yanked, files[0].yanked_reason, files[0].size) == (True, "oops", 10)
     # application/json is not PEP 691 for Poetry: read as HTML, which has no links
-    with pytest.raises(nbext.index.model.PageFormatError):
+    with pytest.raises(nbext.errors.PageFormatError):
         parse_project_page("acme-utils", body, content_type="application/json", url="https://i/")
 
 
@@ -98,7 +98,7 @@ def test_json_page_only_for_the_exact_media_type() -> None:
     ],
 )
 def test_pages_that_are_not_index_pages(content_type: str, body: bytes) -> None:
-    with pytest.raises(nbext.index.model.PageFormatError):
+    with pytest.raises(nbext.errors.PageFormatError):
         parse_project_page("x", body, content_type=content_type, url="https://i/simple/x/")
 
 

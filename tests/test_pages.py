@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 from nbext.constants import JSON_MEDIA_TYPE, _library_endpoint, pypi_json_api_url
+from nbext.errors import MarkupError
 from nbext.index.model import group_releases, read_project_page
-from nbext.index.pages import MarkupError, _start_tags, links_from_html, links_from_json
+from nbext.index.pages import _start_tags, links_from_html, links_from_json
 
 from tests._poetry import PoetryUnavailable, poetry_python
 

@@ -24,14 +24,10 @@ from packaging.utils import canonicalize_name
 
 from nbext.cache.httpcache import DIRNAME, FileStorage, read_index
 from nbext.cache.metadata import entry_path
-from nbext.errors import NbextError
+from nbext.errors import CacheError
 from nbext.report import Report
 
 __all__ = ["CacheSummary", "CacheTable", "ClearPlan", "plan_clear", "summarize"]
-
-
-class CacheError(NbextError):
-    """A ``%cache clear`` argument Poetry would reject (with Poetry's message)."""
 
 
 def _files(directory: Path) -> Iterator[Path]:

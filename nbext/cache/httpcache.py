@@ -36,6 +36,7 @@ import httpx
 from hishel.httpx import CacheTransport
 
 from nbext.auth.redact import redact_url
+from nbext.errors import NotCached
 from nbext.files.atomic import write_cache_file
 
 __all__ = [
@@ -43,7 +44,6 @@ __all__ = [
     "CacheLayer",
     "FileStorage",
     "HttpCache",
-    "NotCached",
     "cache_root",
     "read_index",
 ]
@@ -62,10 +62,6 @@ _NEVER_STORED = frozenset(
     {"set-cookie", "content-encoding", "content-length", "transfer-encoding", "connection"}
 )
 _NEVER_VARY = frozenset({"authorization", "proxy-authorization", "cookie"})
-
-
-class NotCached(httpx.TransportError):
-    """Offline, and nothing usable is cached for this URL."""
 
 
 def _digest(data: bytes) -> str:
@@ -484,10 +480,7 @@ def _offline(storage: FileStorage, key: str, request: httpx.Request) -> httpx.Re
                 "nbext_sent": False,
             },
         )
-    raise NotCached(
-        f"offline, and no cached copy of {key}: look it up once online (%config --unset offline)",
-        request=request,
-    )
+    raise NotCached(key, request=request)
 
 
 def _multi(pairs: Iterator[tuple[str, str]] | list[tuple[str, str]]) -> dict[str, list[str]]:

@@ -83,10 +83,6 @@ def locked(
         lock.acquire(timeout=wait)
     except Timeout:
         raise FileBusyError(
-            f"{path} is being changed by another process (a kernel, a script or nbext in "
-            f"a terminal still held its lock {lock_file} after {wait:g} s); nbext changed "
-            "nothing. Fix: let the other process finish, then run this again (if none is "
-            f"running, delete {lock_file}).",
             path=str(path),
             lock_path=str(lock_file),
             timeout=wait,

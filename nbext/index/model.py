@@ -26,9 +26,9 @@ from poetry.core.constraints.version import Version
 from poetry.core.version.exceptions import InvalidVersionError
 
 from nbext.constants import JSON_MEDIA_TYPE
+from nbext.errors import MarkupError, PageFormatError
 from nbext.index.pages import (
     Link,
-    MarkupError,
     _start_tags,
     links_from_anchors,
     links_from_json,
@@ -36,7 +36,6 @@ from nbext.index.pages import (
 
 __all__ = [
     "File",
-    "PageFormatError",
     "PageReader",
     "ProjectPage",
     "Release",
@@ -76,10 +75,6 @@ _VERSION_RE = re.compile(r"(?i)([a-z0-9_\-.]+?)-(?=\d)([a-z0-9_.!+-]+)")
 _METADATA_FORMATS = frozenset({".whl", ".tar.gz", ".zip", ".tar.bz2"})
 # Hash algorithms by preference for verifying a file or metadata (strongest first).
 HASH_PREFERENCE = ("sha512", "sha384", "sha256", "sha224", "sha1", "md5")
-
-
-class PageFormatError(ValueError):
-    """A page that is neither a usable HTML nor a PEP 691 JSON index page."""
 
 
 @dataclass(frozen=True)

@@ -37,15 +37,20 @@ from poetry.core.packages.dependency import Dependency
 
 from nbext.auth.redact import redact_url
 from nbext.cache.artifacts import ArtifactCache
-from nbext.cache.httpcache import NotCached
 from nbext.cache.metadata import MetadataCache
 from nbext.constants import ACCEPT_PYPI, ACCEPT_SIMPLE, pypi_json_api_url
-from nbext.errors import RequirementError
+from nbext.errors import (
+    BodyTooLarge,
+    NotCached,
+    PageFormatError,
+    RequirementError,
+    SourceDown,
+    TlsConnectError,
+)
 from nbext.index.lazy_wheel import TAIL_BYTES, metadata_from_ranges, total_size
 from nbext.index.model import (
     HASH_PREFERENCE,
     File,
-    PageFormatError,
     PageReader,
     Release,
     ReleaseMetadata,
@@ -57,9 +62,8 @@ from nbext.index.model import (
     parse_metadata,
 )
 from nbext.lookup.results import OFFLINE_NOT_CACHED, Chosen, LookupResult, SourceRow
-from nbext.net.client import Event, Http, Outages, SourceDown, short_error
-from nbext.net.limits import BodyTooLarge, Cap
-from nbext.net.tls import TlsConnectError
+from nbext.net.client import Event, Http, Outages, short_error
+from nbext.net.limits import Cap
 from nbext.sources.pool import Priority, Source, SourcePool
 
 __all__ = ["Lookup", "LookupObserver", "Pin", "kernel_python_constraint", "parse_requirement"]

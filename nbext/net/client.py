@@ -21,11 +21,12 @@ from nbext import _version
 from nbext.auth.redact import redact_url
 from nbext.cache.httpcache import CacheLayer, HttpCache
 from nbext.constants import DEFAULT_TIMEOUT
+from nbext.errors import SourceDown, TlsConnectError
 from nbext.net.deadline import EXTENSION, Deadline
 from nbext.net.limits import Cap, Limits
 from nbext.net.wire import WirePool
 
-__all__ = ["Event", "EventSink", "Http", "Outages", "SourceDown", "redact_url", "short_error"]
+__all__ = ["Event", "EventSink", "Http", "Outages", "redact_url", "short_error"]
 
 logger = logging.getLogger("nbext.http")
 
@@ -50,8 +51,6 @@ def _retryable_error(exc: httpx.HTTPError) -> bool:
     """Poetry retries connection errors; nbext does not retry what a retry cannot mend: a TLS
     failure, a timeout (the request's deadline is spent: six of them would hold a lookup for
     minutes), a body past its cap, or a redirect to a URL that cannot be parsed."""
-    from nbext.net.tls import TlsConnectError
-
     if isinstance(exc, TlsConnectError | SourceDown):
         return False
     if isinstance(exc, httpx.RemoteProtocolError) and str(exc).startswith("Invalid URL"):
@@ -210,10 +209,6 @@ def retry_event(source: str, url: str, delay: float, attempt: int, text: str = "
         attempt=attempt,
         started=time.time(),
     )
-
-
-class SourceDown(httpx.ConnectError):
-    """A source that could not be reached earlier in the same lookup: not asked again."""
 
 
 class Outages:

@@ -31,6 +31,8 @@ from packaging.metadata import Metadata, RawMetadata, parse_email
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from nbext.errors import DistReadError
+
 __all__ = [
     "DistFile",
     "Selection",
@@ -119,10 +121,6 @@ class DistFile:
     @property
     def name(self) -> str:
         return self.path.name
-
-
-class DistReadError(ValueError):
-    """A file that is not a readable wheel or sdist."""
 
 
 def _digests(path: Path) -> tuple[int, str, str, str]:

@@ -56,13 +56,13 @@ from nbext import _version
 from nbext.auth.credentials import Credential, basic_header
 from nbext.auth.redact import redact_url
 from nbext.constants import ACCEPT_SIMPLE, pypi_simple_url, pypi_upload_url
-from nbext.errors import NbextError
-from nbext.index.model import PageFormatError, parse_project_page
+from nbext.errors import DistReadError, PageFormatError, PublishError, UploadFailed
+from nbext.index.model import parse_project_page
 from nbext.net.client import Event, redact_headers, short_error
 from nbext.net.tls import TlsSettings, ssl_context, tls_settings
-from nbext.publish.distfiles import DistFile, DistReadError, check_dist, form_fields, read_dist
+from nbext.publish.distfiles import DistFile, check_dist, form_fields, read_dist
 from nbext.publish.distfiles import select_files as _select_files
-from nbext.publish.upload import Multipart, UploadFailed, post
+from nbext.publish.upload import Multipart, post
 from nbext.report import TextLines
 
 if TYPE_CHECKING:
@@ -74,7 +74,6 @@ __all__ = [
     "CredentialPrompt",
     "FileOutcome",
     "PublishContext",
-    "PublishError",
     "PublishObserver",
     "PublishResult",
     "TextProgress",
@@ -88,16 +87,6 @@ _EXISTS_400 = ("already exist", "updating asset", "cannot be updated", "already 
 #: Asks for the credentials of a repository: ``(repository, username or None)`` ->
 #: the credential, or None when a widget was shown instead (the cell is re-run after Save).
 CredentialPrompt = Callable[[str, str | None], Credential | None]
-
-
-class PublishError(NbextError):
-    """A publish that stopped; ``result`` says what was uploaded before it did."""
-
-    def __init__(self, message: str, *, result: PublishResult | None = None) -> None:
-        super().__init__(message)
-        self.result = result
-        #: True when the cell should be run again once the credentials form is saved.
-        self.needs_credentials = False
 
 
 @dataclass

@@ -21,6 +21,7 @@ from pathlib import Path
 import httpx
 
 from nbext.auth.redact import redact_url
+from nbext.errors import UploadFailed
 from nbext.net.client import (
     MAX_ATTEMPTS,
     RETRY_STATUSES,
@@ -32,7 +33,7 @@ from nbext.net.client import (
     short_error,
 )
 
-__all__ = ["Multipart", "UploadFailed", "post"]
+__all__ = ["Multipart", "post"]
 
 _CHUNK = 1 << 16
 Progress = Callable[[int, int], None]  # (bytes sent, total)
@@ -100,14 +101,6 @@ class Multipart:
     def body(self) -> bytes:
         """The whole body at once (tests, small files)."""
         return b"".join(self.stream())
-
-
-class UploadFailed(Exception):
-    """The POST could not be made (after every retry); ``events`` has each attempt."""
-
-    def __init__(self, message: str, events: list[Event]) -> None:
-        super().__init__(message)
-        self.events = events
 
 
 def post(
