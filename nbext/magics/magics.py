@@ -19,7 +19,7 @@ from IPython.core.magic_arguments import MagicArgumentParser
 from IPython.display import display
 from IPython.utils.text import DollarFormatter
 
-from nbext.config.settings import is_poetry_key
+from nbext.config.keys import is_poetry_key
 from nbext.errors import PublishError
 from nbext.facade import Workspace, workspace
 from nbext.lookup.results import LookupResult, LookupResults
