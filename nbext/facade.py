@@ -47,7 +47,8 @@ from nbext.net.diagnose import Diagnosis, diagnose
 from nbext.net.tls import SourceTransport, tls_settings
 from nbext.net.transport import RoutingTransport
 from nbext.net.wire import WirePool
-from nbext.project.pyproject import FILENAME, DependencyPin, Project, find_pyproject
+from nbext.project.dependencies import DependencyPin
+from nbext.project.pyproject import FILENAME, Project, find_pyproject
 from nbext.publish.publish import (
     CredentialPrompt,
     PublishContext,
