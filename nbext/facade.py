@@ -21,8 +21,9 @@ from nbext.auth.credentials import Authenticator, PasswordManager, SourceAuth
 from nbext.auth.redact import redact_url
 from nbext.cache.artifacts import ArtifactCache
 from nbext.cache.commands import CacheTable, ClearPlan, plan_clear, storage_files, summarize
-from nbext.cache.httpcache import HttpCache, cache_root, read_index
+from nbext.cache.httpcache import HttpCache, cache_root
 from nbext.cache.metadata import MetadataCache
+from nbext.cache.storage import read_index
 from nbext.config.commands import ConfigCommand, PasswordPrompt
 from nbext.config.paths import config_dir
 from nbext.config.settings import Settings
