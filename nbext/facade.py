@@ -58,15 +58,8 @@ from nbext.publish.publish import (
     publish,
 )
 from nbext.report import Report, SourceTable
-from nbext.sources.pool import (
-    Priority,
-    SourcePool,
-    SourceSpec,
-    build_pool,
-    is_pypi_name,
-    validate_name,
-    validate_url,
-)
+from nbext.sources.declared import validate_name, validate_url
+from nbext.sources.pool import Priority, SourcePool, SourceSpec, build_pool, is_pypi_name
 from nbext.ui.status import Status, status
 
 if TYPE_CHECKING:

@@ -14,7 +14,8 @@ from tomlkit.toml_document import TOMLDocument
 
 from nbext.errors import ConfigurationError, ProjectError
 from nbext.project.tables import Tables
-from nbext.sources.pool import Priority, SourceSpec, is_pypi_name, parse_source_table
+from nbext.sources.declared import parse_source_table
+from nbext.sources.pool import Priority, SourceSpec, is_pypi_name
 
 __all__ = ["declared_sources", "put_source", "remove_sources"]
 
