@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import tomlkit
-from tomlkit.exceptions import TOMLKitError
 
 from nbext.config.keys import KeyPath, split_key
 from nbext.errors import ConfigError
@@ -28,7 +27,7 @@ from nbext.files.userfiles import (
     locked,
     make_private_dir,
     mode_for,
-    not_toml,
+    read_toml,
 )
 
 __all__ = ["ConfigFile"]
@@ -49,25 +48,21 @@ class ConfigFile:
         try:
             return self.path.is_file()
         except OSError as exc:  # a directory on the way that cannot be searched
-            raise ConfigError(cannot_read(self.path, exc), origin=str(self.path)) from exc
+            raise self._error(cannot_read(self.path, exc)) from exc
 
     def read(self) -> tomlkit.TOMLDocument:
         if not self.exists():
             return tomlkit.document()
-        try:
-            text = self.path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(cannot_read(self.path, exc), origin=str(self.path)) from exc
-        try:
-            return tomlkit.parse(text)
-        except TOMLKitError as exc:
-            raise ConfigError(not_toml(self.path, exc), origin=str(self.path)) from exc
+        return read_toml(self.path, self._error)
 
     def data(self) -> dict[str, Any]:
         return self.read().unwrap()
 
+    def _error(self, message: str) -> ConfigError:
+        return ConfigError(message, origin=str(self.path))
+
     def _cannot_write(self, exc: OSError) -> ConfigError:
-        return ConfigError(cannot_write(self.path, exc), origin=str(self.path))
+        return self._error(cannot_write(self.path, exc))
 
     def _write(self, doc: tomlkit.TOMLDocument) -> None:
         """Replace the file with ``doc`` (call with the lock held)."""

@@ -23,7 +23,6 @@ from pathlib import Path
 
 import tomlkit
 from poetry.core.constraints.version import VersionConstraint, parse_constraint
-from tomlkit.exceptions import TOMLKitError
 from tomlkit.toml_document import TOMLDocument
 
 from nbext.errors import ProjectError
@@ -34,7 +33,7 @@ from nbext.files.userfiles import (
     holds_credentials,
     locked,
     mode_for,
-    not_toml,
+    read_toml,
 )
 from nbext.project import dependencies, sourcetable
 from nbext.project.dependencies import DependencyPin
@@ -78,7 +77,7 @@ class Project:
         except FileNotFoundError:
             raise self._gone() from None
         except OSError as exc:
-            raise ProjectError(cannot_read(self.path, exc), path=str(self.path)) from exc
+            raise self._error(cannot_read(self.path, exc)) from exc
         stamp = (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
         if self._doc is None or stamp != self._stamp:
             self._doc = self._parse()
@@ -91,18 +90,12 @@ class Project:
             path=str(self.path),
         )
 
+    def _error(self, message: str) -> ProjectError:
+        return ProjectError(message, path=str(self.path))
+
     def _parse(self) -> TOMLDocument:
         """The file as it is on disk now."""
-        try:
-            text = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise self._gone() from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ProjectError(cannot_read(self.path, exc), path=str(self.path)) from exc
-        try:
-            return tomlkit.parse(text)
-        except TOMLKitError as exc:
-            raise ProjectError(not_toml(self.path, exc), path=str(self.path)) from exc
+        return read_toml(self.path, self._error, missing=self._gone)
 
     def python_constraint(self) -> VersionConstraint | None:
         """The project's Python range: ``project.requires-python``, else the ``python``
@@ -172,7 +165,7 @@ class Project:
     # -- writing ------------------------------------------------------------------------------
 
     def _cannot_write(self, exc: OSError) -> ProjectError:
-        return ProjectError(cannot_write(self.path, exc), path=str(self.path))
+        return self._error(cannot_write(self.path, exc))
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:

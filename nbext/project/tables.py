@@ -87,20 +87,22 @@ class Tables:
         return self.child(tool, "poetry", "tool.poetry", super_table=True)
 
 
+#: What a TOML value is called in messages, by type (bool before int: a bool is an int).
+_KINDS: tuple[tuple[type, str], ...] = (
+    (bool, "a boolean"),
+    (str, "a string"),
+    (int, "an integer"),
+    (float, "a number"),
+    (list, "an array"),
+    (dict, "a table"),
+)
+
+
 def kind(value: object) -> str:
     """``a string``, ``an integer``... for messages about a TOML value of the wrong type."""
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a number"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dict):
-        return "a table"
+    for cls, name in _KINDS:
+        if isinstance(value, cls):
+            return name
     return f"a {type(value).__name__}"
 
 
