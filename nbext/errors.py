@@ -31,8 +31,10 @@ NotCached) and ``httpx.ConnectError`` (SourceDown, TlsConnectError): the transpo
 Poetry's retry loop treat those as the transport errors they are.
 
 Every message names the source or file concerned and, where there is one, the fix. Where a
-class holds what its message says (a file and its lock, a URL), the message is built from
-those attributes in ``__str__``. This module imports nothing of nbext (it is the bottom layer).
+class holds what its message says (a file and its lock, a URL), the class builds the message
+from those attributes when it is raised, and keeps it as the exception's argument: not in
+``__str__``, because the magics take secrets typed in a cell out of ``args`` (a message built
+in ``__str__`` would escape that). This module imports nothing of nbext (the bottom layer).
 """
 
 from __future__ import annotations
@@ -125,18 +127,15 @@ class FileBusyError(NbextError):
     seconds: nbext changed nothing. ``lock_path`` is the lock file beside it."""
 
     def __init__(self, *, path: str, lock_path: str, timeout: float) -> None:
-        super().__init__(path)
+        super().__init__(
+            f"{path} is being changed by another process (a kernel, a script or nbext in a "
+            f"terminal still held its lock {lock_path} after {timeout:g} s); nbext changed "
+            "nothing. Fix: let the other process finish, then run this again (if none is "
+            f"running, delete {lock_path})."
+        )
         self.path = path
         self.lock_path = lock_path
         self.timeout = timeout
-
-    def __str__(self) -> str:
-        return (
-            f"{self.path} is being changed by another process (a kernel, a script or nbext in "
-            f"a terminal still held its lock {self.lock_path} after {self.timeout:g} s); nbext "
-            "changed nothing. Fix: let the other process finish, then run this again (if none "
-            f"is running, delete {self.lock_path})."
-        )
 
 
 class CredentialError(NbextError):
@@ -194,14 +193,12 @@ class NotCached(NbextError, httpx.TransportError):
     """Offline, and nothing usable is cached for ``url`` (the cache key: redacted)."""
 
     def __init__(self, url: str, *, request: httpx.Request | None = None) -> None:
-        super().__init__(url, request=request)
-        self.url = url
-
-    def __str__(self) -> str:
-        return (
-            f"offline, and no cached copy of {self.url}: look it up once online "
-            "(%config --unset offline)"
+        super().__init__(
+            f"offline, and no cached copy of {url}: look it up once online "
+            "(%config --unset offline)",
+            request=request,
         )
+        self.url = url
 
 
 class SourceDown(NbextError, httpx.ConnectError):
