@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 
 from nbext._version import __version__
 from nbext.errors import (
+    BodyTooLarge,
+    CacheError,
     ConfigError,
     ConfigurationError,
     CredentialError,
@@ -17,9 +19,13 @@ from nbext.errors import (
     IndexPageError,
     KeyringError,
     NbextError,
+    NotCached,
     ProjectError,
+    PublishError,
     RequirementError,
+    SourceDown,
     SourceError,
+    TlsConnectError,
     UnknownSourceError,
 )
 from nbext.facade import Workspace, workspace
@@ -32,6 +38,8 @@ if TYPE_CHECKING:
     from typing import Any
 
 __all__ = [
+    "BodyTooLarge",
+    "CacheError",
     "Chosen",
     "ConfigError",
     "ConfigurationError",
@@ -42,16 +50,20 @@ __all__ = [
     "LookupResult",
     "LookupResults",
     "NbextError",
+    "NotCached",
     "Priority",
     "ProjectError",
+    "PublishError",
     "ReleaseMetadata",
     "Report",
     "RequirementError",
     "Source",
+    "SourceDown",
     "SourceError",
     "SourcePool",
     "SourceRow",
     "SourceTable",
+    "TlsConnectError",
     "UnknownSourceError",
     "Workspace",
     "__version__",

@@ -21,8 +21,9 @@ from nbext.auth.credentials import Authenticator, PasswordManager, SourceAuth
 from nbext.auth.redact import redact_url
 from nbext.cache.artifacts import ArtifactCache
 from nbext.cache.commands import CacheTable, ClearPlan, plan_clear, storage_files, summarize
-from nbext.cache.httpcache import HttpCache, cache_root, read_index
+from nbext.cache.httpcache import HttpCache, cache_root
 from nbext.cache.metadata import MetadataCache
+from nbext.cache.storage import read_index
 from nbext.config.commands import ConfigCommand, PasswordPrompt
 from nbext.config.paths import config_dir
 from nbext.config.settings import Settings
@@ -36,7 +37,8 @@ from nbext.net.diagnose import Diagnosis, diagnose
 from nbext.net.tls import SourceTransport, tls_settings
 from nbext.net.transport import RoutingTransport
 from nbext.net.wire import WirePool
-from nbext.project.pyproject import FILENAME, DependencyPin, Project, find_pyproject
+from nbext.project.dependencies import DependencyPin
+from nbext.project.pyproject import FILENAME, Project, find_pyproject
 from nbext.publish.publish import (
     CredentialPrompt,
     PublishContext,
@@ -46,14 +48,13 @@ from nbext.publish.publish import (
     publish,
 )
 from nbext.report import Report, SourceTable
+from nbext.sources.declared import validate_name, validate_url
 from nbext.sources.pool import (
     Priority,
     SourcePool,
     SourceSpec,
     build_pool,
     is_pypi_name,
-    validate_name,
-    validate_url,
 )
 from nbext.ui.status import Status, status
 

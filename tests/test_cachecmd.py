@@ -10,10 +10,10 @@ import nbext
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
-from nbext.cache.commands import CacheError
-from nbext.cache.httpcache import DIRNAME
 from nbext.cache.metadata import entry_path
+from nbext.cache.storage import DIRNAME
 from nbext.demo import Dist, IndexServer
+from nbext.errors import CacheError
 from nbext.ui.live import CacheView, ConfirmForm
 
 from tests._poetry import poetry_env, run_checked

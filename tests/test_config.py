@@ -13,7 +13,8 @@ from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 from nbext import facade as _workspace
 from nbext.auth.credentials import Credential
-from nbext.config.settings import Settings, env_name, is_poetry_key
+from nbext.config.keys import env_name, is_poetry_key
+from nbext.config.settings import Settings
 
 
 @pytest.fixture

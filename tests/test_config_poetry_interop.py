@@ -754,8 +754,8 @@ _INT_REASON = (
     "(poetry/console/commands/config.py:97 and 383)"
 )
 _TIMEOUT_REASON = (
-    "requests.timeout is nbext's key (UNIQUE_KEYS in nbext/_config.py): nbext sets it and reads "
-    "15; Poetry 2.5.1 has no such `poetry config` key: 'Setting requests.timeout does not "
+    "requests.timeout is nbext's key (UNIQUE_KEYS in nbext/config/keys.py): nbext sets it and "
+    "reads 15; Poetry 2.5.1 has no such `poetry config` key: 'Setting requests.timeout does not "
     "exist' (poetry/console/commands/config.py:368) / 'There is no requests.timeout setting.' "
     "(:208)"
 )

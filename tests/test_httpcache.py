@@ -9,7 +9,7 @@ from pathlib import Path
 
 import nbext
 import pytest
-from nbext.cache.httpcache import DIRNAME
+from nbext.cache.storage import DIRNAME
 from nbext.constants import ACCEPT_SIMPLE
 from nbext.demo import Dist, IndexServer
 from nbext.demo.pages import links_html
@@ -246,7 +246,7 @@ def test_redirect_hops_are_cached_under_their_own_urls(
 
 def test_each_sources_cache_is_bounded(tmp_path: Path) -> None:
     import hishel
-    from nbext.cache.httpcache import FileStorage
+    from nbext.cache.storage import FileStorage
 
     storage = FileStorage(tmp_path / "corp" / DIRNAME, max_bytes=20_000)
     for i in range(60):

@@ -23,13 +23,13 @@ import keyring.backends.null
 import pytest
 from keyring.backends.chainer import ChainerBackend
 from keyrings.alt.file import PlaintextKeyring
-from nbext.auth.keyring import (
+from nbext.auth.backends import (
     EMPTY_USERNAME,
     PROBE_SERVICE,
     TOKEN_USERNAME,
-    KeyringStore,
     service_name,
 )
+from nbext.auth.keyring import KeyringStore
 from nbext.errors import KeyringError
 
 from tests._env import isolated_environ

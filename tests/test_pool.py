@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 from nbext.errors import ConfigurationError, SourceError, UnknownSourceError
-from nbext.sources.pool import Priority, SourceSpec, build_pool, parse_source_table, validate_url
+from nbext.sources.declared import parse_source_table, validate_url
+from nbext.sources.pool import Priority, SourceSpec, build_pool
 
 
 def spec(name: str, url: str | None = "https://x.example/simple/", priority: str | None = None):

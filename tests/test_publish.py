@@ -15,7 +15,8 @@ from pathlib import Path
 import nbext
 import pytest
 from nbext.auth.credentials import Credential
-from nbext.publish.publish import PublishError, build
+from nbext.errors import PublishError
+from nbext.publish.publish import build
 
 from tests._sample import write_project
 from tests._servers import ServerProcess, run_pypiserver

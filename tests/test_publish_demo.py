@@ -12,7 +12,8 @@ from pathlib import Path
 import nbext
 import pytest
 from nbext.demo import IndexServer
-from nbext.publish.publish import PublishError, build
+from nbext.errors import PublishError
+from nbext.publish.publish import build
 
 from tests._sample import write_project
 from tests._servers import subprocess_env

@@ -24,7 +24,8 @@ import nbext
 import pytest
 import trustme
 from nbext.demo import IndexServer
-from nbext.publish.publish import PublishError, build
+from nbext.errors import PublishError
+from nbext.publish.publish import build
 
 from tests._devpi import DevpiServer, DevpiUnavailable, run_devpi
 from tests._poetry import poetry_env

@@ -322,7 +322,8 @@ def test_a_hang_up_seen_while_writing_the_request_is_explained_too(tmp_path: Pat
     """The same refusal can surface as a failed write of the request (a WriteError)."""
     import httpx
     from nbext.config.settings import Settings
-    from nbext.net.tls import SourceTransport, TlsConnectError
+    from nbext.errors import TlsConnectError
+    from nbext.net.tls import SourceTransport
 
     transport = SourceTransport(
         Settings(tmp_path, environ={}), lambda url: "corp", limits=httpx.Limits(max_connections=1)

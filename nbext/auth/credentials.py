@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from nbext.auth.backends import TOKEN_USERNAME
 from nbext.config.settings import Settings
 from nbext.errors import KeyringError
 
@@ -106,7 +107,7 @@ class PasswordManager:
 
     def set_pypi_token(self, repository: str, token: str) -> None:
         if self.use_keyring:
-            self.keyring.set_password(repository, "__token__", token)
+            self.keyring.set_password(repository, TOKEN_USERNAME, token)
         else:
             self._plaintext()
             self.settings.auth_file.add(["pypi-token", repository], token)
@@ -116,13 +117,13 @@ class PasswordManager:
         if token:
             return str(token)
         if self.use_keyring:
-            return self.keyring.get_password(repository, "__token__")
+            return self.keyring.get_password(repository, TOKEN_USERNAME)
         return None
 
     def delete_pypi_token(self, repository: str) -> bool:
         if not self.use_keyring:
             return self.settings.auth_file.remove(["pypi-token", repository])
-        return self.keyring.delete_password(repository, "__token__")
+        return self.keyring.delete_password(repository, TOKEN_USERNAME)
 
     def has_pypi_token(self, repository: str) -> bool:
         """Whether a token is configured (env or auth.toml; the keyring is not asked)."""

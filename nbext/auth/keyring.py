@@ -1,17 +1,11 @@
-"""The system keyring, time-limited and Poetry-compatible (spec section 5, "Keyring details").
+"""The system keyring with a deadline on every call, holding Poetry's entries.
 
-Entries are Poetry's: service ``poetry-repository-<name>`` (the name as declared, case kept),
-user = the username, ``__token__`` for tokens and ``__poetry_source_empty_username__`` for an
-empty username, so ``poetry config http-basic.<name>`` and nbext share them.
-
-Usability follows Poetry 2.5 (``PoetryKeyring.is_available``): the keyring is enabled, the
-``keyring`` library imports, the backend is valid (not ``chainer``/``fail``/``null``, and no
-"plaintext" in its name; a chainer is valid when one of its backends is), and the probe
+Entries, and which backends are usable, follow Poetry 2.5 (see :mod:`nbext.auth.backends`):
+the keyring is enabled, the ``keyring`` library imports, the backend is valid, and the probe
 ``get_password("python-poetry-check", "python-poetry")`` succeeds.
 
 Unlike Poetry, no keyring call can hang the kernel: each one runs in a daemon thread and is
-abandoned after ``timeout`` seconds (a locked Secret Service waiting for a prompt, a backend
-asking for a master password on a terminal nobody sees). The store then raises
+abandoned after ``timeout`` seconds (:mod:`nbext.auth.timelimit`). The store then raises
 :class:`~nbext.errors.KeyringError` and stops using the keyring for the rest of the session,
 so a blocked backend costs one timeout, not one per request.
 
@@ -38,51 +32,36 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
+from nbext.auth.backends import (
+    PROBE_SERVICE,
+    PROBE_USERNAME,
+    WAY_OUT,
+    NoLibrary,
+    backend_error,
+    class_path,
+    describe_error,
+    failure_reason,
+    inspect_backend,
+    is_locked,
+    keyring_errors,
+    service_name,
+    timeout_reason,
+    user_name,
+)
 from nbext.auth.redact import redact_url
+from nbext.auth.timelimit import TimedOut, run
 from nbext.errors import KeyringError
 
 if TYPE_CHECKING:
     from keyring.backend import KeyringBackend
 
-__all__ = [
-    "EMPTY_USERNAME",
-    "PROBE_SERVICE",
-    "PROBE_USERNAME",
-    "SERVICE_PREFIX",
-    "TOKEN_USERNAME",
-    "KeyringStatus",
-    "KeyringStore",
-    "service_name",
-]
+__all__ = ["KeyringStatus", "KeyringStore"]
 
 logger = logging.getLogger("nbext.keyring")
 
-SERVICE_PREFIX = "poetry-repository-"
-EMPTY_USERNAME = "__poetry_source_empty_username__"
-TOKEN_USERNAME = "__token__"
-# Poetry's availability probe ("there is no clean way of checking if keyring is unlocked").
-PROBE_SERVICE = "python-poetry-check"
-PROBE_USERNAME = "python-poetry"
-
-_INVALID_FIRST_WORDS = frozenset({"chainer", "fail", "null"})
-_WAY_OUT = (
-    "to work without the keyring run `%config keyring.enabled false` (or set "
-    "POETRY_KEYRING_ENABLED=false; credentials then go to auth.toml), or choose another "
-    "backend with PYTHON_KEYRING_BACKEND"
-)
-
 _T = TypeVar("_T")
-
-
-def service_name(repository: str) -> str:
-    """The keyring service Poetry uses for a repository: ``poetry-repository-<name>``."""
-    return f"{SERVICE_PREFIX}{repository}"
-
-
-def _user(username: str | None) -> str:
-    return username or EMPTY_USERNAME
 
 
 @dataclass(frozen=True)
@@ -92,61 +71,6 @@ class KeyringStatus:
     usable: bool
     backend: str
     reason: str
-
-
-class _TimedOut(Exception):
-    pass
-
-
-class _NoLibrary(Exception):
-    def __init__(self, error: ImportError) -> None:
-        super().__init__(str(error))
-        self.error = error
-
-
-class _Outcome:
-    __slots__ = ("error", "value")
-
-    def __init__(self) -> None:
-        self.value: Any = None
-        self.error: BaseException | None = None
-
-
-def _class_path(backend: object) -> str:
-    cls = type(backend)
-    return f"{cls.__module__}.{cls.__qualname__}"
-
-
-def _backend_name(backend: object) -> str:
-    return str(getattr(backend, "name", type(backend).__name__))
-
-
-def _is_chainer(backend: object) -> bool:
-    return _backend_name(backend).split(" ")[0].lower() == "chainer"
-
-
-def _is_plaintext(backend: object) -> bool:
-    return "plaintext" in _backend_name(backend).lower()
-
-
-def _is_valid(backend: object) -> bool:
-    """Poetry's ``backend_is_valid``."""
-    first = _backend_name(backend).split(" ")[0].lower()
-    return first not in _INVALID_FIRST_WORDS and not _is_plaintext(backend)
-
-
-def _scrub(text: str, secrets: tuple[str, ...]) -> str:
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return text
-
-
-def _describe_error(exc: BaseException, secrets: tuple[str, ...] = ()) -> str:
-    text = _scrub(str(exc), secrets).strip()
-    if len(text) > 200:
-        text = text[:200] + "..."
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 class KeyringStore:
@@ -204,16 +128,16 @@ class KeyringStore:
             return self._status
         logger.debug("Checking if keyring is available")
         try:
-            backend, described, invalid = self._run(self._inspect)
-        except _NoLibrary as exc:
-            reason = f"the keyring library cannot be imported ({_describe_error(exc.error)})"
+            backend, described, invalid = run(inspect_backend, self.timeout)
+        except NoLibrary as exc:
+            reason = f"the keyring library cannot be imported ({describe_error(exc.error)})"
             self._status = KeyringStatus(False, "", reason)
             return self._status
-        except _TimedOut:
-            return self._fail("", self._timeout_reason(""))
+        except TimedOut:
+            return self._fail("", timeout_reason("", self.timeout))
         except Exception as exc:  # e.g. PYTHON_KEYRING_BACKEND names a missing class
             logger.debug("Loading the keyring backend failed", exc_info=True)
-            reason = f"the keyring backend cannot be loaded ({_describe_error(exc)})"
+            reason = f"the keyring backend cannot be loaded ({describe_error(exc)})"
             self._status = KeyringStatus(False, "", reason)
             return self._status
         if invalid:
@@ -222,58 +146,17 @@ class KeyringStore:
             return self._status
         logger.debug("Using keyring backend %r", described)
         try:
-            self._run(lambda: backend.get_password(PROBE_SERVICE, PROBE_USERNAME))
-        except _TimedOut:
-            self._fail(described, self._timeout_reason(described))
+            run(lambda: backend.get_password(PROBE_SERVICE, PROBE_USERNAME), self.timeout)
+        except TimedOut:
+            self._fail(described, timeout_reason(described, self.timeout))
         except Exception as exc:
             logger.debug("Accessing keyring failed during availability check", exc_info=True)
-            self._fail(described, self._error_reason(described, exc))
+            self._fail(described, failure_reason(described, exc))
         else:
             self._backend = backend
             self._status = KeyringStatus(True, described, "")
         assert self._status is not None
         return self._status
-
-    @staticmethod
-    def _inspect() -> tuple[KeyringBackend, str, str]:
-        """(backend, description, why it is invalid or ""); runs in the worker thread."""
-        try:
-            import keyring
-            import keyring.backend
-        except ImportError as exc:
-            raise _NoLibrary(exc) from exc
-
-        backend = keyring.get_keyring()
-        path = _class_path(backend)
-        if not _is_chainer(backend):
-            if _is_plaintext(backend):
-                return backend, path, _plaintext_reason(path)
-            if not _is_valid(backend):
-                return backend, path, f"no usable keyring backend ({path})"
-            return backend, path, ""
-        subs = getattr(backend, "backends", None)
-        if subs is None:
-            subs = keyring.backend.get_all_keyring()
-        subs = list(subs)
-        described = f"{path} ({', '.join(_class_path(b) for b in subs) or 'no backends'})"
-        if any(_is_valid(b) for b in subs):
-            return backend, described, ""
-        plaintext = [_class_path(b) for b in subs if _is_plaintext(b)]
-        if plaintext:
-            return backend, described, _plaintext_reason(", ".join(plaintext))
-        return backend, described, f"no usable keyring backend ({described})"
-
-    def _timeout_reason(self, described: str) -> str:
-        return (
-            f"{_the_keyring(described)} did not answer within {self.timeout:g} s (locked, or "
-            "waiting for a password prompt?); it is not used again in this session"
-        )
-
-    @staticmethod
-    def _error_reason(described: str, exc: BaseException) -> str:
-        if _is_locked(exc):
-            return f"{_the_keyring(described)} is locked"
-        return f"{_the_keyring(described)} failed: {_describe_error(exc)}"
 
     def _fail(self, described: str, reason: str) -> KeyringStatus:
         """Mark the store failed: not usable, and every call raises at once."""
@@ -283,32 +166,12 @@ class KeyringStore:
 
     # -- running a call with a deadline ------------------------------------------------------
 
-    def _run(self, fn: Callable[[], _T]) -> _T:
-        """``fn()`` in a daemon thread; :class:`_TimedOut` if it has not returned in time."""
-        outcome = _Outcome()
-        done = threading.Event()
-
-        def target() -> None:
-            try:
-                outcome.value = fn()
-            except BaseException as exc:  # handed to the caller's thread
-                outcome.error = exc
-            finally:
-                done.set()
-
-        threading.Thread(target=target, name="nbext-keyring", daemon=True).start()
-        if not done.wait(self.timeout):
-            raise _TimedOut
-        if outcome.error is not None:
-            raise outcome.error
-        return outcome.value  # type: ignore[no-any-return]
-
     def _ready(self, doing: str, source: str, *, writing: bool) -> KeyringBackend | None:
         """The backend to call (``_io_lock`` held); ``None`` when not usable by configuration
         and only reading; raises when the store failed or a write cannot go to the keyring."""
         status = self._ensure_status()
         if self._failed:
-            raise KeyringError(f"Cannot {doing}: {status.reason}; {_WAY_OUT}.", source=source)
+            raise KeyringError(f"Cannot {doing}: {status.reason}; {WAY_OUT}.", source=source)
         if not status.usable or self._backend is None:
             if writing:
                 raise KeyringError(f"Cannot {doing}: {status.reason}.", source=source)
@@ -331,27 +194,17 @@ class KeyringStore:
         backend = self._ready(doing, source, writing=writing)
         if backend is None:
             return False, None
-        described = self._status.backend if self._status else _class_path(backend)
+        described = self._status.backend if self._status else class_path(backend)
         try:
-            return True, self._run(lambda: fn(backend))
-        except _TimedOut:
-            reason = self._timeout_reason(described)
+            return True, run(lambda: fn(backend), self.timeout)
+        except TimedOut:
+            reason = timeout_reason(described, self.timeout)
             self._fail(described, reason)
-            raise KeyringError(f"Cannot {doing}: {reason}; {_WAY_OUT}.", source=source) from None
+            raise KeyringError(f"Cannot {doing}: {reason}; {WAY_OUT}.", source=source) from None
         except Exception as exc:
             if passthrough:
                 raise
-            raise self._error(doing, source, described, exc, secrets) from None
-
-    @staticmethod
-    def _error(
-        doing: str, source: str, described: str, exc: BaseException, secrets: tuple[str, ...] = ()
-    ) -> KeyringError:
-        if _is_locked(exc):
-            why = f"{_the_keyring(described)} is locked; unlock it and retry, or {_WAY_OUT}"
-        else:
-            why = f"{_describe_error(exc, secrets)} ({described}); {_WAY_OUT}"
-        return KeyringError(f"Cannot {doing}: {why}.", source=source)
+            raise backend_error(doing, source, described, exc, secrets) from None
 
     # -- Poetry's entries --------------------------------------------------------------------
 
@@ -360,7 +213,7 @@ class KeyringStore:
 
         ``None``/``""`` as username means Poetry's ``__poetry_source_empty_username__``.
         """
-        service, user = service_name(repository), _user(username)
+        service, user = service_name(repository), user_name(username)
         key = (service, user)
         with self._cache_lock:
             if key in self._passwords:
@@ -378,7 +231,7 @@ class KeyringStore:
 
     def set_password(self, repository: str, username: str | None, password: str) -> None:
         """Store ``password`` under Poetry's entry; ``KeyringError`` if it cannot be stored."""
-        service, user = service_name(repository), _user(username)
+        service, user = service_name(repository), user_name(username)
         doing = f"store the password for {service} in the keyring"
         with self._io_lock:
             self._call(
@@ -394,7 +247,7 @@ class KeyringStore:
 
     def delete_password(self, repository: str, username: str | None) -> bool:
         """Remove the entry; ``False`` if there was none (or the keyring is not used)."""
-        service, user = service_name(repository), _user(username)
+        service, user = service_name(repository), user_name(username)
         doing = f"delete the password for {service} from the keyring"
         with self._io_lock:
             try:
@@ -404,10 +257,10 @@ class KeyringStore:
             except KeyringError:
                 raise
             except Exception as exc:
-                errors = _keyring_errors()
+                errors = keyring_errors()
                 if errors is None or not isinstance(exc, errors.PasswordDeleteError):
                     described = self._status.backend if self._status else ""
-                    raise self._error(doing, service, described, exc) from None
+                    raise backend_error(doing, service, described, exc) from None
                 called, deleted = True, False  # there was no such entry
             else:
                 deleted = called
@@ -446,7 +299,7 @@ class KeyringStore:
             except KeyringError:
                 raise
             except Exception as exc:
-                if _is_locked(exc):
+                if is_locked(exc):
                     logger.debug("Keyring %s is locked", shown)
                 else:
                     logger.debug("Accessing keyring %s failed: %s", shown, type(exc).__name__)
@@ -463,27 +316,3 @@ class KeyringStore:
         with self._cache_lock:
             self._passwords.clear()
             self._credentials.clear()
-
-
-def _the_keyring(described: str) -> str:
-    return f"the keyring ({described})" if described else "the keyring"
-
-
-def _plaintext_reason(path: str) -> str:
-    return (
-        f"the keyring backend {path} stores passwords in plain text, which Poetry 2.5 does not use"
-    )
-
-
-def _keyring_errors() -> Any:
-    """``keyring.errors`` (only asked once a backend raised, so keyring is imported)."""
-    try:
-        import keyring.errors
-    except ImportError:
-        return None
-    return keyring.errors
-
-
-def _is_locked(exc: BaseException) -> bool:
-    errors = _keyring_errors()
-    return errors is not None and isinstance(exc, errors.KeyringLocked)

@@ -1,8 +1,10 @@
 """Poetry's caches: HTTP pages per source, release metadata, artifacts, and ``%cache``.
 
-Owns: ``httpcache`` (hishel's RFC 9111 cache in files per source, the cache layer of the
-transport stack, offline answers), ``metadata`` (Poetry's metadata cache), ``artifacts``
-(Poetry's artifact cache), ``commands`` (``poetry cache list/clear`` rules).
+Owns: ``storage`` (hishel's storage interface over files, one directory per source),
+``httpcache`` (``HttpCache``, the storages per source, and ``CacheLayer``, hishel's RFC 9111
+cache in the transport stack: cache states, offline answers), ``metadata`` (Poetry's metadata
+cache), ``artifacts`` (Poetry's artifact cache), ``commands`` (``poetry cache list/clear``
+rules, about files only).
 
 May import: ``nbext.errors``, ``nbext.files``, ``nbext.auth.redact``, ``nbext.index``,
 ``nbext.report``.

@@ -22,16 +22,12 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
-from nbext.cache.httpcache import DIRNAME, FileStorage, read_index
 from nbext.cache.metadata import entry_path
-from nbext.errors import NbextError
+from nbext.cache.storage import DIRNAME, FileStorage, duration, read_index
+from nbext.errors import CacheError
 from nbext.report import Report
 
 __all__ = ["CacheSummary", "CacheTable", "ClearPlan", "plan_clear", "summarize"]
-
-
-class CacheError(NbextError):
-    """A ``%cache clear`` argument Poetry would reject (with Poetry's message)."""
 
 
 def _files(directory: Path) -> Iterator[Path]:
@@ -60,9 +56,7 @@ def _size(n: int) -> str:
 def _ago(stamp: float | None, now: float) -> str:
     if stamp is None:
         return "-"
-    from nbext.cache.httpcache import _seconds
-
-    return f"{_seconds(now - stamp)} ago"
+    return f"{duration(now - stamp)} ago"
 
 
 @dataclass

@@ -1,8 +1,10 @@
 """Poetry's configuration in layers: defaults < config.toml < poetry.toml < POETRY_* < session.
 
-Owns: ``paths`` (Poetry's config and cache directories), ``settings`` (the layers, the keys
-and their types, Poetry's messages for bad values), ``commands`` (what ``%config`` does: get,
-set, unset, list, with http-basic and pypi-token handed to ``nbext.auth``).
+Owns: ``paths`` (Poetry's config and cache directories), ``keys`` (the keys, their types and
+checks, their defaults and ``POETRY_*`` variables; pure), ``tomlfile`` (one config file, read
+and changed under its lock), ``settings`` (the layers merged, Poetry's messages for bad
+values), ``commands`` (what ``%config`` does: get, set, unset, list, with http-basic and
+pypi-token handed to ``nbext.auth``).
 
 May import: ``nbext.errors``, ``nbext.files``, ``nbext.auth`` (``commands`` only).
 """

@@ -8,18 +8,17 @@ from typing import Any
 
 from nbext.auth.credentials import PasswordManager
 from nbext.auth.redact import redact_url, split_userinfo
-from nbext.config.settings import (
+from nbext.config.keys import (
     AUTH_KEY,
     CERT_KEY,
     LIST_PROHIBITED,
     REPO_KEY,
     UNIQUE_KEYS,
-    ConfigFile,
-    Settings,
     boolean_normalizer,
     boolean_validator,
-    format_list,
 )
+from nbext.config.settings import Settings
+from nbext.config.tomlfile import ConfigFile
 from nbext.errors import ConfigError
 from nbext.report import Report
 
@@ -203,3 +202,34 @@ class ConfigCommand:
             self.settings.auth_file.remove(["certificates", m.group(1), m.group(2)])
             return report
         raise ConfigError(f"Setting {key} does not exist")
+
+
+def format_list(settings: Settings) -> list[str]:
+    """``poetry config --list`` lines: ``key = json``, sorted, secrets tables hidden.
+
+    As Poetry prints it: a string whose stored form differs from its value (a ``{cache-dir}``
+    placeholder) shows both, ``key = "raw"  # value``.
+    """
+    lines: list[str] = []
+
+    def walk(node: dict[str, Any], raw: dict[str, Any], prefix: str) -> None:
+        for key, value in sorted(node.items()):
+            if prefix + key in LIST_PROHIBITED:
+                continue
+            raw_value = raw.get(key) if isinstance(raw, dict) else None
+            if isinstance(value, dict):
+                walk(value, raw_value if isinstance(raw_value, dict) else {}, f"{prefix}{key}.")
+                continue
+            if isinstance(value, list):
+                value = "[" + ", ".join(str(v) for v in value) + "]"
+            if prefix.startswith("repositories."):
+                # A URL Poetry stored with its credentials: shown without the password.
+                shown = redact_url(raw_value) if isinstance(raw_value, str) else raw_value
+                lines.append(f"{prefix}{key} = {json.dumps(shown)}")
+            elif isinstance(raw_value, str) and raw_value != value:
+                lines.append(f"{prefix}{key} = {json.dumps(raw_value)}  # {value}")
+            else:
+                lines.append(f"{prefix}{key} = {json.dumps(value)}")
+
+    walk(settings.all(), settings.merged(), "")
+    return lines

@@ -26,7 +26,9 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import tomlkit
 from filelock import FileLock, Timeout
+from tomlkit.exceptions import TOMLKitError
 
 from nbext.errors import FileBusyError
 
@@ -42,6 +44,7 @@ __all__ = [
     "make_private_dir",
     "mode_for",
     "not_toml",
+    "read_toml",
 ]
 
 #: Seconds to wait for another process's edit of the same file (an edit takes milliseconds).
@@ -83,10 +86,6 @@ def locked(
         lock.acquire(timeout=wait)
     except Timeout:
         raise FileBusyError(
-            f"{path} is being changed by another process (a kernel, a script or nbext in "
-            f"a terminal still held its lock {lock_file} after {wait:g} s); nbext changed "
-            "nothing. Fix: let the other process finish, then run this again (if none is "
-            f"running, delete {lock_file}).",
             path=str(path),
             lock_path=str(lock_file),
             timeout=wait,
@@ -175,3 +174,24 @@ def not_toml(path: Path, exc: Exception) -> str:
     """One line for a file that does not parse as TOML: the file, tomlkit's reason with its
     line and column, and the fix."""
     return f"{path} is not valid TOML ({exc}). Fix that line in the file; nbext has not changed it."
+
+
+def read_toml(
+    path: Path,
+    error: Callable[[str], Exception],
+    *,
+    missing: Callable[[], Exception] | None = None,
+) -> tomlkit.TOMLDocument:
+    """``path`` parsed by tomlkit (comments and formatting kept). A file that cannot be read or
+    does not parse raises ``error(message)``, the message naming the file and the fix
+    (:func:`cannot_read`, :func:`not_toml`); a missing file raises ``missing()`` when given."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        if missing is not None and isinstance(exc, FileNotFoundError):
+            raise missing() from None
+        raise error(cannot_read(path, exc)) from exc
+    try:
+        return tomlkit.parse(text)
+    except TOMLKitError as exc:
+        raise error(not_toml(path, exc)) from exc

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
 
-__all__ = ["Link", "MarkupError", "links_from_anchors", "links_from_html", "links_from_json"]
+from nbext.errors import MarkupError
+
+__all__ = ["Link", "links_from_anchors", "links_from_html", "links_from_json"]
 
 #: Hash names Poetry takes from a link's URL fragment (spec 8.2).
 _FRAGMENT_HASHES = frozenset({"sha1", "sha224", "sha256", "sha384", "sha512", "md5"})
@@ -108,10 +110,6 @@ _LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _INCOMPLETE_AFTER = _LETTERS | {"=", "/"}
 
 Attrs = dict[str, str | None]
-
-
-class MarkupError(ValueError):
-    """Markup html.parser refuses (it raises, and Poetry's page read fails with it)."""
 
 
 def _attributes(text: str, k: int, end: int) -> tuple[Attrs, int]:

@@ -19,11 +19,11 @@ from poetry.core.constraints.version import Version
 from poetry.core.version.exceptions import InvalidVersionError
 
 from nbext.constants import JSON_MEDIA_TYPE
+from nbext.errors import MarkupError, PageFormatError
 from nbext.index.filenames import METADATA_FORMATS, parse_filename, splitext
 from nbext.index.files import File
 from nbext.index.pages import (
     Link,
-    MarkupError,
     _start_tags,
     links_from_anchors,
     links_from_json,
@@ -37,10 +37,6 @@ __all__ = [
     "parse_project_page",
     "read_project_page",
 ]
-
-
-class PageFormatError(ValueError):
-    """A page that is neither a usable HTML nor a PEP 691 JSON index page."""
 
 
 def _media_type(content_type: str | None) -> str:

@@ -10,12 +10,11 @@ import time
 import httpx
 
 from nbext.auth.redact import redact_url
-from nbext.cache.httpcache import NotCached
+from nbext.errors import BodyTooLarge, NotCached, TlsConnectError
 from nbext.lookup.answers import PageResult
 from nbext.lookup.results import OFFLINE_NOT_CACHED
 from nbext.net.client import Http, Outages, SourceDown, short_error
-from nbext.net.limits import BodyTooLarge, Cap
-from nbext.net.tls import TlsConnectError
+from nbext.net.limits import Cap
 from nbext.sources.pool import Source
 
 __all__ = ["SourceRequests"]

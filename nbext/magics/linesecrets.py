@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
-from nbext.config.settings import AUTH_KEY
+from nbext.config.keys import AUTH_KEY
 from nbext.magics.scrub import MASK, Rewrite
 from nbext.magics.typed import Span, Token, TypedLine, url_password
 

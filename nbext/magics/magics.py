@@ -19,13 +19,14 @@ from IPython.core.magic_arguments import MagicArgumentParser
 from IPython.display import display
 from IPython.utils.text import DollarFormatter
 
-from nbext.config.settings import is_poetry_key
+from nbext.config.keys import is_poetry_key
+from nbext.errors import PublishError
 from nbext.facade import Workspace, workspace
 from nbext.lookup.results import LookupResult, LookupResults
 from nbext.magics.linesecrets import LineSecrets, config_arguments, option_secret, url_secrets
 from nbext.magics.scrub import CellTracker, redact, scrub
 from nbext.magics.typed import TypedLine, parse_line
-from nbext.publish.publish import CredentialPrompt, PublishError, PublishResult, TextProgress
+from nbext.publish.publish import CredentialPrompt, PublishResult, TextProgress
 from nbext.report import Report
 from nbext.ui.live import CacheView, ConfirmForm, LiveLookup, NetLog, PublishView, event_text
 from nbext.ui.prompt import choose_prompt, credential_prompt, in_kernel

@@ -24,9 +24,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-import httpx
-
-__all__ = ["BodyTooLarge", "Cap", "Limits"]
+__all__ = ["Cap", "Limits"]
 
 MiB = 1024 * 1024
 
@@ -44,10 +42,6 @@ class Cap:
             f"{self.what} larger than {_size(self.bytes)} at {url}: not read. If it is "
             f"genuine, raise the cap: {self.setting}=<bytes> in the kernel's environment"
         )
-
-
-class BodyTooLarge(httpx.TransportError):
-    """A body past its cap (see :class:`Cap`); never retried."""
 
 
 def _size(n: int) -> str:

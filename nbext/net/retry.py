@@ -18,8 +18,8 @@ from email.utils import parsedate_to_datetime
 import httpx
 
 from nbext.auth.redact import redact_url
+from nbext.errors import SourceDown, TlsConnectError
 from nbext.net.events import Event, retry_event, short_error
-from nbext.net.tls import TlsConnectError
 
 __all__ = [
     "MAX_ATTEMPTS",
@@ -37,10 +37,6 @@ RETRY_STATUSES = frozenset({429, 500, 501, 502, 503, 504})
 
 #: How long a request waits for the probe of its source (its whole retry schedule, with room).
 PROBE_WAIT = 120.0
-
-
-class SourceDown(httpx.ConnectError):
-    """A source that could not be reached earlier in the same lookup: not asked again."""
 
 
 def retryable_error(exc: httpx.HTTPError) -> bool:

@@ -26,10 +26,10 @@ from typing import Any
 import httpx
 
 from nbext.config.settings import Settings
+from nbext.errors import TlsConnectError
 
 __all__ = [
     "SourceTransport",
-    "TlsConnectError",
     "TlsSettings",
     "tls_settings",
     "unknown_issuer",
@@ -115,10 +115,6 @@ def _http2_available() -> bool:
     except ImportError:
         return False
     return True
-
-
-class TlsConnectError(httpx.ConnectError):
-    """A TLS failure, with a message that names the source, the host and the fix."""
 
 
 _VERIFY_REASON = re.compile(r"certificate verify failed: (.+?)(?: \(_ssl\.c:\d+\))?$", re.M)

@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 
 from nbext.auth.redact import redact_url
+from nbext.errors import BodyTooLarge
 from nbext.net.deadline import (
     PHASE_BODY,
     PHASE_HEADERS,
@@ -33,7 +34,7 @@ from nbext.net.deadline import (
     timeout_error,
     watchdog,
 )
-from nbext.net.limits import BodyTooLarge, Cap, Limits
+from nbext.net.limits import Cap, Limits
 from nbext.net.tls import SourceTransport
 from nbext.net.wire import WirePool
 

@@ -29,6 +29,7 @@ from packaging.metadata import Metadata, RawMetadata, parse_email
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from nbext.errors import DistReadError
 from nbext.index.archive import NoMetadataFile, UnreadableArchive, core_metadata
 
 __all__ = [
@@ -119,10 +120,6 @@ class DistFile:
     @property
     def name(self) -> str:
         return self.path.name
-
-
-class DistReadError(ValueError):
-    """A file that is not a readable wheel or sdist."""
 
 
 def _digests(path: Path) -> tuple[int, str, str, str]:

@@ -46,10 +46,11 @@ import httpx
 from packaging.utils import canonicalize_name
 
 from nbext.auth.redact import redact_url
+from nbext.errors import DistReadError
 from nbext.publish.build import build
 from nbext.publish.check import Checker, Index, decide, existing, index_for
 from nbext.publish.context import CredentialPrompt, PublishContext
-from nbext.publish.distfiles import DistFile, DistReadError, Selection, check_dist, read_dist
+from nbext.publish.distfiles import DistFile, Selection, check_dist, read_dist
 from nbext.publish.distfiles import select_files as _select_files
 from nbext.publish.progress import PublishObserver, TextProgress
 from nbext.publish.results import FileOutcome, PublishError, PublishResult

@@ -6,20 +6,10 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 
-from nbext.errors import NbextError
+from nbext.errors import PublishError
 from nbext.report import TextLines
 
 __all__ = ["FileOutcome", "PublishError", "PublishResult"]
-
-
-class PublishError(NbextError):
-    """A publish that stopped; ``result`` says what was uploaded before it did."""
-
-    def __init__(self, message: str, *, result: PublishResult | None = None) -> None:
-        super().__init__(message)
-        self.result = result
-        #: True when the cell should be run again once the credentials form is saved.
-        self.needs_credentials = False
 
 
 @dataclass

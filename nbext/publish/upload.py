@@ -24,6 +24,7 @@ from pathlib import Path
 import httpx
 
 from nbext.auth.redact import redact_url
+from nbext.errors import UploadFailed
 from nbext.net.events import Event, redact_headers, short_error
 from nbext.net.retry import retrying
 
@@ -65,14 +66,6 @@ def _form(fields: list[tuple[str, str]]) -> dict[str, list[str]]:
     for key, value in fields:
         data.setdefault(key, []).append(value)
     return data
-
-
-class UploadFailed(Exception):
-    """The POST could not be made (after every retry); ``events`` has each attempt."""
-
-    def __init__(self, message: str, events: list[Event]) -> None:
-        super().__init__(message)
-        self.events = events
 
 
 def post(

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from nbext.auth.credentials import Credential
-from nbext.config.settings import env_name
+from nbext.config.keys import env_name
 from nbext.errors import CredentialError
 from nbext.report import Report
 from nbext.ui.live import WidgetView

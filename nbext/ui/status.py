@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from nbext import _version
 from nbext.auth.redact import redact_url
 from nbext.cache.commands import _size
-from nbext.config.settings import env_name
+from nbext.config.keys import env_name
 from nbext.report import TextLines
 
 if TYPE_CHECKING:
