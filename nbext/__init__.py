@@ -27,6 +27,7 @@ from nbext.index.model import ReleaseMetadata
 from nbext.lookup.results import Chosen, LookupResult, LookupResults, SourceRow
 from nbext.report import Report, SourceTable
 from nbext.sources.pool import Priority, Source, SourcePool
+from nbext.ui import display as _display
 
 if TYPE_CHECKING:
     from typing import Any
@@ -62,9 +63,11 @@ __all__ = [
 
 
 def load_ipython_extension(ip: Any) -> None:
-    """``%load_ext nbext``: register the magics (IPython is imported only here)."""
+    """``%load_ext nbext``: register the magics and the HTML views (IPython is imported only
+    here)."""
     from nbext.magics import magics
 
+    _display.register(ip)
     magics.load(ip)
 
 
@@ -73,3 +76,6 @@ def unload_ipython_extension(ip: Any) -> None:
     from nbext.magics import magics
 
     magics.unload(ip)
+
+
+_display.register_in_ipython()  # imported in a notebook: results show as HTML without %load_ext

@@ -18,6 +18,7 @@ from poetry.core.constraints.version import VersionConstraint, parse_constraint
 from poetry.core.packages.dependency import Dependency
 
 from nbext.auth.credentials import Authenticator, PasswordManager, SourceAuth
+from nbext.auth.hints import auth_hint
 from nbext.auth.redact import redact_url
 from nbext.cache.artifacts import ArtifactCache
 from nbext.cache.commands import CacheTable, ClearPlan, plan_clear, storage_files, summarize
@@ -42,6 +43,7 @@ from nbext.net.tls import SourceTransport, tls_settings
 from nbext.net.transport import RoutingTransport
 from nbext.net.wire import WirePool
 from nbext.project.pyproject import FILENAME, DependencyPin, Project, find_pyproject
+from nbext.project.status import Status, status
 from nbext.publish.publish import (
     CredentialPrompt,
     PublishContext,
@@ -60,7 +62,6 @@ from nbext.sources.pool import (
     validate_name,
     validate_url,
 )
-from nbext.ui.status import Status, status
 
 if TYPE_CHECKING:
     from nbext.auth.keyring import KeyringStore
@@ -659,18 +660,7 @@ class Workspace:
         return results
 
     def _auth_hint(self, source: str, status: int, sent: bool) -> str:
-        """What to do about a 401/403 from a source (appended to Poetry's warning)."""
-        if status == 403 and sent:
-            return (
-                f" (the credentials for {source} were refused: check them with "
-                f"%config http-basic.{source} USERNAME)"
-            )
-        if sent:
-            return f" (the credentials for {source} were not accepted)"
-        hint = f" (no credentials for {source}: %config http-basic.{source} USERNAME"
-        if self.passwords.has_pypi_token(source):
-            hint += f"; pypi-token.{source} is for publishing only, as in Poetry"
-        return hint + ")"
+        return auth_hint(self.passwords, source, status, sent)
 
     # -- %cache -------------------------------------------------------------------------------
 
@@ -737,7 +727,14 @@ class Workspace:
     def status(self) -> Status:
         """``%nbext``: project, sources with priorities, where credentials are configured
         (never their values; the keyring is not read), cache size, version."""
-        return status(self)
+        return status(
+            self.project.path if self.project is not None else None,
+            self.sources,
+            self.settings,
+            self.cache_dir,
+            no_cache=self.no_cache,
+            offline=self.offline,
+        )
 
     def publish(
         self,

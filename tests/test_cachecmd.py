@@ -14,7 +14,8 @@ from nbext.cache.commands import CacheError
 from nbext.cache.httpcache import DIRNAME
 from nbext.cache.metadata import entry_path
 from nbext.demo import Dist, IndexServer
-from nbext.ui.live import CacheView, ConfirmForm
+from nbext.ui.cacheview import CacheView, ConfirmForm
+from nbext.ui.html import to_html
 
 from tests._poetry import poetry_env, run_checked
 
@@ -69,7 +70,7 @@ def test_list_shows_each_source(
         "newest",
     ]
     assert "corp: Cache-Control seen: max-age=0, must-revalidate" in text
-    assert "<table>" in table._repr_html_()
+    assert "<table>" in to_html(table)
     with nbext.Workspace(tmp_path / "other", no_cache=True) as empty:
         empty_dir = tmp_path / "none"
         empty.settings.session["cache-dir"] = str(empty_dir)

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
-from nbext.ui.status import Status
+from nbext.project.status import Status
+from nbext.ui.html import to_html
 
 
 def test_status_screen(
@@ -36,7 +37,7 @@ def test_status_screen(
 
     shown = ip.run_line_magic("nbext", "")
     assert isinstance(shown, Status)
-    text, page = repr(shown), shown._repr_html_()
+    text, page = repr(shown), to_html(shown)
     assert text.startswith("nbext ")
     assert f"project: {tmp_path / 'pyproject.toml'}" in text
     lines = text.splitlines()

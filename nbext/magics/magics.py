@@ -25,11 +25,14 @@ from nbext.lookup.results import LookupResult, LookupResults
 from nbext.magics.linesecrets import LineSecrets, config_arguments, option_secret, url_secrets
 from nbext.magics.scrub import CellTracker, redact, scrub
 from nbext.magics.typed import TypedLine, parse_line
+from nbext.project.status import Status
 from nbext.publish.publish import CredentialPrompt, PublishError, PublishResult, TextProgress
 from nbext.report import Report
-from nbext.ui.live import CacheView, ConfirmForm, LiveLookup, NetLog, PublishView, event_text
+from nbext.ui.cacheview import CacheView, ConfirmForm
+from nbext.ui.live import LiveLookup, NetLog
 from nbext.ui.prompt import choose_prompt, credential_prompt, in_kernel
-from nbext.ui.status import Status
+from nbext.ui.publishview import PublishView
+from nbext.ui.views import event_text
 
 __all__ = ["NbextMagics", "load", "unload"]
 

@@ -10,7 +10,6 @@ TLS). It sends no HTTP request and no credential.
 from __future__ import annotations
 
 import contextlib
-import html
 import os
 import socket
 import ssl
@@ -81,9 +80,6 @@ class Diagnosis:
 
     def __repr__(self) -> str:
         return "\n".join(self.lines())
-
-    def _repr_html_(self) -> str:
-        return "<pre class='nbext-diagnose'>" + html.escape(repr(self)) + "</pre>"
 
 
 def _name(parts: Any) -> str:

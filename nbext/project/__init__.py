@@ -1,7 +1,10 @@
 """The project's pyproject.toml (and its source pins), read and edited through tomlkit.
 
 Owns: ``pyproject`` (``[[tool.poetry.source]]``, dependency tables and groups as ``poetry
-source add`` and ``poetry add`` write them, comments and formatting kept).
+source add`` and ``poetry add`` write them, comments and formatting kept), ``status``
+(``%nbext``: the project, its sources and where their credentials come from, the caches'
+size).
 
-May import: ``nbext.errors``, ``nbext.files``, ``nbext.sources``.
+May import: ``nbext.errors``, ``nbext.report``, ``nbext._version``, ``nbext.files``,
+``nbext.config``, ``nbext.auth``, ``nbext.sources``.
 """
