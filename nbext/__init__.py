@@ -22,8 +22,9 @@ from nbext.errors import (
     SourceError,
     UnknownSourceError,
 )
-from nbext.facade import Workspace, workspace
+from nbext.facade import Workspace
 from nbext.index.model import ReleaseMetadata
+from nbext.kernel import workspace
 from nbext.lookup.results import Chosen, LookupResult, LookupResults, SourceRow
 from nbext.report import Report, SourceTable
 from nbext.sources.pool import Priority, Source, SourcePool

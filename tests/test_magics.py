@@ -9,7 +9,7 @@ import pytest
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
-from nbext import facade as _workspace
+from nbext import kernel as _workspace
 from nbext.demo import Dist, IndexServer
 from nbext.ui.html import to_html
 

@@ -342,7 +342,7 @@ def test_magic_publish_scrubs_a_typed_password(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     from IPython.core.interactiveshell import InteractiveShell
-    from nbext import facade as _workspace
+    from nbext import kernel as _workspace
 
     server, packages = pypiserver
     root = _project(tmp_path, built)

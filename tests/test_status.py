@@ -18,7 +18,7 @@ def test_status_screen(
     (tmp_path / "pyproject.toml").write_text(
         '[project]\nname = "app"\nversion = "1.0"\n', encoding="utf-8"
     )
-    from nbext import facade as _workspace
+    from nbext import kernel as _workspace
 
     _workspace._reset_default()
     secrets = ["env-pw-123456", "file-pw-123456", "url-pw-123456", "tok-123456789"]

@@ -20,7 +20,8 @@ from IPython.display import display
 from IPython.utils.text import DollarFormatter
 
 from nbext.config.settings import is_poetry_key
-from nbext.facade import Workspace, workspace
+from nbext.facade import Workspace
+from nbext.kernel import workspace
 from nbext.lookup.results import LookupResult, LookupResults
 from nbext.magics.linesecrets import LineSecrets, config_arguments, option_secret, url_secrets
 from nbext.magics.scrub import CellTracker, redact, scrub

@@ -15,7 +15,8 @@ from pathlib import Path
 from nbext import _version
 from nbext.auth.hints import credential_origin
 from nbext.auth.redact import redact_url
-from nbext.config.settings import Settings
+from nbext.config.resolved import Resolved
+from nbext.project.pyproject import Project
 from nbext.report import TextLines, size_text, text_table
 from nbext.sources.pool import SourcePool
 
@@ -78,18 +79,11 @@ def _tree_size(path: Path, limit: int = 200_000) -> tuple[int, int]:
     return total, sum(1 for p in path.iterdir() if p.is_dir())
 
 
-def status(
-    project_file: Path | None,
-    sources: SourcePool,
-    settings: Settings,
-    cache_dir: Path,
-    *,
-    no_cache: bool,
-    offline: bool,
-) -> Status:
-    """The status of a workspace: its project file (None: kernel session only), its pool,
-    settings and cache directory, and whether caches are off or answers offline."""
-    where = str(project_file) if project_file is not None else "none (kernel session only)"
+def status(project: Project | None, sources: SourcePool, resolved: Resolved) -> Status:
+    """The status of a workspace: its project (None: kernel session only), its pool, and its
+    settings with what it resolved from them (cache directory, no-cache, offline)."""
+    settings = resolved.settings
+    where = str(project.path) if project is not None else "none (kernel session only)"
     out = Status(version=_version.__version__, project=where)
     for source in sources:
         label = source.priority.value + (" (implicit)" if source.implicit else "")
@@ -101,13 +95,14 @@ def status(
             url = settings.get(["repositories", name, "url"])
             if url:
                 out.repositories.append((name, redact_url(str(url))))
+    cache_dir = resolved.cache_dir
     root = cache_dir / "cache" / "repositories"
     out.cache_dir = str(cache_dir)
     out.cache_size, out.cache_sources = _tree_size(root)
     artifacts, _ = _tree_size(cache_dir / "artifacts")
     out.cache_size += artifacts
-    if no_cache:
+    if resolved.no_cache:
         out.notes.append("caches are off (--no-cache / POETRY_NO_CACHE)")
-    if offline:
+    if resolved.offline:
         out.notes.append("offline: answers come from the caches only")
     return out
