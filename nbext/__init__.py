@@ -66,17 +66,17 @@ __all__ = [
 def load_ipython_extension(ip: Any) -> None:
     """``%load_ext nbext``: register the magics and the HTML views (IPython is imported only
     here)."""
-    from nbext.magics import magics
+    from nbext.magics import extension
 
     _display.register(ip)
-    magics.load(ip)
+    extension.load(ip)
 
 
 def unload_ipython_extension(ip: Any) -> None:
     """``%unload_ext nbext``: remove the magics and restore what they replaced."""
-    from nbext.magics import magics
+    from nbext.magics import extension
 
-    magics.unload(ip)
+    extension.unload(ip)
 
 
 _display.register_in_ipython()  # imported in a notebook: results show as HTML without %load_ext

@@ -194,7 +194,7 @@ def test_cache_magic(
     own_cache_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from nbext.magics import magics as _magics
+    from nbext.magics import base as _magics
 
     corp = index_factory(DISTS, name="corp")
     ip.run_line_magic("source", f"add -p primary corp {corp.url}")
@@ -226,7 +226,7 @@ def test_cache_view_refreshes_and_clears(
     own_cache_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from nbext.magics import magics as _magics
+    from nbext.magics import base as _magics
 
     corp = index_factory(DISTS, name="corp")
     ip.run_line_magic("source", f"add -p primary corp {corp.url}")

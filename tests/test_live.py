@@ -253,7 +253,7 @@ def test_verbose_levels(ip: InteractiveShell, index_factory: type[IndexServer]) 
 def test_lookup_in_a_kernel_shows_the_live_view_first(
     ip: InteractiveShell, index_factory: type[IndexServer], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from nbext.magics import magics as _magics
+    from nbext.magics import base as _magics
 
     corp = index_factory([Dist("acme", "1.0")], name="corp")
     ip.run_line_magic("source", f"add -p primary corp {corp.url}")
@@ -272,7 +272,7 @@ def test_lookup_in_a_kernel_shows_the_live_view_first(
 def test_netlog_magic(
     ip: InteractiveShell, index_factory: type[IndexServer], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from nbext.magics import magics as _magics
+    from nbext.magics import base as _magics
 
     corp = index_factory([Dist("acme", "1.0")], name="corp")
     ip.run_line_magic("source", f"add -p primary corp {corp.url}")

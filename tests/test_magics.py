@@ -182,7 +182,7 @@ def test_unload_restores_what_was_there(tmp_path: Path, monkeypatch: pytest.Monk
 
         shell.register_magic_function(mine, "line", "lookup")
         shell.run_line_magic("load_ext", "nbext")
-        assert shell.find_line_magic("lookup").__self__.__class__.__name__ == "NbextMagics"
+        assert shell.find_line_magic("lookup").__self__.__class__.__name__ == "LookupMagics"
         shell.run_line_magic("unload_ext", "nbext")
         assert shell.run_line_magic("lookup", "x") == "user lookup"
         assert shell.find_line_magic("source") is None
