@@ -33,11 +33,11 @@ from nbext.net.client import Event, EventSink, Http
 from nbext.net.diagnose import Diagnosis, diagnose
 from nbext.net.tls import tls_settings
 from nbext.project import source_commands
-from nbext.project.declared import Declared, find_project
+from nbext.project.declarations import Declared, find_project
 from nbext.project.pyproject import Project
 from nbext.project.status import Status, status
-from nbext.publish.context import publish_context
 from nbext.publish.publish import CredentialPrompt, PublishObserver, PublishResult, publish
+from nbext.publish.workspace_context import publish_context
 from nbext.report import Report, SourceTable
 from nbext.sources.pool import Priority, SourcePool, SourceSpec
 

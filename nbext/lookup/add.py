@@ -15,7 +15,7 @@ from poetry.core.packages.dependency import Dependency
 from nbext.errors import RequirementError, UnknownSourceError
 from nbext.lookup.engine import parse_requirement
 from nbext.lookup.results import LookupResult
-from nbext.project.declared import Declared
+from nbext.project.declarations import Declared
 from nbext.report import Report
 
 __all__ = ["add_dependency"]

@@ -26,7 +26,7 @@ from nbext.lookup.jobs import build_jobs, refresh_names
 from nbext.lookup.results import LookupResults
 from nbext.net.client import Http
 from nbext.net.tls import tls_settings
-from nbext.project.declared import Declared
+from nbext.project.declarations import Declared
 from nbext.sources.pool import SourcePool
 
 __all__ = ["LookupWorkspace", "lookup_many"]

@@ -17,7 +17,7 @@ from poetry.core.packages.dependency import Dependency
 
 from nbext.errors import RequirementError, UnknownSourceError
 from nbext.lookup.engine import Pin, kernel_python_constraint, parse_requirement
-from nbext.project.declared import Declared
+from nbext.project.declarations import Declared
 from nbext.project.pyproject import Project
 from nbext.sources.pool import SourcePool
 

@@ -1,7 +1,7 @@
 """The project's pyproject.toml (and its source pins), read and edited through tomlkit.
 
 Owns: ``pyproject`` (``[[tool.poetry.source]]``, dependency tables and groups as ``poetry
-source add`` and ``poetry add`` write them, comments and formatting kept), ``declared``
+source add`` and ``poetry add`` write them, comments and formatting kept), ``declarations``
 (a workspace's sources and pins: the project's, else the kernel session's; notices shown
 once), ``source_commands`` (``%source add/remove/show``, ``poetry check``), ``status``
 (``%nbext``: the project, its sources and where their credentials come from, the caches'

@@ -1,6 +1,6 @@
 """``%source add/remove/show`` and ``poetry check``'s source errors, with Poetry's messages.
 
-Each command works on a :class:`~nbext.project.declared.Declared`: the project's
+Each command works on a :class:`~nbext.project.declarations.Declared`: the project's
 ``[[tool.poetry.source]]`` (written under the file lock, comments kept), or the kernel
 session's sources when there is no project.
 """
@@ -13,7 +13,7 @@ from collections.abc import Callable
 from nbext.auth.redact import redact_url
 from nbext.constants import IMPLICIT_PYPI_NOTE, PYPI_NAME
 from nbext.errors import SourceError, UnknownSourceError
-from nbext.project.declared import Declared
+from nbext.project.declarations import Declared
 from nbext.project.pyproject import FILENAME
 from nbext.report import Report, SourceTable
 from nbext.sources.pool import (

@@ -18,7 +18,7 @@ from nbext.auth.credentials import Authenticator, PasswordManager
 from nbext.config.settings import Settings
 from nbext.errors import NbextError
 from nbext.net.client import Http
-from nbext.project.declared import Declared
+from nbext.project.declarations import Declared
 from nbext.project.pyproject import Project
 from nbext.publish.publish import PublishContext, PublishError
 from nbext.report import Report
