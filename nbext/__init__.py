@@ -28,11 +28,13 @@ from nbext.errors import (
     TlsConnectError,
     UnknownSourceError,
 )
-from nbext.facade import Workspace, workspace
+from nbext.facade import Workspace
 from nbext.index.metadata import ReleaseMetadata
+from nbext.kernel import workspace
 from nbext.lookup.results import Chosen, LookupResult, LookupResults, SourceRow
 from nbext.report import Report, SourceTable
 from nbext.sources.pool import Priority, Source, SourcePool
+from nbext.ui import display as _display
 
 if TYPE_CHECKING:
     from typing import Any
@@ -74,14 +76,19 @@ __all__ = [
 
 
 def load_ipython_extension(ip: Any) -> None:
-    """``%load_ext nbext``: register the magics (IPython is imported only here)."""
-    from nbext.magics import magics
+    """``%load_ext nbext``: register the magics and the HTML views (IPython is imported only
+    here)."""
+    from nbext.magics import extension
 
-    magics.load(ip)
+    _display.register(ip)
+    extension.load(ip)
 
 
 def unload_ipython_extension(ip: Any) -> None:
     """``%unload_ext nbext``: remove the magics and restore what they replaced."""
-    from nbext.magics import magics
+    from nbext.magics import extension
 
-    magics.unload(ip)
+    extension.unload(ip)
+
+
+_display.register_in_ipython()  # imported in a notebook: results show as HTML without %load_ext

@@ -1,11 +1,10 @@
 """The generic display objects commands return: a report of messages, a table of sources,
-lines of text. Deterministic ``text/plain`` (and ``text/html`` where it helps), so nbval can
-compare them. Pure: no I/O.
+lines of text. Deterministic ``text/plain``, so nbval can compare them (their ``text/html``,
+where it helps, is in ``nbext.ui.html``). Pure: no I/O.
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,13 +24,13 @@ def text_table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> list[st
     return [fmt(headers), *(fmt(r) for r in rows)]
 
 
-def html_table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
-    head = "".join(f"<th style='text-align:left'>{html.escape(h)}</th>" for h in headers)
-    body = "".join(
-        "<tr>" + "".join(f"<td style='text-align:left'>{html.escape(c)}</td>" for c in r) + "</tr>"
-        for r in rows
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+def size_text(n: int) -> str:
+    """A byte count as people read it: ``512 B``, ``12.1 KB``."""
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024  # type: ignore[assignment]
+    return f"{n} B"  # pragma: no cover
 
 
 @dataclass
@@ -54,18 +53,6 @@ class SourceTable:
         if self.note:
             out.append(self.note)
         return "\n".join(out).rstrip("\n")
-
-    def _repr_html_(self) -> str:
-        if self.empty:
-            body = "<p>No sources configured for this project.</p>"
-        else:
-            rows = [
-                [e.get("name", ""), e.get("url", ""), e.get("priority", "")] for e in self.entries
-            ]
-            body = html_table(("name", "url", "priority"), rows)
-        if self.note:
-            body += f"<p><i>{html.escape(self.note)}</i></p>"
-        return f"<div class='nbext-sources'>{body}</div>"
 
 
 class TextLines:

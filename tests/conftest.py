@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import trustme
 from IPython.core.interactiveshell import InteractiveShell
-from nbext import facade as _workspace
+from nbext import kernel as _workspace
 from nbext.demo import Dist, IndexServer
 
 from tests._env import dropped, isolated_vars

@@ -9,6 +9,7 @@ from pathlib import Path
 import nbext
 import pytest
 from nbext.demo import Dist, IndexServer, write_dists
+from nbext.ui.html import to_html
 
 from tests._servers import ServerProcess, run_pypiserver
 from tests.keyring_backends import BlockingKeyring, FileKeyring, use_backend
@@ -63,7 +64,7 @@ def test_http_basic_from_auth_toml(
     res = ws.lookup("acme")
     assert chosen(res) == ("2.0.0", "corp")
     assert res.chosen is not None and res.chosen.metadata is not None  # wheel download: auth too
-    assert PASSWORD not in repr(res) + res._repr_html_() + "\n".join(res.log_lines(3))
+    assert PASSWORD not in repr(res) + to_html(res) + "\n".join(res.log_lines(3))
 
 
 def test_http_basic_from_env_vars(ws: nbext.Workspace, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,7 +14,8 @@ from nbext.cache.metadata import entry_path
 from nbext.cache.storage import DIRNAME
 from nbext.demo import Dist, IndexServer
 from nbext.errors import CacheError
-from nbext.ui.live import CacheView, ConfirmForm
+from nbext.ui.cacheview import CacheView, ConfirmForm
+from nbext.ui.html import to_html
 
 from tests._poetry import poetry_env, run_checked
 
@@ -69,7 +70,7 @@ def test_list_shows_each_source(
         "newest",
     ]
     assert "corp: Cache-Control seen: max-age=0, must-revalidate" in text
-    assert "<table>" in table._repr_html_()
+    assert "<table>" in to_html(table)
     with nbext.Workspace(tmp_path / "other", no_cache=True) as empty:
         empty_dir = tmp_path / "none"
         empty.settings.session["cache-dir"] = str(empty_dir)
@@ -193,7 +194,7 @@ def test_cache_magic(
     own_cache_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from nbext.magics import magics as _magics
+    from nbext.magics import base as _magics
 
     corp = index_factory(DISTS, name="corp")
     ip.run_line_magic("source", f"add -p primary corp {corp.url}")
@@ -225,7 +226,7 @@ def test_cache_view_refreshes_and_clears(
     own_cache_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from nbext.magics import magics as _magics
+    from nbext.magics import base as _magics
 
     corp = index_factory(DISTS, name="corp")
     ip.run_line_magic("source", f"add -p primary corp {corp.url}")

@@ -11,7 +11,7 @@ import pytest
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
-from nbext import facade as _workspace
+from nbext import kernel as _workspace
 from nbext.auth.credentials import Credential
 from nbext.config.keys import env_name, is_poetry_key
 from nbext.config.settings import Settings

@@ -18,6 +18,7 @@ import nbext
 import pytest
 import trustme
 from nbext.demo import Dist, IndexServer
+from nbext.ui.html import to_html
 
 from tests._hostile import Hostile, answer, respond
 from tests.keyring_backends import FileKeyring, use_backend
@@ -87,7 +88,7 @@ def test_a_redirect_to_another_port_drops_the_credentials(
     assert other.heads, "the redirect was not followed"
     assert _leaks(other.heads) == []
     assert res.per_source[0].versions == ["1.0"]
-    assert SECRET not in repr(res) + res.html() + "\n".join(res.log_lines(3))
+    assert SECRET not in repr(res) + to_html(res) + "\n".join(res.log_lines(3))
 
 
 def test_a_redirect_to_another_host_drops_the_credentials(

@@ -13,6 +13,7 @@ from nbext.index.filenames import parse_filename
 from nbext.index.files import File, group_releases
 from nbext.index.metadata import parse_metadata
 from nbext.index.reader import PageFormatError, parse_project_page
+from nbext.ui.html import to_html
 
 HTML = b"""<!DOCTYPE html><html><body>
 <a href="../../files/acme_utils-1.0.0-py3-none-any.whl#sha256=aa" data-requires-python="&gt;=3.8"
@@ -238,7 +239,7 @@ def test_user_info_in_urls_is_redacted(tmp_path: Path) -> None:
         res = ws.lookup(
             "acme",
         )
-        text = repr(res) + res._repr_html_() + "\n".join(res.log_lines(3))
+        text = repr(res) + to_html(res) + "\n".join(res.log_lines(3))
     assert seen[0] is not None and seen[0].startswith("Basic ")
     assert "s3cret" not in text
     assert "user:***@a.example" in text

@@ -20,6 +20,7 @@ from nbext.demo import Dist, IndexServer
 from nbext.demo.response import Response
 from nbext.lookup.results import LookupResult
 from nbext.net.client import Event
+from nbext.ui.html import to_html
 from nbext.ui.live import PROGRESS_FROM, LiveLookup, NetLog
 
 
@@ -120,7 +121,7 @@ def test_live_view_settles_into_the_static_result(
         watcher.join()
         live.finish()
     assert "asking…" in seen[0]  # the view was live while the slow source was asked
-    assert live.table.value == res._repr_html_()  # ... and ends as the static result
+    assert live.table.value == to_html(res)  # ... and ends as the static result
     log = live.log.value
     assert f"[slow] GET {slow.url}acme/ -&gt; 200" in log
     assert f"[fast] GET {fast.url}acme/ -&gt; 200" in log
@@ -252,7 +253,7 @@ def test_verbose_levels(ip: InteractiveShell, index_factory: type[IndexServer]) 
 def test_lookup_in_a_kernel_shows_the_live_view_first(
     ip: InteractiveShell, index_factory: type[IndexServer], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from nbext.magics import magics as _magics
+    from nbext.magics import base as _magics
 
     corp = index_factory([Dist("acme", "1.0")], name="corp")
     ip.run_line_magic("source", f"add -p primary corp {corp.url}")
@@ -271,7 +272,7 @@ def test_lookup_in_a_kernel_shows_the_live_view_first(
 def test_netlog_magic(
     ip: InteractiveShell, index_factory: type[IndexServer], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from nbext.magics import magics as _magics
+    from nbext.magics import base as _magics
 
     corp = index_factory([Dist("acme", "1.0")], name="corp")
     ip.run_line_magic("source", f"add -p primary corp {corp.url}")

@@ -9,8 +9,9 @@ import pytest
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
-from nbext import facade as _workspace
+from nbext import kernel as _workspace
 from nbext.demo import Dist, IndexServer
+from nbext.ui.html import to_html
 
 
 @pytest.fixture
@@ -46,7 +47,7 @@ def test_source_show_and_remove(ip: InteractiveShell, project_dir: Path, corp: I
         "PyPI is implicitly enabled as a primary source. If you wish to disable it, or alter its "
         "priority please refer to https://python-poetry.org/docs/repositories/#package-sources."
     )
-    assert "<table>" in table._repr_html_()
+    assert "<table>" in to_html(table)
     with pytest.raises(nbext.SourceError, match=r"No source found with name\(s\): x, y"):
         run(ip, "source show x y")
     out, _, _ = run(ip, "source remove CORP")
@@ -181,7 +182,7 @@ def test_unload_restores_what_was_there(tmp_path: Path, monkeypatch: pytest.Monk
 
         shell.register_magic_function(mine, "line", "lookup")
         shell.run_line_magic("load_ext", "nbext")
-        assert shell.find_line_magic("lookup").__self__.__class__.__name__ == "NbextMagics"
+        assert shell.find_line_magic("lookup").__self__.__class__.__name__ == "LookupMagics"
         shell.run_line_magic("unload_ext", "nbext")
         assert shell.run_line_magic("lookup", "x") == "user lookup"
         assert shell.find_line_magic("source") is None
@@ -231,9 +232,9 @@ def test_url_passwords_never_reach_outputs(ip: InteractiveShell, corp: IndexServ
     out, err, _ = run(ip, f"source add -p primary corp {url}")
     shown += [out, err]
     _, _, table = run(ip, "source show")
-    shown += [repr(table), table._repr_html_(), repr(nbext.workspace().sources)]
+    shown += [repr(table), to_html(table), repr(nbext.workspace().sources)]
     out, err, res = run(ip, "lookup acme -vvv")
-    shown += [out, err, repr(res), res._repr_html_(), repr(res.per_source)]
+    shown += [out, err, repr(res), to_html(res), repr(res.per_source)]
     with pytest.raises(nbext.SourceError) as exc:
         run(ip, f"source add bad 'https://alice:{secret}@host.example/a b/'")
     shown += [str(exc.value), *exc.value._render_traceback_()]

@@ -26,6 +26,7 @@ from nbext.index.choice import choose_metadata_files, merge_py2_py3
 from nbext.index.filenames import parse_filename
 from nbext.index.files import File, Release
 from nbext.index.metadata import ReleaseMetadata
+from nbext.ui.html import to_html
 from poetry.core.constraints.version import Version
 
 from tests._poetry import PoetryUnavailable, poetry_lock, poetry_python
@@ -419,7 +420,7 @@ def test_metadata_that_cannot_be_read_is_said_and_the_page_requires_python_appli
         f"not read ({why}); the index page's requires-python (>=3.8) was applied"
     )
     assert f"metadata: not read ({why})" in repr(result)
-    assert "metadata: not read" in result._repr_html_()
+    assert "metadata: not read" in to_html(result)
 
 
 # -- markers ---------------------------------------------------------------------------------

@@ -184,7 +184,7 @@ def test_cancel_and_close_forget_what_was_typed() -> None:
 def test_the_form_says_where_the_password_went_with_poetrys_plaintext_notice(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from nbext.magics.magics import _form_save
+    from nbext.magics.base import form_save as _form_save
 
     monkeypatch.setenv("POETRY_CONFIG_DIR", str(tmp_path / "conf"))  # the null keyring: unusable
     with nbext.Workspace(tmp_path) as ws:

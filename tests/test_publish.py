@@ -17,6 +17,7 @@ import pytest
 from nbext.auth.credentials import Credential
 from nbext.errors import PublishError
 from nbext.publish.publish import build
+from nbext.ui.html import to_html
 
 from tests._sample import write_project
 from tests._servers import ServerProcess, run_pypiserver
@@ -106,7 +107,7 @@ def test_publish_then_lookup_sees_it(
     assert meta is not None
     assert (meta.name, meta.version, meta.summary) == ("demo-pkg", "0.1.0", "A demo package")
     assert meta.requires_python == ">=3.9"
-    assert PASSWORD not in repr(result) and PASSWORD not in result._repr_html_()
+    assert PASSWORD not in repr(result) and PASSWORD not in to_html(result)
     assert all(PASSWORD not in e.line() + repr(e) for e in ws.events)
 
 
@@ -342,7 +343,7 @@ def test_magic_publish_scrubs_a_typed_password(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     from IPython.core.interactiveshell import InteractiveShell
-    from nbext import facade as _workspace
+    from nbext import kernel as _workspace
 
     server, packages = pypiserver
     root = _project(tmp_path, built)
@@ -365,7 +366,7 @@ def test_magic_publish_scrubs_a_typed_password(
         kept = [*hm.input_hist_raw, *hm.input_hist_parsed, str(ip.user_ns.get("_i"))]
         assert all(PASSWORD not in text for text in kept)
         assert any("%publish -r private -u uploader -p ***" in t for t in hm.input_hist_raw)
-        assert PASSWORD not in repr(result) + result._repr_html_()
+        assert PASSWORD not in repr(result) + to_html(result)
         ip.run_line_magic("unload_ext", "nbext")
     finally:
         _workspace._reset_default()

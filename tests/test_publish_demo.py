@@ -229,7 +229,7 @@ def test_publish_view_and_text_progress(ws: nbext.Workspace, corp: IndexServer) 
     import io
 
     from nbext.publish.publish import TextProgress
-    from nbext.ui.live import PublishView
+    from nbext.ui.publishview import PublishView
 
     view = PublishView("%publish -r corp")
     result = ws.publish("corp", observer=view)

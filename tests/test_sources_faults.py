@@ -8,6 +8,7 @@ from pathlib import Path
 import nbext
 import pytest
 from nbext.demo import Dist, IndexServer, write_dists
+from nbext.ui.html import to_html
 
 from tests._servers import RawResponse, free_port, run_pypiserver, run_raw_server
 
@@ -71,7 +72,7 @@ def test_pypiserver_with_auth_is_a_warning_row_not_a_crash(
         ws.add_source("private", private.url.replace("//", "//user:wrong@"), "primary")
         res = ws.lookup("acme")
         assert {r.source: r.status for r in res.per_source}["private"] == 403
-        assert "wrong" not in repr(res) and "wrong" not in res._repr_html_()
+        assert "wrong" not in repr(res) and "wrong" not in to_html(res)
         # right credentials in the URL: the private 3.0 wins (highest version)
         ws.add_source("private", private.url.replace("//", "//user:pass@"), "primary")
         res = ws.lookup("acme")

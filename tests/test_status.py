@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
-from nbext.ui.status import Status
+from nbext.project.status import Status
+from nbext.ui.html import to_html
 
 
 def test_status_screen(
@@ -17,7 +18,7 @@ def test_status_screen(
     (tmp_path / "pyproject.toml").write_text(
         '[project]\nname = "app"\nversion = "1.0"\n', encoding="utf-8"
     )
-    from nbext import facade as _workspace
+    from nbext import kernel as _workspace
 
     _workspace._reset_default()
     secrets = ["env-pw-123456", "file-pw-123456", "url-pw-123456", "tok-123456789"]
@@ -36,7 +37,7 @@ def test_status_screen(
 
     shown = ip.run_line_magic("nbext", "")
     assert isinstance(shown, Status)
-    text, page = repr(shown), shown._repr_html_()
+    text, page = repr(shown), to_html(shown)
     assert text.startswith("nbext ")
     assert f"project: {tmp_path / 'pyproject.toml'}" in text
     lines = text.splitlines()

@@ -11,8 +11,8 @@ import random
 import shlex
 
 import pytest
+from nbext.magics.base import parser as _parser
 from nbext.magics.linesecrets import LineSecrets, config_arguments, option_secret, url_secrets
-from nbext.magics.magics import _parser
 from nbext.magics.scrub import Rewrite, masked_cell, redact, shown_cell
 from nbext.magics.typed import expand, parse_line, url_password
 

@@ -11,7 +11,6 @@ published a minute ago shows up at once.
 
 from __future__ import annotations
 
-import html
 import json
 import os
 import shutil
@@ -26,6 +25,7 @@ from nbext.cache.metadata import entry_path
 from nbext.cache.storage import DIRNAME, FileStorage, duration, read_index
 from nbext.errors import CacheError
 from nbext.report import Report
+from nbext.report import size_text as _size
 
 __all__ = ["CacheSummary", "CacheTable", "ClearPlan", "plan_clear", "summarize"]
 
@@ -43,14 +43,6 @@ def _kind(path: Path, directory: Path) -> str:
     if first == DIRNAME:
         return "nbext-http"
     return "poetry-http" if first.startswith("_http") else "metadata"
-
-
-def _size(n: int) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024  # type: ignore[assignment]
-    return f"{n} B"  # pragma: no cover
 
 
 def _ago(stamp: float | None, now: float) -> str:
@@ -120,9 +112,9 @@ class CacheTable:
     rows: list[CacheSummary]
     now: float = field(default_factory=time.time)
 
-    _HEADERS = ("source", "entries", "http", "metadata", "size", "oldest", "newest")
+    HEADERS = ("source", "entries", "http", "metadata", "size", "oldest", "newest")
 
-    def _cells(self, s: CacheSummary) -> list[str]:
+    def cells(self, s: CacheSummary) -> list[str]:
         return [
             s.source,
             str(s.entries),
@@ -138,28 +130,12 @@ class CacheTable:
             return "No caches found"
         from nbext.report import text_table
 
-        lines = text_table(self._HEADERS, (self._cells(s) for s in self.rows))
+        lines = text_table(self.HEADERS, (self.cells(s) for s in self.rows))
         for s in self.rows:
             if s.cache_control:
                 lines.append(f"{s.source}: Cache-Control seen: {'; '.join(s.cache_control)}")
         lines.append(f"(in {self.root})")
         return "\n".join(lines)
-
-    def _repr_html_(self) -> str:
-        if not self.rows:
-            return "<p>No caches found</p>"
-        from nbext.report import html_table
-
-        body = html_table(self._HEADERS, (self._cells(s) for s in self.rows))
-        seen = "".join(
-            f"<li><b>{html.escape(s.source)}</b>: Cache-Control seen: "
-            f"<code>{html.escape('; '.join(s.cache_control))}</code></li>"
-            for s in self.rows
-            if s.cache_control
-        )
-        where = f"<p><i>in {html.escape(str(self.root))}</i></p>"
-        listed = f"<ul>{seen}</ul>" if seen else ""
-        return f"<div class='nbext-cache'>{body}{listed}{where}</div>"
 
 
 @dataclass

@@ -4,7 +4,9 @@ Owns: ``paths`` (Poetry's config and cache directories), ``keys`` (the keys, the
 checks, their defaults and ``POETRY_*`` variables; pure), ``tomlfile`` (one config file, read
 and changed under its lock), ``settings`` (the layers merged, Poetry's messages for bad
 values), ``commands`` (what ``%config`` does: get, set, unset, list, with http-basic and
-pypi-token handed to ``nbext.auth``).
+pypi-token handed to ``nbext.auth``), ``resolved`` (a
+workspace's timeout, worker threads, cache switches and cache directory, read when first
+needed, with the caller's overrides).
 
 May import: ``nbext.errors``, ``nbext.files``, ``nbext.auth`` (``commands`` only).
 """

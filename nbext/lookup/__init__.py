@@ -13,8 +13,12 @@ Owns, top down:
   ``requests`` - one GET and the per-source boundary around it.
 * ``requirements`` - parsing what is asked for, source pins, the kernel's Python.
 * ``answers`` - what a source answered (pages, metadata); ``results`` - what a lookup found,
-  with its text and HTML.
+  with its text (the HTML is in ``nbext.ui``).
+* ``jobs`` - a job per requirement with its source pin, the packages refreshed, the Python
+  range; ``batch`` - one ``lookup_many`` over a workspace's client and caches, and its notes;
+  ``add`` - ``%add``: the latest version looked up, the dependency written.
 
 May import: ``nbext.errors``, ``nbext.constants``, ``nbext.sources``, ``nbext.index``,
-``nbext.net``, ``nbext.cache``, ``nbext.auth.redact``, ``nbext.report``.
+``nbext.net``, ``nbext.cache``, ``nbext.project``, ``nbext.config``, ``nbext.auth``,
+``nbext.report``.
 """

@@ -1,4 +1,4 @@
-"""Result objects with deterministic ``text/plain`` and ``text/html`` reprs.
+"""Result objects with a deterministic ``text/plain`` repr (their HTML: ``nbext.ui.html``).
 
 Rows are in pool order, versions ascending, no timestamps; only the per-source time changes
 between runs (tutorials mask it with the nbval sanitize file).
@@ -6,13 +6,12 @@ between runs (tutorials mask it with the nbval sanitize file).
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from nbext.index.metadata import ReleaseMetadata
 from nbext.net.client import Event
-from nbext.report import html_table, text_table
+from nbext.report import text_table
 
 __all__ = ["OFFLINE_NOT_CACHED", "Chosen", "LookupResult", "LookupResults", "SourceRow"]
 
@@ -124,7 +123,7 @@ _VIA = {
 }
 
 
-def _via(via: str | None) -> str:
+def via_text(via: str | None) -> str:
     """How the chosen release's metadata was read, in words."""
     if not via:
         return ""
@@ -149,7 +148,7 @@ class LookupResult:
     message: str = ""
     notes: list[str] = field(default_factory=list)
 
-    def _columns(self) -> tuple[tuple[str, ...], bool]:
+    def columns(self) -> tuple[tuple[str, ...], bool]:
         """The table's headers: a cache column when the HTTP cache said anything."""
         cache = any(r.cache for r in self.per_source)
         return (_HEADERS_CACHE if cache else _HEADERS), cache
@@ -182,7 +181,7 @@ class LookupResult:
 
     def text_lines(self) -> list[str]:
         lines = [self.headline]
-        headers, cache = self._columns()
+        headers, cache = self.columns()
         rows = (r.cells(cache=cache) for r in self.per_source)
         lines += ["  " + line for line in text_table(headers, rows)]
         lines += [f"  ! {note}" for note in self.notes]
@@ -191,7 +190,7 @@ class LookupResult:
             m = self.chosen.metadata
             deps = ", ".join(m.requires_dist) or "none"
             lines.append(
-                f"  metadata {_via(self.chosen.metadata_via)}: requires-python "
+                f"  metadata {via_text(self.chosen.metadata_via)}: requires-python "
                 f"{m.requires_python or 'any'}; requires {deps}"
             )
         if self.chosen and self.chosen.metadata_note:
@@ -201,50 +200,9 @@ class LookupResult:
     def __repr__(self) -> str:
         return "\n".join(self.text_lines())
 
-    def _repr_html_(self) -> str:
-        return self.html()
-
-    def html(self, *, live: bool = False) -> str:
-        """The HTML view; ``live`` while the lookup runs (the live view renders this)."""
-        headers, cache = self._columns()
-        if live:
-            head = f"<b>{html.escape(self.requirement)}</b>: looking up…"
-        elif self.chosen is not None:
-            head = (
-                f"<b>{html.escape(self.requirement)}</b>: <b>{html.escape(self.chosen.version)}"
-                f"</b> from <b>{html.escape(self.chosen.source)}</b>: "
-                f"<span>{html.escape(self.chosen.reason.split(': ', 1)[-1])}</span>"
-            )
-        else:
-            head = f"<b>{html.escape(self.requirement)}</b>: {html.escape(self.message)}"
-        parts = [
-            f"<div class='nbext-lookup'><p>{head}</p>",
-            html_table(headers, (r.cells(live=live, cache=cache) for r in self.per_source)),
-        ]
-        if live:
-            return "".join(parts) + "</div>"
-        notes = [*self.notes, *self.errors]
-        if notes:
-            parts.append("<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>")
-        if self.chosen and self.chosen.metadata:
-            m = self.chosen.metadata
-            parts.append(
-                f"<p>metadata {html.escape(_via(self.chosen.metadata_via))}: "
-                f"requires-python "
-                f"<code>{html.escape(m.requires_python or 'any')}</code>; requires "
-                f"<code>{html.escape(', '.join(m.requires_dist) or 'none')}</code></p>"
-            )
-        if self.chosen and self.chosen.metadata_note:
-            parts.append(f"<p>metadata: {html.escape(self.chosen.metadata_note)}</p>")
-        parts.append("</div>")
-        return "".join(parts)
-
 
 class LookupResults(list[LookupResult]):
     """Results of ``lookup_many``, in the order asked."""
 
     def __repr__(self) -> str:
         return "\n\n".join(repr(r) for r in self)
-
-    def _repr_html_(self) -> str:
-        return "".join(r._repr_html_() for r in self)

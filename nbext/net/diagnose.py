@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import html
 import ipaddress
 import socket
 import ssl
@@ -83,9 +82,6 @@ class Diagnosis:
 
     def __repr__(self) -> str:
         return "\n".join(self.lines())
-
-    def _repr_html_(self) -> str:
-        return "<pre class='nbext-diagnose'>" + html.escape(repr(self)) + "</pre>"
 
 
 #: Where OpenSSL's long name of a name attribute (what CPython's ssl module shows, and what

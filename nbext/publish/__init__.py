@@ -6,8 +6,9 @@ their metadata and README checks), ``build`` (``--build``), ``check`` (the pre-u
 check on the target's own index), ``run`` (the uploads, one file at a time), ``answers`` (the
 index's answers in words), ``upload`` (the legacy upload API: httpx's multipart, streamed,
 through the network layer's retry loop), ``results`` (the result and the error), ``progress``
-(the observer and Poetry's text progress line).
+(the observer and Poetry's text progress line), ``workspace_context``
+(what a publish takes from the workspace).
 
 May import: ``nbext.errors``, ``nbext.constants``, ``nbext.config``, ``nbext.auth``,
-``nbext.sources``, ``nbext.index``, ``nbext.net``, ``nbext.report``.
+``nbext.sources``, ``nbext.project``, ``nbext.index``, ``nbext.net``, ``nbext.report``.
 """

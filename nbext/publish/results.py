@@ -3,7 +3,6 @@ that stops a publish with what was uploaded before it did."""
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 
 from nbext.errors import PublishError
@@ -58,36 +57,3 @@ class PublishResult(TextLines):
         if self.project_url:
             out.append(f"Project page: {self.project_url}")
         return out
-
-    def _repr_html_(self) -> str:
-        e = html.escape
-        rows = "".join(
-            f"<tr><td><code>{e(f.name)}</code></td><td>{f.size:,}</td>"
-            f"<td><code>{e(f.sha256[:12])}</code></td><td>{e(f.state)}</td>"
-            f"<td>{e(f.detail)}</td></tr>"
-            for f in self.files
-        )
-        head = (
-            f"<p>{'Dry run: would publish' if self.dry_run else 'Publishing'} "
-            f"<b>{e(self.project)}</b> ({e(self.version)}) to <b>{e(self.repository)}</b> "
-            f"<code>{e(self.url)}</code></p>"
-        )
-        warn = "".join(f"<p style='color:#a60'>{e(w)}</p>" for w in self.warnings)
-        notes = "".join(f"<li>{e(n)}</li>" for n in self.notes)
-        link = (
-            f"<p>Project page: <a href='{e(self.project_url)}' target='_blank'>"
-            f"{e(self.project_url)}</a></p>"
-            if self.project_url
-            else ""
-        )
-        build = (
-            f"<details><summary>Build output</summary><pre style='max-height:20em;"
-            f"overflow:auto'>{e(self.build_output)}</pre></details>"
-            if self.build_output
-            else ""
-        )
-        table = (
-            "<table><tr><th>file</th><th>bytes</th><th>sha256</th><th>result</th>"
-            f"<th></th></tr>{rows}</table>"
-        )
-        return f"<div>{warn}{head}{build}{table}<ul>{notes}</ul>{link}</div>"

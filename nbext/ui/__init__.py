@@ -1,8 +1,11 @@
-"""Everything a person sees or types into: live views, widgets, prompts, the status screen.
+"""Everything a person sees or types into: HTML views, live views, widgets, prompts.
 
-Owns: ``live`` (the live lookup, cache and publish views, ``%netlog``), ``prompt``
-(credential prompts: widget form, terminal, none), ``status`` (``%nbext``). The only layer
-that imports ipywidgets.
+Owns: ``html`` (the HTML view of every result type, behind ``to_html``), ``display``
+(registering those views with IPython's ``text/html`` formatter), ``views`` (the throttled
+widget view every live view builds on, with its constant ``text/plain``), ``live`` (the live
+lookup view and ``%netlog``), ``cacheview`` (``%cache``'s view and Poetry's question as
+buttons), ``publishview`` (``%publish`` while it runs), ``prompt`` (credential prompts:
+widget form, terminal, none). The only layer that imports ipywidgets.
 
 May import: every layer below the workspace (never ``nbext.facade`` or ``nbext.magics``).
 """

@@ -27,7 +27,7 @@ from nbext.auth.credentials import Credential
 from nbext.config.keys import env_name
 from nbext.errors import CredentialError
 from nbext.report import Report
-from nbext.ui.live import WidgetView
+from nbext.ui.views import WidgetView
 
 __all__ = ["PasswordForm", "choose_prompt", "credential_prompt", "elsewhere", "in_kernel"]
 

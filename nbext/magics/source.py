@@ -1,0 +1,141 @@
+"""``%source`` and ``%add``: the sources and the dependencies of the project (or kernel)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import line_magic, magics_class, needs_local_scope, no_var_expand
+
+from nbext.magics.base import URL_HINT, NbextMagicsBase, arguments, emit, parser
+from nbext.magics.linesecrets import LineSecrets
+
+__all__ = ["SourceMagics"]
+
+
+@magics_class
+class SourceMagics(NbextMagicsBase):
+    """``%source`` (``poetry source``) and ``%add`` (``poetry add``)."""
+
+    @no_var_expand
+    @needs_local_scope
+    @line_magic
+    def source(self, line: str, local_ns: dict[str, Any] | None = None) -> Any:
+        """Manage package sources, exactly like ``poetry source``.
+
+        Usage::
+
+          %source add [--priority primary|supplemental|explicit] NAME [URL]
+          %source show [NAME ...]
+          %source remove NAME
+          %source diagnose NAME
+
+        ``add`` appends a ``[[tool.poetry.source]]`` entry to the project's pyproject.toml (or
+        updates the one with the same name, keeping its comments). Without a project, the
+        source lives in this kernel only. Without ``--priority`` the source is primary, and
+        Poetry's notice that the default will become supplemental is shown.
+
+        Priorities, as Poetry 2 applies them:
+
+        * primary - searched for every dependency; all primary sources are asked, and the
+          highest version wins. Declaring one disables the implicit PyPI.
+        * supplemental - asked only when no primary source has a match.
+        * explicit - asked only for dependencies pinned to it (``%add --source NAME``).
+
+        ``%source add pypi`` (no URL) re-prioritises PyPI, e.g. ``--priority supplemental``.
+        The deprecated ``default`` and ``secondary`` are accepted with a warning.
+
+        ``{expr}`` in the line is replaced by the value of a Python expression (``$name`` is
+        not: URLs and secrets containing ``$`` stay intact).
+
+        Examples::
+
+          %source add corp https://pypi.corp.example/simple/
+          %source add corp {urls["corp"]}
+          %source add --priority explicit gpu https://gpu.example/simple/
+          %source show
+          %source remove gpu
+          %source diagnose corp      (which trust store accepts its certificate, TLS version,
+                                     subject, issuer and expiry)
+        """
+        found = self._parse(line, local_ns)
+        with self._secrets(
+            found,
+            "The password in the URL",
+            "Next time: %source add NAME URL (without credentials), then "
+            "%config http-basic.NAME USERNAME.",
+        ):
+            return self._source(arguments(found.parsed), found)
+
+    def _source(self, args: list[str], found: LineSecrets) -> Any:
+        if args[:1] != ["remove"]:
+            # Reading the sources for the notices validates them; `remove` must work on a
+            # file Poetry can no longer read, to take out the entry that broke it.
+            self._notices()
+        if not args or args[0] not in ("add", "show", "remove", "diagnose"):
+            raise UsageError(
+                "Usage: %source add [--priority P] NAME [URL] | %source show [NAME ...] | "
+                "%source remove NAME | %source diagnose NAME  (see %source?)"
+            )
+        command, rest = args[0], args[1:]
+        if command == "add":
+            p = parser("%source add")
+            p.add_argument("-p", "--priority", default=None)
+            p.add_argument("name")
+            p.add_argument("url", nargs="?")
+            ns = p.parse_args(rest)
+            report = self.ws.add_source(ns.name, ns.url, ns.priority)
+            found.done = True  # the credentials are saved: the cell shows the URL without
+            emit(report)
+            self._notices()
+            return None
+        if command == "diagnose":
+            p = parser("%source diagnose")
+            p.add_argument("name")
+            ns = p.parse_args(rest)
+            return self.ws.diagnose(ns.name)
+        if command == "remove":
+            p = parser("%source remove")
+            p.add_argument("name")
+            ns = p.parse_args(rest)
+            emit(self.ws.remove_source(ns.name))
+            return None
+        p = parser("%source show")
+        p.add_argument("names", nargs="*")
+        ns = p.parse_args(rest)
+        self._notices()
+        return self.ws.show_sources(*ns.names)
+
+    @no_var_expand
+    @needs_local_scope
+    @line_magic
+    def add(self, line: str, local_ns: dict[str, Any] | None = None) -> None:
+        """Add a dependency to the project, optionally pinned to one source (``poetry add``).
+
+        Usage::
+
+          %add PKG[@CONSTRAINT] [--source NAME] [--group GROUP]
+
+        ``--source NAME`` writes ``source = "NAME"`` on the dependency: it is then looked up
+        on that source only, whatever its priority (the only way to use an explicit source).
+        ``--group GROUP`` writes to ``[tool.poetry.group.GROUP.dependencies]``.
+
+        Source pins are not inherited by a package's own dependencies. To pin a transitive
+        dependency, add it to a group with any version::
+
+          %add acme-core@* --source corp --group pins
+
+        Without a constraint the latest version is looked up and ``^VERSION`` is written. As
+        in Poetry, a package already declared in the group and named without a constraint is
+        skipped ("Nothing to add."); give a constraint (``pkg@^2``, ``pkg@latest``) to change
+        its entry or its pin.
+        """
+        p = parser("%add")
+        p.add_argument("requirement")
+        p.add_argument("--source", default=None)
+        p.add_argument("-G", "--group", default="main")
+        found = self._parse(line, local_ns)
+        with self._secrets(found, "The password in the URL", URL_HINT):
+            ns = p.parse_args(arguments(found.parsed))
+            self._notices()
+            emit(self.ws.add(ns.requirement, source=ns.source, group=ns.group))
