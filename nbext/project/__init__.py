@@ -5,8 +5,8 @@ project's name, version and Python range), ``tables`` (the document's tables, wi
 naming the file), ``sourcetable`` (``[[tool.poetry.source]]`` as ``poetry source add`` writes
 it), ``dependencies`` (dependency tables and groups as ``poetry add`` writes them, and their
 source pins), ``declarations`` (a workspace's sources and pins: the project's, else the
-kernel session's; notices shown once), ``source_commands`` (``%source add/remove/show``, ``poetry check``), ``status``
-(``%nbext``: the project, its sources and where their credentials come from, the caches'
+kernel session's; notices shown once), ``source_commands`` (``%source add/remove/show``,
+``poetry check``), ``status`` (``%nbext``: the project, its sources and where their credentials come from, the caches'
 size). Comments and formatting are kept; ``tables``, ``sourcetable`` and ``dependencies`` are
 pure.
 
