@@ -6,9 +6,9 @@ naming the file), ``sourcetable`` (``[[tool.poetry.source]]`` as ``poetry source
 it), ``dependencies`` (dependency tables and groups as ``poetry add`` writes them, and their
 source pins), ``declarations`` (a workspace's sources and pins: the project's, else the
 kernel session's; notices shown once), ``source_commands`` (``%source add/remove/show``,
-``poetry check``), ``status`` (``%nbext``: the project, its sources and where their credentials come from, the caches'
-size). Comments and formatting are kept; ``tables``, ``sourcetable`` and ``dependencies`` are
-pure.
+``poetry check``), ``status`` (``%nbext``: the project, its sources and where their
+credentials come from, the caches' size). Comments and formatting are kept; ``tables``,
+``sourcetable`` and ``dependencies`` are pure.
 
 May import: ``nbext.errors``, ``nbext.constants``, ``nbext.report``, ``nbext._version``,
 ``nbext.files``, ``nbext.config``, ``nbext.auth``, ``nbext.sources``.
