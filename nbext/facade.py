@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 import httpx
 from poetry.core.constraints.version import VersionConstraint
 
+from nbext.auth.commands import ConfigCommand, PasswordPrompt
 from nbext.auth.credentials import Authenticator, PasswordManager
 from nbext.cache import sources as source_caches
 from nbext.cache.artifacts import ArtifactCache
 from nbext.cache.commands import CacheTable, ClearPlan
-from nbext.config.commands import ConfigCommand, PasswordPrompt
 from nbext.config.paths import config_dir
 from nbext.config.resolved import Resolved
 from nbext.config.settings import Settings

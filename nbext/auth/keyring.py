@@ -50,9 +50,9 @@ from nbext.auth.backends import (
     timeout_reason,
     user_name,
 )
-from nbext.auth.redact import redact_url
 from nbext.auth.timelimit import TimedOut, run
 from nbext.errors import KeyringError
+from nbext.redact import redact_url
 
 if TYPE_CHECKING:
     from keyring.backend import KeyringBackend

@@ -7,6 +7,6 @@ cache), ``artifacts`` (Poetry's artifact cache), ``commands`` (``poetry cache li
 rules, about files only), ``sources`` (``%cache`` for a
 workspace's sources: listing, clear with the pool's page URLs, refresh).
 
-May import: ``nbext.errors``, ``nbext.files``, ``nbext.auth.redact``, ``nbext.index``,
+May import: ``nbext.errors``, ``nbext.files``, ``nbext.redact``, ``nbext.index``,
 ``nbext.sources``, ``nbext.report``.
 """

@@ -16,7 +16,6 @@ import hishel
 import httpx
 from hishel.httpx import CacheTransport
 
-from nbext.auth.redact import redact_url
 from nbext.cache.storage import (
     DIRNAME,
     MAX_BYTES,
@@ -26,6 +25,7 @@ from nbext.cache.storage import (
     vary_names,
 )
 from nbext.errors import NotCached
+from nbext.redact import redact_url
 
 __all__ = ["CacheLayer", "HttpCache", "cache_root"]
 

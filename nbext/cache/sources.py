@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlsplit, urlunsplit
 
-from nbext.auth.redact import redact_url
 from nbext.cache.commands import CacheTable, ClearPlan, plan_clear, storage_files, summarize
 from nbext.cache.httpcache import HttpCache, cache_root
 from nbext.cache.storage import read_index
+from nbext.redact import redact_url
 from nbext.report import Report
 from nbext.sources.pool import Source, SourcePool
 

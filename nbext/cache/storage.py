@@ -33,8 +33,8 @@ from typing import Any
 
 import hishel
 
-from nbext.auth.redact import redact_url
 from nbext.files.atomic import write_cache_file
+from nbext.redact import redact_url
 
 __all__ = [
     "DIRNAME",

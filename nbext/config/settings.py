@@ -139,12 +139,8 @@ class Settings:
         Session values (set from Python) win over everything, including the environment.
         """
         keys = split_key(key)
-        node: Any = self.session
-        for part in keys:
-            if not isinstance(node, dict) or part not in node:
-                break
-            node = node[part]
-        else:
+        found, node = _lookup(self.session, keys)
+        if found:
             return node
         if keys == ["repositories"]:
             from_env = self.env_repositories()
@@ -158,11 +154,9 @@ class Settings:
                 return env_value(dotted, value)
             except ValueError:  # int() of the text, as Poetry: "abc", "2.5"
                 raise self.invalid(dotted, value, "it must be a whole number") from None
-        node = self._merged()
-        for part in keys:
-            if not isinstance(node, dict) or part not in node:
-                return default
-            node = node[part]
+        found, node = _lookup(self._merged(), keys)
+        if not found:
+            return default
         if isinstance(node, dict):
             return {k: self.get([*keys, k]) for k in node}
         return self._process(node)
@@ -204,12 +198,7 @@ class Settings:
         """Where the value of ``key`` comes from: ``"session"``, the ``POETRY_*`` variable's
         name, the path of the file that sets it (the one that wins), or ``"default"``."""
         keys = split_key(key)
-        node: Any = self.session
-        for part in keys:
-            if not isinstance(node, dict) or part not in node:
-                break
-            node = node[part]
-        else:
+        if _lookup(self.session, keys)[0]:
             return "session"
         if env_name(keys) in self.env:
             return env_name(keys)
@@ -297,3 +286,14 @@ class Settings:
                 "it must be a whole number of at least 1 (Poetry refuses it too)",
             )
         return min(default, number)
+
+
+def _lookup(tree: Any, keys: KeyPath) -> tuple[bool, Any]:
+    """``(True, value)`` when ``keys`` name a value in the nested ``tree``, else ``(False,
+    None)``."""
+    node = tree
+    for part in keys:
+        if not isinstance(node, dict) or part not in node:
+            return False, None
+        node = node[part]
+    return True, node

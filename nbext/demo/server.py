@@ -20,7 +20,6 @@ import ssl
 import threading
 from collections.abc import Iterable
 from email.message import Message
-from types import TracebackType
 from typing import Literal
 from urllib.parse import quote, unquote, urlsplit
 
@@ -162,12 +161,7 @@ class IndexServer:
             self.start()
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()
 
     @property

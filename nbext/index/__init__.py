@@ -7,7 +7,7 @@ versions from distribution file names), ``files`` (File, Release, grouping, hash
 release; the py2/py3 merge), ``archive`` (the one reader of METADATA / PKG-INFO inside a zip
 or tar), ``lazy_wheel`` (METADATA from a wheel by range requests).
 
-May import: ``nbext.errors``, ``nbext.constants``, ``nbext.auth.redact``. No network I/O
+May import: ``nbext.errors``, ``nbext.constants``, ``nbext.redact``. No network I/O
 (``archive`` reads a file only when given its path; ``lazy_wheel`` reads through the fetch
 function it is given).
 """

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from poetry.core.constraints.version import Version
 
 from nbext.index.filenames import wheel_tags
+from nbext.index.pages import LinkFacts
 
 __all__ = ["HASH_PREFERENCE", "File", "Release", "best_hash", "group_releases"]
 
@@ -16,21 +17,15 @@ HASH_PREFERENCE = ("sha512", "sha384", "sha256", "sha224", "sha1", "md5")
 
 
 @dataclass(frozen=True)
-class File:
-    """One distribution file listed on a project page."""
+class File(LinkFacts):
+    """One distribution file listed on a project page (what the page says of it: the
+    :class:`~nbext.index.pages.LinkFacts`, keyword arguments)."""
 
     filename: str
     url: str
     name: str  # canonical project name parsed from the filename
     version: Version
     kind: str  # "wheel" | "sdist"
-    hashes: dict[str, str] = field(default_factory=dict)
-    requires_python: str | None = None
-    yanked: bool = False
-    yanked_reason: str | None = None
-    has_metadata: bool = False
-    metadata_hashes: dict[str, str] = field(default_factory=dict)
-    size: int | None = None
 
     @property
     def wheel_tags(self) -> tuple[str, str, str]:

@@ -1,10 +1,8 @@
-"""Links on a simple-index page, PEP 503 HTML or PEP 691 JSON (pure; no I/O).
-
-Why not pypi-simple here: it imports pydantic (0.5 s, on the first lookup of every kernel) and
-parses HTML with BeautifulSoup (1.6 ms a page); a 60-package lookup spent more time in it than
-on the network. This module reads exactly what Poetry reads (spec 8.1-8.2) with the standard
-library: HTML as ``html.parser`` reads it (a faster tokenizer checked against it, see below),
-``json`` for PEP 691, in about 0.1 ms a page.
+"""Links on a simple-index page, PEP 503 HTML or PEP 691 JSON (pure; no I/O), read exactly as
+Poetry reads them (spec 8.1-8.2): HTML as ``html.parser`` reads it (a faster tokenizer checked
+against it), ``json`` for PEP 691, in about 0.1 ms a page. Not pypi-simple (a test oracle
+instead): it imports pydantic (0.5 s on every kernel's first lookup) and parses with
+BeautifulSoup (1.6 ms a page): a 60-package lookup spent more time in it than on the network.
 """
 
 from __future__ import annotations
@@ -17,29 +15,34 @@ from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
 
 from nbext.errors import MarkupError
 
-__all__ = ["Link", "links_from_anchors", "links_from_html", "links_from_json"]
+__all__ = ["Link", "LinkFacts", "links_from_anchors", "links_from_html", "links_from_json"]
 
 #: Hash names Poetry takes from a link's URL fragment (spec 8.2).
 _FRAGMENT_HASHES = frozenset({"sha1", "sha224", "sha256", "sha384", "sha512", "md5"})
 _METADATA_HASH = re.compile(r"(\w+)=([0-9A-Fa-f]+)")
-# Characters Poetry's Link leaves alone when it percent-encodes a URL (RFC 3986 reserved and
-# unreserved, plus % so existing escapes survive).
+# What Poetry's Link leaves alone when it percent-encodes a URL (RFC 3986 reserved, unreserved, %)
 _SAFE = "/:?#[]@!$&'()*+,;=%~"
 
 
 @dataclass(frozen=True)
-class Link:
+class LinkFacts:
+    """What a page says about a file besides where it is (keyword arguments only)."""
+
+    hashes: dict[str, str] = field(default_factory=dict, kw_only=True)
+    requires_python: str | None = field(default=None, kw_only=True)
+    yanked: bool = field(default=False, kw_only=True)
+    yanked_reason: str | None = field(default=None, kw_only=True)
+    has_metadata: bool = field(default=False, kw_only=True)
+    metadata_hashes: dict[str, str] = field(default_factory=dict, kw_only=True)
+    size: int | None = field(default=None, kw_only=True)
+
+
+@dataclass(frozen=True)
+class Link(LinkFacts):
     """One file link of a project page."""
 
     url: str  # absolute, without the #fragment
     filename: str | None  # None for HTML: taken from the URL by the caller
-    hashes: dict[str, str] = field(default_factory=dict)
-    requires_python: str | None = None
-    yanked: bool = False
-    yanked_reason: str | None = None
-    has_metadata: bool = False
-    metadata_hashes: dict[str, str] = field(default_factory=dict)
-    size: int | None = None
 
 
 def _metadata_attr(value: str | None) -> tuple[bool, dict[str, str]]:
@@ -62,8 +65,7 @@ def _metadata_attr(value: str | None) -> tuple[bool, dict[str, str]]:
 # 3.11's ``locatestarttagend_tolerant``, ``tagfind_tolerant`` and ``attrfind_tolerant``, copied)
 # and its rules for comments, declarations, processing instructions, end tags, the raw text of
 # <script>/<style>, tags that are data, and input that ends inside a construct (a fed parser
-# waits for more: nothing after it counts). tests/test_pages.py checks it against html.parser on
-# the pages in tests/data/ and on 100,000 random snippets of markup.
+# waits for more: nothing after it counts). Tests check it against html.parser on tests/data/.
 #
 # Why not html.parser itself: it is 2-3x slower. On a single-page index with 400,000 links
 # (benchmarks/bench_pages.py, Python 3.11, the 2-core machine) an HTMLParser subclass took
@@ -226,6 +228,16 @@ class _Resolver:
             name = quote(name, safe=_SAFE)
         return prefix + name, fragment
 
+    def or_note(self, href: str, what: str, notes: list[str] | None) -> tuple[str, str] | None:
+        """:meth:`__call__`, or None for an href that is no URL (``http://[bad/``, a lone
+        surrogate): then ``notes`` gets why (``what`` names the link)."""
+        try:
+            return self(href)
+        except ValueError as exc:  # also UnicodeEncodeError (lone surrogates)
+            if notes is not None:
+                notes.append(f"{what} {href[:80]!r} is not a URL ({exc})")
+            return None
+
     def _slow(self, href: str) -> str:
         parts = urlsplit(urljoin(self.base, href))
         path = quote(parts.path, safe=_SAFE) if _UNSAFE.search(parts.path) else parts.path
@@ -311,12 +323,10 @@ def links_from_anchors(
             quick = _quick_filename(href)
             if quick is not None and not could_be_of(quick, project):
                 continue
-        try:
-            url, fragment = resolve(href)
-        except ValueError as exc:  # also UnicodeEncodeError (lone surrogates)
-            if skipped is not None:
-                skipped.append(f"link {href[:80]!r} is not a URL ({exc})")
+        resolved = resolve.or_note(href, "link", skipped)
+        if resolved is None:
             continue
+        url, fragment = resolved
         hashes: dict[str, str] = {}
         algo, _, value = fragment.partition("=")
         if value and algo.lower() in _FRAGMENT_HASHES:
@@ -366,12 +376,10 @@ def links_from_json(
             raise ValueError("a file without 'filename' or 'url'")
         if project is not None and not could_be_of(filename, project):
             continue
-        try:
-            url, _fragment = resolve(href)
-        except ValueError as exc:  # also UnicodeEncodeError (lone surrogates)
-            if skipped is not None:
-                skipped.append(f"file {filename[:80]!r}: {href[:80]!r} is not a URL ({exc})")
+        resolved = resolve.or_note(href, f"file {filename[:80]!r}:", skipped)
+        if resolved is None:
             continue
+        url = resolved[0]
         hashes = entry.get("hashes") or {}
         if not isinstance(hashes, dict):
             raise ValueError(f"'hashes' of {filename} is not an object")

@@ -9,7 +9,6 @@ import hashlib
 
 import httpx
 
-from nbext.auth.redact import redact_url
 from nbext.cache.artifacts import ArtifactCache
 from nbext.index.archive import core_metadata
 from nbext.index.files import File, best_hash
@@ -18,6 +17,7 @@ from nbext.index.metadata import ReleaseMetadata, not_this_file, parse_metadata
 from nbext.lookup.answers import MetadataResult, PageResult
 from nbext.lookup.requests import SourceRequests
 from nbext.net.client import Event
+from nbext.redact import redact_url
 from nbext.sources.pool import Source
 
 __all__ = ["FileMetadata"]

@@ -10,7 +10,6 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 
-from nbext.auth.redact import redact_url
 from nbext.cache.artifacts import ArtifactCache
 from nbext.cache.metadata import MetadataCache
 from nbext.constants import pypi_json_api_url
@@ -22,6 +21,7 @@ from nbext.lookup.answers import MetadataResult
 from nbext.lookup.fetch_files import FileMetadata
 from nbext.lookup.requests import SourceRequests
 from nbext.net.client import short_error
+from nbext.redact import redact_url
 from nbext.sources.pool import Source
 
 __all__ = ["MetadataFetcher"]

@@ -11,13 +11,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 import httpx
 
-from nbext.auth.redact import redact_url
 from nbext.constants import ACCEPT_PYPI, ACCEPT_SIMPLE
 from nbext.index.files import group_releases
 from nbext.index.reader import PageFormatError, PageReader
 from nbext.lookup.answers import PageResult
 from nbext.lookup.requests import SourceRequests
 from nbext.net.client import short_error
+from nbext.redact import redact_url
 from nbext.sources.pool import Source
 
 __all__ = ["PageFetcher"]

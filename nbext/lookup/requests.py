@@ -9,12 +9,12 @@ import time
 
 import httpx
 
-from nbext.auth.redact import redact_url
 from nbext.errors import BodyTooLarge, NotCached, TlsConnectError
 from nbext.lookup.answers import PageResult
 from nbext.lookup.results import OFFLINE_NOT_CACHED
 from nbext.net.client import Http, Outages, SourceDown, short_error
 from nbext.net.limits import Cap
+from nbext.redact import redact_url
 from nbext.sources.pool import Source
 
 __all__ = ["SourceRequests"]

@@ -30,7 +30,6 @@ from packaging.utils import canonicalize_name
 from poetry.core.constraints.version import Version, VersionConstraint
 from poetry.core.packages.dependency import Dependency
 
-from nbext.auth.redact import redact_url
 from nbext.cache.artifacts import ArtifactCache
 from nbext.cache.metadata import MetadataCache
 from nbext.index.choice import choose_metadata_files
@@ -58,6 +57,7 @@ from nbext.lookup.rules import (
 from nbext.lookup.schedule import Step, run_all
 from nbext.lookup.search import search
 from nbext.net.client import Http
+from nbext.redact import redact_url
 from nbext.sources.pool import Source, SourcePool
 
 __all__ = ["Lookup", "LookupObserver"]

@@ -20,7 +20,6 @@ from urllib.parse import unquote
 import httpx
 
 from nbext import _version
-from nbext.auth.redact import redact_url
 from nbext.cache.httpcache import CacheLayer, HttpCache
 from nbext.constants import DEFAULT_TIMEOUT
 from nbext.net.deadline import EXTENSION, Deadline
@@ -36,6 +35,7 @@ from nbext.net.limits import Cap, Limits
 from nbext.net.retry import Outages, SourceDown, retryable_error, retrying
 from nbext.net.transport import ACCEPT_ENCODING, BoundedTransport, RoutingTransport, hop_of
 from nbext.net.wire import WirePool
+from nbext.redact import redact_url
 
 # Event, EventSink, Outages, SourceDown and short_error live in nbext.net.events and
 # nbext.net.retry; they stay importable from here for the modules that import them so.

@@ -21,8 +21,8 @@ from urllib.parse import urlsplit
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-from nbext.auth.redact import redact_url
 from nbext.net.tls import TlsSettings, unknown_issuer, verify_reason
+from nbext.redact import redact_url
 
 __all__ = ["Diagnosis", "TrustAttempt", "diagnose"]
 

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from nbext.auth.redact import redact_url
+from nbext.redact import redact_url
 
 __all__ = [
     "MAX_EVENTS",

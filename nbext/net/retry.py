@@ -17,9 +17,9 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
-from nbext.auth.redact import redact_url
 from nbext.errors import SourceDown, TlsConnectError
 from nbext.net.events import Event, retry_event, short_error
+from nbext.redact import redact_url
 
 __all__ = [
     "MAX_ATTEMPTS",

@@ -21,7 +21,6 @@ from typing import Any
 
 import httpx
 
-from nbext.auth.redact import redact_url
 from nbext.errors import BodyTooLarge
 from nbext.net.deadline import (
     PHASE_BODY,
@@ -37,6 +36,7 @@ from nbext.net.deadline import (
 from nbext.net.limits import Cap, Limits
 from nbext.net.tls import SourceTransport
 from nbext.net.wire import WirePool
+from nbext.redact import redact_url
 
 __all__ = ["ACCEPT_ENCODING", "BoundedTransport", "Hop", "RoutingTransport", "hop_of"]
 

@@ -10,26 +10,21 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 
-from nbext.auth.redact import redact_url
 from nbext.constants import IMPLICIT_PYPI_NOTE, PYPI_NAME
 from nbext.errors import SourceError, UnknownSourceError
 from nbext.project.declarations import Declared
 from nbext.project.pyproject import FILENAME
+from nbext.redact import redact_url
 from nbext.report import Report, SourceTable
 from nbext.sources.declared import validate_name, validate_url
-from nbext.sources.pool import (
-    Priority,
-    SourceSpec,
-    build_pool,
-    is_pypi_name,
-)
+from nbext.sources.pool import Priority, SourceSpec, build_pool, is_pypi_name
 
 __all__ = ["UrlCredentials", "add_source", "check_pins", "remove_source", "show_sources"]
 
 _DEFAULT_PRIORITY_WARNING = "The default priority will change to supplemental in a future release."
 
 #: Takes the credentials out of a source's URL: ``(name, url, kept_in)`` -> the URL without
-#: them, and what was done with them (``nbext.config.commands.ConfigCommand.url_credentials``).
+#: them, and what was done with them (``nbext.auth.commands.ConfigCommand.url_credentials``).
 UrlCredentials = Callable[[str, str, str], tuple[str, Report]]
 
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from nbext import _version
 from nbext.auth.hints import credential_origin
-from nbext.auth.redact import redact_url
 from nbext.config.resolved import Resolved
 from nbext.project.pyproject import Project
+from nbext.redact import redact_url
 from nbext.report import TextLines, size_text, text_table
 from nbext.sources.pool import SourcePool
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import httpx
 
 from nbext.auth.credentials import Credential
-from nbext.auth.redact import redact_url
 from nbext.publish.distfiles import DistFile
 from nbext.publish.target import Target
+from nbext.redact import redact_url
 
 __all__ = ["advice", "http_error", "is_exists_error", "no_upload_url", "replace_refused"]
 

@@ -18,7 +18,6 @@ import httpx
 from packaging.utils import canonicalize_name
 
 from nbext.auth.credentials import Credential
-from nbext.auth.redact import redact_url
 from nbext.constants import ACCEPT_SIMPLE, pypi_simple_url
 from nbext.index.reader import PageFormatError, parse_project_page
 from nbext.net.events import Event, redact_headers, short_error, shown_response_headers
@@ -26,6 +25,7 @@ from nbext.publish.context import PublishContext
 from nbext.publish.distfiles import DistFile
 from nbext.publish.results import PublishError, PublishResult
 from nbext.publish.target import Target, complete, request_headers
+from nbext.redact import redact_url
 
 __all__ = ["Checker", "Index", "decide", "existing", "index_for"]
 

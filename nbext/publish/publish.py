@@ -45,7 +45,6 @@ from pathlib import Path
 import httpx
 from packaging.utils import canonicalize_name
 
-from nbext.auth.redact import redact_url
 from nbext.errors import DistReadError
 from nbext.publish.build import build
 from nbext.publish.check import Checker, Index, decide, existing, index_for
@@ -56,6 +55,7 @@ from nbext.publish.progress import PublishObserver, TextProgress
 from nbext.publish.results import FileOutcome, PublishError, PublishResult
 from nbext.publish.run import Run, send_all
 from nbext.publish.target import Target, credentials_for, resolve_target, tls_for
+from nbext.redact import redact_url
 
 # The names the Workspace, the magics and the tests import from here (they live in the
 # modules above).

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 import httpx
 
 from nbext.auth.credentials import Credential
-from nbext.auth.redact import redact_url
 from nbext.publish.answers import (
     advice,
     http_error,
@@ -30,6 +29,7 @@ from nbext.publish.progress import PublishObserver
 from nbext.publish.results import FileOutcome, PublishError, PublishResult
 from nbext.publish.target import Target, request_headers
 from nbext.publish.upload import UploadFailed, post
+from nbext.redact import redact_url
 
 __all__ = ["Run", "send_all"]
 

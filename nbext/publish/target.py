@@ -9,11 +9,11 @@ from urllib.parse import urlsplit
 
 from nbext import _version
 from nbext.auth.credentials import Credential, basic_header
-from nbext.auth.redact import redact_url
 from nbext.constants import pypi_upload_url
 from nbext.net.tls import TlsSettings, ssl_context, tls_settings
 from nbext.publish.context import PublishContext
 from nbext.publish.results import PublishError
+from nbext.redact import redact_url
 
 __all__ = [
     "Target",

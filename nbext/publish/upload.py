@@ -23,10 +23,10 @@ from pathlib import Path
 
 import httpx
 
-from nbext.auth.redact import redact_url
 from nbext.errors import UploadFailed
 from nbext.net.events import Event, redact_headers, short_error
 from nbext.net.retry import retrying
+from nbext.redact import redact_url
 
 __all__ = ["Progress", "UploadFailed", "post"]
 

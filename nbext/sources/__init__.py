@@ -4,5 +4,5 @@ Owns: ``pool`` (``Source``, ``Priority``, ``SourcePool``: names, URLs, the impli
 Poetry's order and its messages), ``declared`` (sources as declared: names, URLs and the
 ``[[tool.poetry.source]]`` table checked, with Poetry's schema messages).
 
-May import: ``nbext.errors``, ``nbext.constants``, ``nbext.auth.redact``.
+May import: ``nbext.errors``, ``nbext.constants``, ``nbext.redact``.
 """

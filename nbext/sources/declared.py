@@ -12,8 +12,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from nbext.auth.redact import redact_url
 from nbext.errors import ConfigurationError, SourceError
+from nbext.redact import redact_url
 from nbext.sources.pool import Priority, SourceSpec, is_pypi_name
 
 __all__ = ["CURRENT_PRIORITIES", "parse_source_table", "validate_name", "validate_url"]

@@ -14,9 +14,9 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from nbext.auth.redact import redact_url
 from nbext.constants import PYPI_NAME, pypi_simple_url
 from nbext.errors import SourceError, UnknownSourceError
+from nbext.redact import redact_url
 
 __all__ = [
     "Priority",

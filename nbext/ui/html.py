@@ -31,6 +31,11 @@ def html_table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _tr(*cells: str) -> str:
+    """A table row of cells that are HTML already."""
+    return "<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
+
+
 @singledispatch
 def to_html(obj: object) -> str:
     """The HTML view of an nbext result (``TypeError`` for a type that has none)."""
@@ -111,8 +116,7 @@ def _cache_table(table: CacheTable) -> str:
 def _status(status: Status) -> str:
     e = html.escape
     rows = "".join(
-        f"<tr><td>{e(s.name)}</td><td>{e(s.priority)}</td><td>{e(s.credentials)}</td>"
-        f"<td><code>{e(s.url)}</code></td></tr>"
+        _tr(e(s.name), e(s.priority), e(s.credentials), f"<code>{e(s.url)}</code>")
         for s in status.sources
     )
     table = (
@@ -141,9 +145,13 @@ def _status(status: Status) -> str:
 def _publish_result(result: PublishResult) -> str:
     e = html.escape
     rows = "".join(
-        f"<tr><td><code>{e(f.name)}</code></td><td>{f.size:,}</td>"
-        f"<td><code>{e(f.sha256[:12])}</code></td><td>{e(f.state)}</td>"
-        f"<td>{e(f.detail)}</td></tr>"
+        _tr(
+            f"<code>{e(f.name)}</code>",
+            f"{f.size:,}",
+            f"<code>{e(f.sha256[:12])}</code>",
+            e(f.state),
+            e(f.detail),
+        )
         for f in result.files
     )
     head = (

@@ -7,7 +7,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from nbext.auth.credentials import PasswordManager
-from nbext.auth.redact import redact_url, split_userinfo
 from nbext.config.keys import (
     AUTH_KEY,
     CERT_KEY,
@@ -20,6 +19,7 @@ from nbext.config.keys import (
 from nbext.config.settings import Settings
 from nbext.config.tomlfile import ConfigFile
 from nbext.errors import ConfigError
+from nbext.redact import redact_url, split_userinfo
 from nbext.report import Report
 
 __all__ = ["ConfigCommand", "PasswordPrompt"]
