@@ -18,7 +18,7 @@ Owns, top down:
   range; ``batch`` - one ``lookup_many`` over a workspace's client and caches, and its notes;
   ``add`` - ``%add``: the latest version looked up, the dependency written.
 
-May import: ``nbext.errors``, ``nbext.constants``, ``nbext.sources``, ``nbext.index``,
-``nbext.net``, ``nbext.cache``, ``nbext.project``, ``nbext.config``, ``nbext.auth``,
-``nbext.report``.
+May import: ``nbext.errors``, ``nbext.redact``, ``nbext.constants``, ``nbext.sources``,
+``nbext.index``, ``nbext.net``, ``nbext.cache``, ``nbext.project``, ``nbext.config``,
+``nbext.auth``, ``nbext.report``.
 """

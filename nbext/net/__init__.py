@@ -9,6 +9,6 @@ certificates and proxies), ``diagnose`` (``%source diagnose``), ``build`` (a
 workspace's network side, built when first needed: keyring store, credentials, the client on
 its stack, the thread pool).
 
-May import: ``nbext.errors``, ``nbext.constants``, ``nbext._version``, ``nbext.auth``,
-``nbext.config``, ``nbext.cache.httpcache`` (the cache layer of the stack).
+May import: ``nbext.errors``, ``nbext.redact``, ``nbext.constants``, ``nbext._version``,
+``nbext.auth``, ``nbext.config``, ``nbext.cache.httpcache`` (the cache layer of the stack).
 """

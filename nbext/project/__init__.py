@@ -10,6 +10,6 @@ kernel session's; notices shown once), ``source_commands`` (``%source add/remove
 credentials come from, the caches' size). Comments and formatting are kept; ``tables``,
 ``sourcetable`` and ``dependencies`` are pure.
 
-May import: ``nbext.errors``, ``nbext.constants``, ``nbext.report``, ``nbext._version``,
-``nbext.files``, ``nbext.config``, ``nbext.auth``, ``nbext.sources``.
+May import: ``nbext.errors``, ``nbext.redact``, ``nbext.constants``, ``nbext.report``,
+``nbext._version``, ``nbext.files``, ``nbext.config``, ``nbext.auth``, ``nbext.sources``.
 """

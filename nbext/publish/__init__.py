@@ -9,6 +9,7 @@ through the network layer's retry loop), ``results`` (the result and the error),
 (the observer and Poetry's text progress line), ``workspace_context``
 (what a publish takes from the workspace).
 
-May import: ``nbext.errors``, ``nbext.constants``, ``nbext.config``, ``nbext.auth``,
-``nbext.sources``, ``nbext.project``, ``nbext.index``, ``nbext.net``, ``nbext.report``.
+May import: ``nbext.errors``, ``nbext.redact``, ``nbext.constants``, ``nbext._version``,
+``nbext.config``, ``nbext.auth``, ``nbext.sources``, ``nbext.project``, ``nbext.index``,
+``nbext.net``, ``nbext.report``.
 """

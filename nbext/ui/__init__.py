@@ -7,5 +7,7 @@ lookup view and ``%netlog``), ``cacheview`` (``%cache``'s view and Poetry's ques
 buttons), ``publishview`` (``%publish`` while it runs), ``prompt`` (credential prompts:
 widget form, terminal, none). The only layer that imports ipywidgets.
 
-May import: every layer below the workspace (never ``nbext.facade`` or ``nbext.magics``).
+May import: ``nbext.errors``, ``nbext.redact``, ``nbext.report``, ``nbext.config``,
+``nbext.auth``, ``nbext.cache``, ``nbext.net``, ``nbext.project``, ``nbext.lookup``,
+``nbext.publish`` (never ``nbext.facade``, ``nbext.kernel`` or ``nbext.magics``).
 """
