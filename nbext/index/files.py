@@ -3,23 +3,35 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from poetry.core.constraints.version import Version
 
 from nbext.index.filenames import wheel_tags
-from nbext.index.pages import LinkFacts
 
-__all__ = ["HASH_PREFERENCE", "File", "Release", "best_hash", "group_releases"]
+__all__ = ["HASH_PREFERENCE", "File", "LinkFacts", "Release", "best_hash", "group_releases"]
 
 # Hash algorithms by preference for verifying a file or metadata (strongest first).
 HASH_PREFERENCE = ("sha512", "sha384", "sha256", "sha224", "sha1", "md5")
 
 
 @dataclass(frozen=True)
+class LinkFacts:
+    """What a page says about a file besides where it is (keyword arguments only)."""
+
+    hashes: dict[str, str] = field(default_factory=dict, kw_only=True)
+    requires_python: str | None = field(default=None, kw_only=True)
+    yanked: bool = field(default=False, kw_only=True)
+    yanked_reason: str | None = field(default=None, kw_only=True)
+    has_metadata: bool = field(default=False, kw_only=True)
+    metadata_hashes: dict[str, str] = field(default_factory=dict, kw_only=True)
+    size: int | None = field(default=None, kw_only=True)
+
+
+@dataclass(frozen=True)
 class File(LinkFacts):
     """One distribution file listed on a project page (what the page says of it: the
-    :class:`~nbext.index.pages.LinkFacts`, keyword arguments)."""
+    :class:`LinkFacts`, keyword arguments)."""
 
     filename: str
     url: str

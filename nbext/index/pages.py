@@ -9,32 +9,20 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
 
 from nbext.errors import MarkupError
+from nbext.index.files import LinkFacts
 
-__all__ = ["Link", "LinkFacts", "links_from_anchors", "links_from_html", "links_from_json"]
+__all__ = ["Link", "links_from_anchors", "links_from_html", "links_from_json"]
 
 #: Hash names Poetry takes from a link's URL fragment (spec 8.2).
 _FRAGMENT_HASHES = frozenset({"sha1", "sha224", "sha256", "sha384", "sha512", "md5"})
 _METADATA_HASH = re.compile(r"(\w+)=([0-9A-Fa-f]+)")
 # What Poetry's Link leaves alone when it percent-encodes a URL (RFC 3986 reserved, unreserved, %)
 _SAFE = "/:?#[]@!$&'()*+,;=%~"
-
-
-@dataclass(frozen=True)
-class LinkFacts:
-    """What a page says about a file besides where it is (keyword arguments only)."""
-
-    hashes: dict[str, str] = field(default_factory=dict, kw_only=True)
-    requires_python: str | None = field(default=None, kw_only=True)
-    yanked: bool = field(default=False, kw_only=True)
-    yanked_reason: str | None = field(default=None, kw_only=True)
-    has_metadata: bool = field(default=False, kw_only=True)
-    metadata_hashes: dict[str, str] = field(default_factory=dict, kw_only=True)
-    size: int | None = field(default=None, kw_only=True)
 
 
 @dataclass(frozen=True)
