@@ -12,7 +12,7 @@ from IPython.core.interactiveshell import InteractiveShell
 from nbext import kernel as _workspace
 from nbext.demo import Dist, IndexServer
 
-from tests._env import dropped, isolated_vars
+from tests.support.env import dropped, isolated_vars
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -112,7 +112,7 @@ def pems(ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> dict[str, 
 @pytest.fixture
 def poetry() -> Path:
     """The real Poetry (pinned, in ``.venv-poetry``, installed on first use)."""
-    from tests._poetry import PoetryUnavailable, poetry_bin
+    from tests.support.poetry import PoetryUnavailable, poetry_bin
 
     try:
         return poetry_bin()

@@ -11,8 +11,8 @@ import pytest
 from nbext.demo import Dist, IndexServer, write_dists
 from nbext.ui.html import to_html
 
-from tests._servers import ServerProcess, run_pypiserver
-from tests.keyring_backends import BlockingKeyring, FileKeyring, use_backend
+from tests.support.keyring_backends import BlockingKeyring, FileKeyring, use_backend
+from tests.support.servers import ServerProcess, run_pypiserver
 
 USER, PASSWORD = "alice", "Alice-Pa55-xyz"
 

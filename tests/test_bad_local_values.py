@@ -23,8 +23,9 @@ from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 from nbext.demo import Dist, IndexServer
 
-from tests._nbproc import run_python
-from tests._poetry import poetry_env, poetry_lock
+from tests.support.env import poetry_env
+from tests.support.poetry import poetry_lock
+from tests.support.procs import run_python
 
 P = '[project]\nname = "app"\nversion = "0.1.0"\nrequires-python = ">=3.11"\n'
 
@@ -126,7 +127,7 @@ def poetry_verdicts(
 
 @pytest.fixture(scope="module")
 def poetry() -> Path:
-    from tests._poetry import PoetryUnavailable, poetry_bin
+    from tests.support.poetry import PoetryUnavailable, poetry_bin
 
     try:
         return poetry_bin()

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from tests._env import isolated_environ
-from tests._poetry import _base_python
-from tests._servers import free_port
+from tests.support.env import isolated_environ
+from tests.support.servers import free_port
+from tests.support.toolvenvs import base_python as _base_python
 
 BINDER = Path(__file__).resolve().parent.parent / "binder"
 

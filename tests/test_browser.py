@@ -34,8 +34,8 @@ from typing import Any
 import nbformat
 import pytest
 
-from tests._lab import Lab, chromium_path, copy_notebook, start_lab
-from tests.secret_scan import SecretScan, secret_scan_fixture
+from tests.support.lab import Lab, chromium_path, copy_notebook, start_lab
+from tests.support.secret_scan import SecretScan, secret_scan_fixture
 
 CHROMIUM = chromium_path()
 if CHROMIUM is None:

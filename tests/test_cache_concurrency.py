@@ -12,7 +12,7 @@ from pathlib import Path
 
 from nbext.demo import Dist, IndexServer
 
-from tests._env import isolated_environ
+from tests.support.env import isolated_environ
 
 ROUNDS = 50
 NAMES = [f"pkg{i}" for i in range(5)]

@@ -9,7 +9,8 @@ import nbext
 import pytest
 from nbext.demo import Dist, IndexServer
 
-from tests._poetry import poetry_env, run_checked
+from tests.support.env import poetry_env
+from tests.support.procs import run_checked
 
 WHEEL = Dist("acme-big", "1.0", requires_dist=("six>=1",), sdist=False, payload=50_000)
 

@@ -17,7 +17,8 @@ from nbext.errors import CacheError
 from nbext.ui.cacheview import CacheView, ConfirmForm
 from nbext.ui.html import to_html
 
-from tests._poetry import poetry_env, run_checked
+from tests.support.env import poetry_env
+from tests.support.procs import run_checked
 
 DISTS = [Dist("acme", "1.0"), Dist("acme", "2.0"), Dist("tool", "3.0")]
 

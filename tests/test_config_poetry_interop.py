@@ -39,9 +39,9 @@ from keyring.backend import KeyringBackend
 from nbext import ConfigError
 from nbext.auth.credentials import Credential
 
-from tests._env import isolated_environ
-from tests._poetry import POETRY_VERSION, PoetryUnavailable, poetry_bin
-from tests.keyring_backends import FileKeyring, subprocess_env, use_backend
+from tests.support.env import isolated_environ
+from tests.support.keyring_backends import FileKeyring, subprocess_env, use_backend
+from tests.support.poetry import POETRY_VERSION, PoetryUnavailable, poetry_bin
 
 POETRY_TIMEOUT = 120.0  # seconds for one poetry process (a batch runs many commands)
 

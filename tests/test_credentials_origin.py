@@ -20,9 +20,9 @@ import trustme
 from nbext.demo import Dist, IndexServer
 from nbext.ui.html import to_html
 
-from tests._hostile import Hostile, answer, respond
-from tests.keyring_backends import FileKeyring, use_backend
-from tests.secret_scan import secret_forms
+from tests.support.hostile import Hostile, answer, respond
+from tests.support.keyring_backends import FileKeyring, use_backend
+from tests.support.secret_scan import secret_forms
 
 SECRET = "Orig1n-S3cret"
 USER = "alice"

@@ -42,13 +42,13 @@ from packaging.tags import Tag
 from packaging.utils import parse_sdist_filename, parse_wheel_filename
 from packaging.version import Version
 
-from tests._servers import (
+from tests.support.env import subprocess_env
+from tests.support.servers import (
     RawResponse,
     free_port,
     run_pypiserver,
     run_raw_server,
     run_static_tree,
-    subprocess_env,
 )
 
 JSON_V1 = "application/vnd.pypi.simple.v1+json"

@@ -18,7 +18,7 @@ from nbext.publish.distfiles import form_fields, read_dist, render_problem, sele
 from nbext.publish.publish import PublishError, build
 from nbext.publish.upload import post
 
-from tests._sample import write_project
+from tests.support.projects import write_project
 
 
 @pytest.fixture(scope="module")

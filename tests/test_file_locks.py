@@ -17,7 +17,7 @@ from pathlib import Path
 import nbext
 import pytest
 
-from tests._nbproc import popen_python
+from tests.support.procs import popen_python
 
 PER_WRITER = 25
 WRITERS = ("kernel-a", "kernel-b")

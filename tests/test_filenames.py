@@ -16,7 +16,7 @@ import pytest
 from nbext.index.filenames import parse_filename
 from nbext.index.reader import read_project_page
 
-from tests._poetry import PoetryUnavailable, poetry_python
+from tests.support.poetry import PoetryUnavailable, poetry_python
 
 BIG = "9" * 5000
 

@@ -17,8 +17,8 @@ import pytest
 import trustme
 from nbext.demo import Dist, IndexServer
 
-from tests._hostile import Hostile, answer, drip, gzip_bomb, respond, silent
-from tests._servers import free_port
+from tests.support.hostile import Hostile, answer, drip, gzip_bomb, respond, silent
+from tests.support.servers import free_port
 
 TIMEOUT = 1.5
 #: Room for a loaded CI machine on top of the timeout.

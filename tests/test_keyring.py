@@ -32,15 +32,15 @@ from nbext.auth.backends import (
 from nbext.auth.keyring import KeyringStore
 from nbext.errors import KeyringError
 
-from tests._env import isolated_environ
-from tests._poetry import POETRY_VERSION, PoetryUnavailable, poetry_bin, poetry_env
-from tests.keyring_backends import (
+from tests.support.env import isolated_environ, poetry_env
+from tests.support.keyring_backends import (
     BlockingKeyring,
     FileKeyring,
     LockedKeyring,
     subprocess_env,
     use_backend,
 )
+from tests.support.poetry import POETRY_VERSION, PoetryUnavailable, poetry_bin
 
 SECRET = "s3cret-Value-9f2c"
 
@@ -145,11 +145,13 @@ def test_file_keyring_is_usable_and_status_is_computed_once(file_keyring: FileKe
     assert repr(store) == "<KeyringStore not checked yet>"
     status = store.status()
     assert status.usable
-    assert status.backend == "tests.keyring_backends.FileKeyring"
+    assert status.backend == "tests.support.keyring_backends.FileKeyring"
     assert status.reason == ""
     assert store.usable and store.status() is status
     assert file_keyring.calls == {"get_password": 1}  # the probe, once
-    assert repr(store) == "<KeyringStore backend='tests.keyring_backends.FileKeyring' usable>"
+    assert repr(store) == (
+        "<KeyringStore backend='tests.support.keyring_backends.FileKeyring' usable>"
+    )
 
 
 def test_plaintext_backend_is_refused_like_poetry_2_5() -> None:
@@ -193,7 +195,7 @@ def test_chainer_with_one_valid_backend_is_usable(tmp_path: Path) -> None:
     with use_backend(chainer):
         store = KeyringStore()
         assert store.status().usable
-        assert "tests.keyring_backends.FileKeyring" in store.status().backend
+        assert "tests.support.keyring_backends.FileKeyring" in store.status().backend
         assert inner.calls["get_password"] == 1  # the probe went through the chainer
 
 
@@ -349,7 +351,7 @@ def test_status_of_a_blocked_keyring_does_not_raise() -> None:
         status = store.status()
         assert time.monotonic() - start < 1.5
     assert not status.usable
-    assert status.backend == "tests.keyring_backends.BlockingKeyring"
+    assert status.backend == "tests.support.keyring_backends.BlockingKeyring"
     assert "did not answer" in status.reason
 
 
@@ -487,7 +489,7 @@ def test_poetry_reads_what_nbext_stored(poetry: Path, tmp_path: Path) -> None:
     python = poetry.parent / "python"
     out = json.loads(_poetry_run([str(python), "-c", POETRY_READS], env, tmp_path))
     assert out == {
-        "backend": "tests.keyring_backends.FileKeyring",
+        "backend": "tests.support.keyring_backends.FileKeyring",
         "available": True,
         "use_keyring": True,
         "corp": {"username": "alice", "password": SECRET},
@@ -534,7 +536,7 @@ def test_backend_chosen_by_environment_in_a_kernel_like_process(tmp_path: Path) 
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
     )
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == ["tests.keyring_backends.FileKeyring", "True"]
+    assert proc.stdout.split() == ["tests.support.keyring_backends.FileKeyring", "True"]
 
 
 # -- the real Secret Service -------------------------------------------------------------------

@@ -15,7 +15,7 @@ import nbext
 import pytest
 from nbext.demo import Dist, IndexServer, write_dists
 
-from tests._servers import ServerProcess, run_pypiserver, run_static_tree
+from tests.support.servers import ServerProcess, run_pypiserver, run_static_tree
 
 PP_DISTS = [
     Dist("foo", "1.1.1"),

@@ -12,7 +12,8 @@ import pytest
 from nbext.cache.metadata import CACHE_VERSION, entry_path
 from nbext.demo import Dist, IndexServer
 
-from tests._poetry import poetry_env, poetry_lock
+from tests.support.env import poetry_env
+from tests.support.poetry import poetry_lock
 
 ACME = [Dist("acme", "1.0"), Dist("acme", "2.0", requires_dist=("six>=1",), summary="Acme")]
 

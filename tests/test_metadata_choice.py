@@ -29,7 +29,7 @@ from nbext.index.metadata import ReleaseMetadata
 from nbext.ui.html import to_html
 from poetry.core.constraints.version import Version
 
-from tests._poetry import PoetryUnavailable, poetry_lock, poetry_python
+from tests.support.poetry import PoetryUnavailable, poetry_lock, poetry_python
 
 # -- which files: Poetry's choice ------------------------------------------------------------
 

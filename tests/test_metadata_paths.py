@@ -18,7 +18,8 @@ from nbext.demo import Dist, IndexServer
 from nbext.index.files import File
 from packaging.version import Version
 
-from tests._poetry import VENV_DIR, PoetryUnavailable, poetry_bin
+from tests.support.poetry import POETRY_VENV as VENV_DIR
+from tests.support.poetry import PoetryUnavailable, poetry_bin
 
 
 @pytest.fixture(autouse=True)

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests._env import isolated_environ
+from tests.support.env import isolated_environ
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = ROOT / "notebooks"

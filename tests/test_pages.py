@@ -15,7 +15,7 @@ from nbext.index.files import group_releases
 from nbext.index.pages import MarkupError, _start_tags, links_from_html, links_from_json
 from nbext.index.reader import read_project_page
 
-from tests._poetry import PoetryUnavailable, poetry_python
+from tests.support.poetry import PoetryUnavailable, poetry_python
 
 BASE = "https://idx.example/simple/acme/"
 

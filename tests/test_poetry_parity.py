@@ -33,8 +33,14 @@ from nbext.demo import Dist, IndexServer
 from packaging.utils import canonicalize_name
 from poetry.core.constraints.version import Version, parse_constraint
 
-from tests._poetry import POETRY_VERSION, LockResult, PoetryUnavailable, poetry_bin, poetry_lock
-from tests._servers import ServerProcess, run_static_tree
+from tests.support.poetry import (
+    POETRY_VERSION,
+    LockResult,
+    PoetryUnavailable,
+    poetry_bin,
+    poetry_lock,
+)
+from tests.support.servers import ServerProcess, run_static_tree
 
 SEED = 20250611
 N_CASES = 20

@@ -277,7 +277,9 @@ def test_add_with_a_constraint_or_in_another_group_writes(
 
 def test_skipped_package_matches_poetry(tmp_path: Path) -> None:
     """Poetry 2.5.1's own `poetry add numpy` on the same file: skipped, file unchanged."""
-    from tests._poetry import PoetryUnavailable, poetry_bin, poetry_env, run_checked
+    from tests.support.env import poetry_env
+    from tests.support.poetry import PoetryUnavailable, poetry_bin
+    from tests.support.procs import run_checked
 
     try:
         poetry = poetry_bin()

@@ -19,8 +19,8 @@ from nbext.errors import PublishError
 from nbext.publish.publish import build
 from nbext.ui.html import to_html
 
-from tests._sample import write_project
-from tests._servers import ServerProcess, run_pypiserver
+from tests.support.projects import write_project
+from tests.support.servers import ServerProcess, run_pypiserver
 
 USER, PASSWORD = "uploader", "s3cret-upl0ad-pw"
 

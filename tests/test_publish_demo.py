@@ -15,8 +15,8 @@ from nbext.demo import IndexServer
 from nbext.errors import PublishError
 from nbext.publish.publish import build
 
-from tests._sample import write_project
-from tests._servers import subprocess_env
+from tests.support.env import subprocess_env
+from tests.support.projects import write_project
 
 USER, PASSWORD = "alice", "d3mo-upl0ad-secret"
 
@@ -151,7 +151,7 @@ def test_the_same_fields_as_twine(
 
     The known differences: nbext sends ``md5_digest``, as Poetry does (twine 6 dropped it),
     and ``metadata_version`` etc. come from packaging's raw names in both."""
-    from tests._twine import TwineUnavailable, twine_bin
+    from tests.support.toolvenvs import TwineUnavailable, twine_bin
 
     try:
         twine = twine_bin()

@@ -27,9 +27,9 @@ from nbext.demo import IndexServer
 from nbext.errors import PublishError
 from nbext.publish.publish import build
 
-from tests._devpi import DevpiServer, DevpiUnavailable, run_devpi
-from tests._poetry import poetry_env
-from tests._sample import write_project
+from tests.support.devpi import DevpiServer, DevpiUnavailable, run_devpi
+from tests.support.env import poetry_env
+from tests.support.projects import write_project
 
 PASSWORD = "d3vpi-upl0ad-s3cret"
 _users = itertools.count()

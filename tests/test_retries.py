@@ -11,7 +11,7 @@ import pytest
 from nbext.demo import Dist, IndexServer
 from nbext.net.client import Http
 
-from tests._servers import free_port
+from tests.support.servers import free_port
 
 
 @pytest.fixture

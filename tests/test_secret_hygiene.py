@@ -28,9 +28,14 @@ from nbclient import NotebookClient
 from nbext.publish.publish import build
 from nbformat import NotebookNode
 
-from tests._env import isolated_environ
-from tests._sample import write_project
-from tests.secret_scan import SecretScan, scan_for_secrets, secret_forms, secret_scan_fixture
+from tests.support.env import isolated_environ
+from tests.support.projects import write_project
+from tests.support.secret_scan import (
+    SecretScan,
+    scan_for_secrets,
+    secret_forms,
+    secret_scan_fixture,
+)
 
 secret_scan = secret_scan_fixture()
 

@@ -11,7 +11,7 @@ Two kernels run one after the other with the same IPython directory, so the hist
    passwords typed three ways; and it fills two password forms the way a front end does
    (a comm message with the field's value), saving one and not the other.
 
-The keyring is the file-backed test backend (``tests/keyring_backends.py``), so
+The keyring is the file-backed test backend (``tests/support/keyring_backends.py``), so
 ``http-basic``/``repositories`` credentials really go where Poetry puts them. Then: each
 cell as the front end shows it after applying the kernel's ``set_next_input`` payload (as
 JupyterLab does), each history row, the saved notebooks (nbclient's widget state, and the
@@ -38,10 +38,10 @@ from nbclient.util import run_sync
 from nbext.publish.publish import build
 from nbformat import NotebookNode
 
-from tests._env import isolated_environ
-from tests._sample import write_project
-from tests.keyring_backends import subprocess_env
-from tests.secret_scan import SecretScan, secret_scan_fixture
+from tests.support.env import isolated_environ
+from tests.support.keyring_backends import subprocess_env
+from tests.support.projects import write_project
+from tests.support.secret_scan import SecretScan, secret_scan_fixture
 from tests.test_secret_hygiene import PYPROJECT, _code, _set_next_input, _text
 
 secret_scan = secret_scan_fixture()

@@ -10,7 +10,7 @@ import pytest
 from nbext.demo import Dist, IndexServer, write_dists
 from nbext.ui.html import to_html
 
-from tests._servers import RawResponse, free_port, run_pypiserver, run_raw_server
+from tests.support.servers import RawResponse, free_port, run_pypiserver, run_raw_server
 
 
 @pytest.fixture

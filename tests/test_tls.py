@@ -249,14 +249,14 @@ def test_http2_when_the_server_offers_it(
     import sys
     import time
 
-    from tests._env import isolated_environ
-    from tests._servers import free_port
+    from tests.support.env import isolated_environ
+    from tests.support.servers import H2_SERVER_SCRIPT, free_port
 
     cert = ca.issue_cert("127.0.0.1")
     cert.cert_chain_pems[0].write_to_path(str(tmp_path / "cert.pem"))
     cert.private_key_pem.write_to_path(str(tmp_path / "key.pem"))
     port = free_port()
-    script = Path(__file__).with_name("_h2server.py")
+    script = H2_SERVER_SCRIPT
     env = isolated_environ(dict(__import__("os").environ), tmp_path / "home")
     proc = subprocess.Popen(
         [

@@ -10,10 +10,11 @@
   ``BLOCK_SECONDS``): for "never hang" tests.
 * :class:`LockedKeyring` - every call raises ``keyring.errors.KeyringLocked``.
 
-In another process: ``PYTHON_KEYRING_BACKEND=tests.keyring_backends.FileKeyring`` with the
+In another process: ``PYTHON_KEYRING_BACKEND=tests.support.keyring_backends.FileKeyring`` with the
 repository root on ``PYTHONPATH`` (see :func:`subprocess_env`). In this process:
 ``with use_backend(FileKeyring(path)): ...``. This module imports only the standard library and
-keyring, so Poetry's own virtual environment can load it too.
+keyring (and ``tests/support/paths.py``, the standard library only), so Poetry's own virtual
+environment can load it too.
 
 keyring registers every backend class it sees: in a process that imported this module, keyring's
 own choice (no ``PYTHON_KEYRING_BACKEND``, nothing set) is :class:`FileKeyring` (priority 20),
@@ -39,6 +40,8 @@ from keyring.backend import KeyringBackend
 from keyring.credentials import SimpleCredential
 from keyring.errors import KeyringLocked, PasswordDeleteError
 
+from tests.support.paths import REPO_ROOT
+
 __all__ = [
     "BLOCK_SECONDS",
     "REPO_ROOT",
@@ -50,10 +53,9 @@ __all__ = [
     "use_backend",
 ]
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 BLOCK_SECONDS = 300.0
 FILE_VAR = "NBEXT_TEST_KEYRING_FILE"
-BACKEND = "tests.keyring_backends.FileKeyring"
+BACKEND = "tests.support.keyring_backends.FileKeyring"
 
 
 def keyring_file() -> Path:

@@ -3,7 +3,7 @@
 * :func:`run_pypiserver` - pypiserver 2.x (waitress when installed), optionally with
   htpasswd auth.
 * :func:`run_static_tree` - a static PEP 503 tree on disk, served by the stdlib
-  ``http.server`` (``tests/_static_http.py``).
+  ``http.server`` (``tests/support/static_http.py``).
 * :func:`run_raw_server` - fixed answers per path, for pages that are neither HTML
   nor JSON, 500s and the like.
 
@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import html
 import json
-import os
 import re
 import socket
 import subprocess
@@ -35,36 +34,33 @@ from nbext.demo.pages import anchor
 from nbext.demo.store import File
 from packaging.utils import canonicalize_name
 
+from tests.support.env import subprocess_env
+from tests.support.procs import spawn_logged, terminate
+
 __all__ = [
+    "H2_SERVER_SCRIPT",
+    "STATIC_HTTP_SCRIPT",
     "RawResponse",
     "ServerProcess",
+    "answers",
     "free_port",
     "run_pypiserver",
     "run_raw_server",
     "run_static_tree",
-    "subprocess_env",
-    "terminate",
+    "write_static_tree",
 ]
 
-STATIC_HTTP_SCRIPT = Path(__file__).with_name("_static_http.py")
+STATIC_HTTP_SCRIPT = Path(__file__).with_name("static_http.py")
+#: A TLS page over HTTP/2 and HTTP/1.1 (hypercorn): ``python H2_SERVER_SCRIPT CERT KEY PORT``.
+H2_SERVER_SCRIPT = Path(__file__).with_name("h2server.py")
 START_TIMEOUT = 10.0  # seconds to wait for a server to answer
-STOP_TIMEOUT = 5.0  # seconds to wait after SIGTERM (then after SIGKILL)
 
 #: Request lines as the servers log them:
 #: ``REQ GET /simple/ [200]`` (ours, and pypiserver with our --log-req-frmt) or
 #: ``<LocalRequest: GET http://host/simple/>`` (pypiserver's default format).
 _REQ_LINE = re.compile(r"^REQ (?P<method>\S+) (?P<path>\S+)")
 _BOTTLE_LINE = re.compile(r"^<LocalRequest: (?P<method>\S+) (?P<url>\S+)>")
-_ENV_DROP = {"REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", "PYTHONWARNINGS"}
 _NO_PROXY_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-def subprocess_env(home: Path) -> dict[str, str]:
-    """``os.environ`` without CA-bundle, ``PIP_*`` and warning settings; ``HOME=home``."""
-    env = {k: v for k, v in os.environ.items() if k not in _ENV_DROP and not k.startswith("PIP_")}
-    env["HOME"] = str(home)
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
 
 
 def free_port() -> int:
@@ -148,46 +144,46 @@ class ServerProcess:
         self.stop()
 
 
-def terminate(proc: subprocess.Popen[bytes], timeout: float = STOP_TIMEOUT) -> None:
-    """SIGTERM ``proc`` (by its own PID), wait, SIGKILL if it lingers; reaps it either way."""
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=timeout)
-    else:
-        proc.wait(timeout=timeout)
-
-
 def _spawn(cmd: list[str], *, cwd: Path, console_path: Path) -> subprocess.Popen[bytes]:
-    with console_path.open("wb") as console:
-        return subprocess.Popen(
-            cmd,
-            cwd=cwd,
-            env=subprocess_env(cwd),
-            stdin=subprocess.DEVNULL,
-            stdout=console,
-            stderr=subprocess.STDOUT,
-        )
+    return spawn_logged(cmd, cwd=cwd, env=subprocess_env(cwd), log_path=console_path)
 
 
-def _wait_http(url: str, proc: subprocess.Popen[bytes], console_path: Path) -> bool:
-    """Wait until ``url`` answers at all (any status); False if the process died."""
-    deadline = time.monotonic() + START_TIMEOUT
+def answers(
+    url: str,
+    proc: subprocess.Popen[bytes],
+    timeout: float,
+    *,
+    any_status: bool = True,
+    poll: float = 0.05,
+    request_timeout: float = 1.0,
+) -> bool:
+    """Wait until ``url`` answers (with any HTTP status, or only a 2xx/3xx when
+    ``any_status`` is false), at most ``timeout`` seconds; False if ``proc`` ended first or
+    the time ran out."""
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             return False
         try:
-            with _NO_PROXY_OPENER.open(url, timeout=1.0) as resp:
+            with _NO_PROXY_OPENER.open(url, timeout=request_timeout) as resp:
                 resp.read()
             return True
         except urllib.error.HTTPError as err:
             err.close()
-            return True
+            if any_status:
+                return True
+            time.sleep(poll)
         except (urllib.error.URLError, OSError):
-            time.sleep(0.05)
+            time.sleep(poll)
+    return False
+
+
+def _wait_http(url: str, proc: subprocess.Popen[bytes], console_path: Path) -> bool:
+    """Wait until ``url`` answers at all (any status); False if the process died."""
+    if answers(url, proc, START_TIMEOUT):
+        return True
+    if proc.poll() is not None:
+        return False
     terminate(proc)
     console = console_path.read_text(errors="replace") if console_path.exists() else ""
     raise TimeoutError(f"{url} did not answer within {START_TIMEOUT}s; output:\n{console}")

@@ -12,7 +12,7 @@ in ``Basic`` credentials, whatever the username), and in every decoded
 
 Other tests use the fixture built by :func:`secret_scan_fixture`::
 
-    from tests.secret_scan import SecretScan, secret_scan_fixture
+    from tests.support.secret_scan import SecretScan, secret_scan_fixture
 
     secret_scan = secret_scan_fixture()
 

@@ -2,7 +2,7 @@
 
 * :func:`devpi_bin` - ``devpi-server`` in its own virtual environment (``<repo>/.venv-devpi``),
   installed from the package registry on first use and reused (the same lock-and-marker
-  scheme as Poetry's, :func:`tests._poetry.tool_venv`).
+  scheme as Poetry's, :func:`tests.support.toolvenvs.tool_venv`).
 * :func:`run_devpi` - ``devpi-init`` (no ``root/pypi`` mirror) in a fresh ``--serverdir``,
   then ``devpi-server --offline-mode`` on a free port of 127.0.0.1: a :class:`DevpiServer`
   that creates users and indexes through devpi's HTTP API (``PUT /USER``, ``PUT
@@ -21,40 +21,23 @@ import base64
 import json
 import re
 import secrets
-import subprocess
-import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests._poetry import REPO_ROOT, run_checked, tool_venv
-from tests._servers import ServerProcess, free_port, subprocess_env, terminate
+from tests.support.env import subprocess_env
+from tests.support.procs import run_checked, spawn_logged, terminate
+from tests.support.servers import ServerProcess, answers, free_port
+from tests.support.toolvenvs import DEVPI_VERSION, DevpiUnavailable, devpi_bin
 
 __all__ = ["DEVPI_VERSION", "DevpiServer", "DevpiUnavailable", "devpi_bin", "run_devpi"]
 
-DEVPI_VERSION = "6.20.3"
-VENV_DIR = REPO_ROOT / ".venv-devpi"
 START_TIMEOUT = 60.0  # seconds: devpi-server takes about 5 s to answer on 2 busy cores
 API_TIMEOUT = 30.0  # seconds for one request to its HTTP API
 #: devpi-server's request log lines: ``... INFO  [req12] POST /alice/dev/``.
 _REQ_LINE = re.compile(r"\[req\d+\] (?P<method>[A-Z]+) (?P<path>\S+)")
 _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-class DevpiUnavailable(RuntimeError):
-    """devpi-server could not be installed or started."""
-
-
-def devpi_bin(venv: Path = VENV_DIR) -> Path:
-    """The ``devpi-server`` executable (``devpi-server==DEVPI_VERSION``), installed once."""
-    return tool_venv(
-        venv,
-        [f"devpi-server=={DEVPI_VERSION}"],
-        "devpi-server",
-        error=DevpiUnavailable,
-        hint="; the devpi tests need devpi-server from the package registry.",
-    )
 
 
 @dataclass
@@ -151,20 +134,6 @@ class DevpiServer(ServerProcess):
             return err.code, err.reason
 
 
-def _ready(url: str, proc: subprocess.Popen[bytes]) -> bool:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            return False
-        try:
-            with _NO_PROXY.open(url, timeout=2.0) as response:
-                response.read()
-            return True
-        except (urllib.error.URLError, OSError):
-            time.sleep(0.1)
-    return False
-
-
 def run_devpi(workdir: Path) -> DevpiServer:
     """``devpi-init`` in ``workdir/server`` and a ``devpi-server`` on a free port of
     127.0.0.1, offline (nothing is fetched from elsewhere). Raises :class:`DevpiUnavailable`
@@ -195,30 +164,25 @@ def run_devpi(workdir: Path) -> DevpiServer:
     for _attempt in range(3):  # free_port() can race with another process
         port = free_port()
         log_path = workdir / f"devpi-{port}.log"
-        with log_path.open("wb") as log:
-            proc = subprocess.Popen(
-                [
-                    str(exe),
-                    "--serverdir",
-                    str(serverdir),
-                    "--offline-mode",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                    "--secretfile",
-                    str(secret),
-                    "--threads",
-                    "8",
-                ],
-                cwd=workdir,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+        cmd = [
+            str(exe),
+            "--serverdir",
+            str(serverdir),
+            "--offline-mode",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--secretfile",
+            str(secret),
+            "--threads",
+            "8",
+        ]
+        proc = spawn_logged(cmd, cwd=workdir, env=env, log_path=log_path)
         base_url = f"http://127.0.0.1:{port}"
-        if _ready(f"{base_url}/+api", proc):
+        if answers(
+            f"{base_url}/+api", proc, START_TIMEOUT, any_status=False, poll=0.1, request_timeout=2.0
+        ):
             return DevpiServer(base_url + "/", base_url, proc, log_path, log_path)
         terminate(proc)
         last = log_path.read_text(encoding="utf-8", errors="replace")

@@ -1,6 +1,6 @@
 """A tiny PEP 503 page over TLS with HTTP/2 (ALPN h2) and HTTP/1.1, served by hypercorn.
 
-usage: python tests/_h2server.py CERTFILE KEYFILE PORT   (test helper, runs as a subprocess)
+usage: python tests/support/h2server.py CERTFILE KEYFILE PORT   (test helper, runs as a subprocess)
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
-"""A real JupyterLab server for the browser tests (``tests/test_browser.py``).
+"""A real JupyterLab server for the browser tests (``tests/browser/``).
 
 :func:`start_lab` runs ``jupyter lab`` from this venv as a subprocess on 127.0.0.1, as root
 allows (``--allow-root``), with a random token, ``root_dir`` a temporary directory and the
-isolated environment of ``tests/_env.py`` (its own HOME, XDG, Jupyter, IPython and Poetry
+isolated environment of ``tests/support/env.py`` (its own HOME, XDG, Jupyter, IPython and Poetry
 directories). The readiness wait is bounded. :meth:`Lab.stop` shuts the kernels down through
 the REST API, then stops the server by its own PID (SIGTERM, then SIGKILL), and finally any
 kernel process the server left behind, also by PID.
@@ -32,8 +32,9 @@ from urllib.parse import quote
 
 import nbformat
 
-from tests._env import isolated_environ
-from tests._servers import free_port, terminate
+from tests.support.env import isolated_environ
+from tests.support.procs import spawn_logged, terminate
+from tests.support.servers import free_port
 
 __all__ = ["Lab", "chromium_path", "copy_notebook", "start_lab"]
 
@@ -206,15 +207,7 @@ def start_lab(workdir: Path, extra_env: Mapping[str, str] | None = None) -> Lab:
     for attempt in range(3):  # free_port() can race with another process
         port = free_port()
         log_path = workdir / f"lab-{attempt}.log"
-        with log_path.open("wb") as log:
-            proc = subprocess.Popen(
-                _lab_cmd(port, token, root),
-                cwd=root,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+        proc = spawn_logged(_lab_cmd(port, token, root), cwd=root, env=env, log_path=log_path)
         lab = Lab(f"http://127.0.0.1:{port}", token, root, home, env, proc, log_path)
         if _wait_ready(lab):
             return lab

@@ -1,8 +1,8 @@
-"""A tiny HTTP server run as a subprocess by ``tests/_servers.py``.
+"""A tiny HTTP server run as a subprocess by ``tests/support/servers.py``.
 
-    python tests/_static_http.py ROOT PORT LOGFILE
+    python tests/support/static_http.py ROOT PORT LOGFILE
         serve the directory ROOT (stdlib ``SimpleHTTPRequestHandler``)
-    python tests/_static_http.py --raw ROUTES.json PORT LOGFILE
+    python tests/support/static_http.py --raw ROUTES.json PORT LOGFILE
         answer fixed responses: ROUTES.json maps a path to
         {"status": int, "content_type": str, "body_b64": str, "headers": {str: str}}
 
