@@ -13,6 +13,7 @@ from nbext import kernel as _workspace
 from nbext.demo import Dist, IndexServer
 
 from tests.support.env import dropped, isolated_vars
+from tests.support.workspaces import close_opened
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -34,6 +35,13 @@ def own_cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "poetry-cache"
     monkeypatch.setenv("POETRY_CACHE_DIR", str(path))
     return path
+
+
+@pytest.fixture(autouse=True)
+def _close_workspaces() -> Iterator[None]:
+    """Workspaces a helper opened for the test (``tests/support/workspaces.py``) are closed."""
+    yield
+    close_opened()
 
 
 @pytest.fixture

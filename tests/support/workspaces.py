@@ -1,0 +1,20 @@
+"""Workspaces that tests open through a helper, closed when the test ends.
+
+A helper that returns an open ``nbext.Workspace`` (rather than a ``with`` block) appends it to
+:data:`OPEN`; the autouse fixture of ``tests/conftest.py`` calls :func:`close_opened` after
+every test, so no thread pool or connection outlives its test.
+"""
+
+from __future__ import annotations
+
+import nbext
+
+__all__ = ["OPEN", "close_opened"]
+
+OPEN: list[nbext.Workspace] = []
+
+
+def close_opened() -> None:
+    """Close every workspace in :data:`OPEN`, the last opened first."""
+    while OPEN:
+        OPEN.pop().close()
