@@ -9,16 +9,16 @@ build requirements: an *isolated* ``python -m build`` works offline too).
 
 from __future__ import annotations
 
+import shutil
+import tomllib
 from pathlib import Path
 from typing import Literal
 
 __all__ = ["IN_TREE_BACKEND", "write_project"]
-
 README_OK = "Demo package\n============\n\nA *small* package used by the nbext tests.\n"
 # An unterminated inline literal and a bad title underline: docutils errors, not warnings.
 README_BROKEN = "Demo package\n===\n\nSee ``this.\n\n.. unknown-directive:: x\n"
 README_MD = "# Demo package\n\nA *small* package used by the nbext tests.\n"
-
 #: A complete PEP 517 backend (sdist and wheel) using only the standard library.
 IN_TREE_BACKEND = r'''
 """A minimal PEP 517 backend: builds an sdist and a py3-none-any wheel, stdlib only."""
@@ -162,4 +162,57 @@ def write_project(
         'Source = "https://example.invalid/demo/src"\n\n' + build_system + extra,
         encoding="utf-8",
     )
+    return root
+
+
+def toml(path: Path) -> dict[str, object]:
+    """A TOML file as a dict."""
+    return tomllib.loads(path.read_text())
+
+
+#: A minimal PEP 621 pyproject.toml.
+P = '[project]\nname = "app"\nversion = "0.1.0"\nrequires-python = ">=3.11"\n'
+
+
+def project(where: Path, text: str) -> Path:
+    """``where/pyproject.toml`` with ``text`` (``where`` is created)."""
+    where.mkdir(parents=True, exist_ok=True)
+    path = where / "pyproject.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+COMMENTED = """\
+# My project. Comments and formatting must survive nbext's edits.
+[project]
+name = "app"   # the name
+version = "0.1.0"
+requires-python = ">=3.11"
+dependencies = [
+    "numpy>=1.26",  # numerics
+]
+
+[tool.poetry]
+package-mode = false
+
+# Company index: keep this comment
+[[tool.poetry.source]]
+name = "corp"  # internal
+url = "https://pypi.corp.example/simple/"
+priority = "primary"
+
+[[tool.poetry.source]]
+name = "mirror"
+url = "https://mirror.example/simple/"
+priority = "supplemental"
+
+[tool.ruff]
+line-length = 88
+"""
+
+
+def copy_built(tmp_path: Path, built: Path) -> Path:
+    """A copy of a built project (the ``built`` fixture) in ``tmp_path/demo``."""
+    root = tmp_path / "demo"
+    shutil.copytree(built, root)
     return root
