@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
-from nbext import facade
+from nbext import kernel as _workspace
 from nbext.demo import start
 
 from tests.support.paths import REPO_ROOT
@@ -27,7 +27,7 @@ def test_the_quick_start_runs_as_written(tmp_path: Path, monkeypatch: pytest.Mon
     with start() as demo:  # ephemeral ports: the README's are put in their place
         ports = {str(base + i): str(s.bound_port) for i, s in enumerate(demo.servers.values())}
         monkeypatch.chdir(tmp_path)
-        facade._reset_default()
+        _workspace._reset_default()
         shell = InteractiveShell.instance()
         shell.history_manager.enabled = False
         try:
@@ -44,5 +44,5 @@ def test_the_quick_start_runs_as_written(tmp_path: Path, monkeypatch: pytest.Mon
             assert res.chosen.metadata.requires_dist == ("acme-core>=1",)  # type: ignore[attr-defined]
         finally:
             shell.run_line_magic("unload_ext", "nbext")
-            facade._reset_default()
+            _workspace._reset_default()
             InteractiveShell.clear_instance()
