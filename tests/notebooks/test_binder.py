@@ -21,6 +21,7 @@ import pytest
 
 from tests.support.env import isolated_environ
 from tests.support.paths import REPO_ROOT
+from tests.support.procs import run_captured
 from tests.support.servers import free_port
 from tests.support.toolvenvs import base_python as _base_python
 
@@ -94,18 +95,14 @@ CELL_TIMEOUT = 120
 
 def _checkout_files() -> list[str]:
     """What a clone of this checkout would hold: tracked files plus new, not ignored ones."""
+    cmd = ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"]
     try:
-        out = subprocess.run(
-            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-            cwd=ROOT,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        ).stdout
+        proc = run_captured(cmd, cwd=ROOT, timeout=60)
     except (OSError, subprocess.SubprocessError):
+        proc = None
+    if proc is None or proc.returncode != 0:
         pytest.skip("needs a git checkout (git ls-files)")
+    out = proc.stdout
     return [name for name in out.split("\0") if name and (ROOT / name).is_file()]
 
 

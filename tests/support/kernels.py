@@ -4,10 +4,14 @@ cells, their text, the kernel's requests to rewrite a cell.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import nbformat
+from nbext.publish.publish import build
 from nbformat import NotebookNode
+
+from tests.support.projects import write_project
 
 PYPROJECT = """\
 [project]
@@ -16,6 +20,17 @@ version = "0.1.0"
 requires-python = ">=3.11"
 dependencies = []
 """
+
+
+def publishable_project(tmp_path: Path) -> Path:
+    """``tmp_path/project`` with :data:`PYPROJECT` and, in ``dist/``, built files of a project
+    of that name to publish (the sample project's build)."""
+    project = tmp_path / "project"
+    project.mkdir()
+    sample = write_project(tmp_path / "sample", name="hygiene-app")
+    build(sample, project / "dist", isolation=False)
+    (project / "pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
+    return project
 
 
 def code_cell(source: str) -> NotebookNode:

@@ -211,6 +211,22 @@ line-length = 88
 """
 
 
+def corp_project(where: Path, url: str, *dependencies: str) -> Path:
+    """A non-package project in ``where`` (created) whose one source, ``corp``, is the primary
+    ``url``, depending on ``dependencies`` (any version): what Poetry locks or installs and
+    nbext looks up side by side."""
+    where.mkdir(parents=True, exist_ok=True)
+    deps = "".join(f'{name} = "*"\n' for name in dependencies)
+    (where / "pyproject.toml").write_text(
+        '[project]\nname = "interop"\nversion = "0.1.0"\nrequires-python = ">=3.11"\n\n'
+        "[tool.poetry]\npackage-mode = false\n\n"
+        f'[[tool.poetry.source]]\nname = "corp"\nurl = "{url}"\npriority = "primary"\n\n'
+        "[tool.poetry.dependencies]\n" + deps,
+        encoding="utf-8",
+    )
+    return where
+
+
 def copy_built(tmp_path: Path, built: Path) -> Path:
     """A copy of a built project (the ``built`` fixture) in ``tmp_path/demo``."""
     root = tmp_path / "demo"

@@ -11,20 +11,13 @@ from nbext.demo import Dist, IndexServer
 
 from tests.support.env import poetry_env
 from tests.support.procs import run_checked
+from tests.support.projects import corp_project
 
 WHEEL = Dist("acme-big", "1.0", requires_dist=("six>=1",), sdist=False, payload=50_000)
 
 
 def _project(where: Path, url: str) -> Path:
-    where.mkdir(parents=True, exist_ok=True)
-    (where / "pyproject.toml").write_text(
-        '[project]\nname = "interop"\nversion = "0.1.0"\nrequires-python = ">=3.11"\n\n'
-        "[tool.poetry]\npackage-mode = false\n\n"
-        f'[[tool.poetry.source]]\nname = "corp"\nurl = "{url}"\npriority = "primary"\n\n'
-        '[tool.poetry.dependencies]\nacme-big = "*"\nsix = "*"\n',
-        encoding="utf-8",
-    )
-    return where
+    return corp_project(where, url, "acme-big", "six")
 
 
 def _poetry(poetry: Path, project: Path, cache_dir: Path, home: Path, *args: str) -> None:

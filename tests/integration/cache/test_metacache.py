@@ -14,6 +14,7 @@ from nbext.demo import Dist, IndexServer
 
 from tests.support.env import poetry_env
 from tests.support.poetry import poetry_lock
+from tests.support.projects import corp_project
 
 ACME = [Dist("acme", "1.0"), Dist("acme", "2.0", requires_dist=("six>=1",), summary="Acme")]
 
@@ -116,15 +117,7 @@ def test_refresh_revalidates_and_refetches(
 
 
 def _poetry_project(where: Path, url: str) -> Path:
-    where.mkdir(parents=True, exist_ok=True)
-    (where / "pyproject.toml").write_text(
-        '[project]\nname = "interop"\nversion = "0.1.0"\nrequires-python = ">=3.11"\n\n'
-        "[tool.poetry]\npackage-mode = false\n\n"
-        f'[[tool.poetry.source]]\nname = "corp"\nurl = "{url}"\npriority = "primary"\n\n'
-        '[tool.poetry.dependencies]\nacme = "*"\n',
-        encoding="utf-8",
-    )
-    return where
+    return corp_project(where, url, "acme")
 
 
 def test_poetry_lock_fills_what_nbext_reads(

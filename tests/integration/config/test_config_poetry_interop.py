@@ -2,7 +2,7 @@
 
 Every scenario has its own HOME, XDG dirs, POETRY_CONFIG_DIR and POETRY_CACHE_DIR under a
 temporary directory, used by nbext (in this process, ``os.environ`` patched to the very same
-variables) and by Poetry (pinned, see ``tests/_poetry.py``; stdin is /dev/null). The working
+variables) and by Poetry (pinned, see ``tests/support/poetry.py``; stdin is /dev/null). The working
 directory has no pyproject.toml unless a test says otherwise.
 
 Poetry is run two ways: the ``poetry`` executable (``poetry config --list`` and a few others),
@@ -25,7 +25,6 @@ import contextlib
 import json
 import os
 import shutil
-import subprocess
 import tomllib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +40,7 @@ from nbext.auth.credentials import Credential
 
 from tests.support.env import isolated_environ
 from tests.support.keyring_backends import FileKeyring, subprocess_env, use_backend
+from tests.support.procs import run_captured
 
 POETRY_TIMEOUT = 120.0  # seconds for one poetry process (a batch runs many commands)
 SECRET = "s3cr3t-Pw-7f1c0e"
@@ -189,16 +189,8 @@ def poetry_argv(op: Op, *, local: bool = False) -> list[str]:
 
 def run_cli(poetry: Path, argv: Sequence[str], env: Mapping[str, str], cwd: Path) -> Run:
     """The ``poetry`` executable itself."""
-    proc = subprocess.run(
-        [str(poetry), "--no-ansi", "--no-interaction", *argv],
-        env=dict(env),
-        cwd=cwd,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=POETRY_TIMEOUT,
-        check=False,
-    )
+    cmd = [str(poetry), "--no-ansi", "--no-interaction", *argv]
+    proc = run_captured(cmd, env=env, cwd=cwd, timeout=POETRY_TIMEOUT)
     return Run(tuple(argv), proc.returncode, proc.stdout, proc.stderr)
 
 
@@ -206,21 +198,13 @@ def run_batch(
     poetry: Path, commands: Sequence[Sequence[str]], env: Mapping[str, str], cwd: Path
 ) -> list[Run]:
     """Several ``poetry`` command lines, in order, in one Poetry interpreter."""
-    proc = subprocess.run(
-        [
-            str(poetry.parent / "python"),
-            "-c",
-            BATCH_RUNNER,
-            json.dumps([list(c) for c in commands]),
-        ],
-        env=dict(env),
-        cwd=cwd,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=POETRY_TIMEOUT,
-        check=False,
-    )
+    cmd = [
+        str(poetry.parent / "python"),
+        "-c",
+        BATCH_RUNNER,
+        json.dumps([list(c) for c in commands]),
+    ]
+    proc = run_captured(cmd, env=env, cwd=cwd, timeout=POETRY_TIMEOUT)
     _, marker, tail = proc.stdout.rpartition("@@RESULTS@@")
     assert proc.returncode == 0 and marker, f"batch runner failed:\n{proc.stdout}\n{proc.stderr}"
     return [

@@ -1,5 +1,5 @@
-"""``%publish`` and ``%lookup`` against a real devpi-server (``tests/_devpi.py``) on 127.0.0.1,
-side by side with the real Poetry 2.5.1 where Poetry uploads.
+"""``%publish`` and ``%lookup`` against a real devpi-server (``tests/support/devpi.py``) on
+127.0.0.1, side by side with the real Poetry 2.5.1 where Poetry uploads.
 
 Each test gets a user of its own with three indexes: ``USER/dev`` and ``USER/priv``
 (non-volatile) and ``USER/vol`` (volatile). devpi's layout: the upload URL of ``USER/dev`` is
@@ -29,6 +29,7 @@ from nbext.publish.publish import build
 
 from tests.support.devpi import DevpiServer, DevpiUnavailable, run_devpi
 from tests.support.env import poetry_env
+from tests.support.procs import run_captured
 from tests.support.projects import write_project
 from tests.support.workspaces import OPEN as _OPEN
 
@@ -148,16 +149,8 @@ def _poetry_publish(
     """``poetry publish ARGS`` in ``root`` with nbext's config dir (the same auth.toml)."""
     env = poetry_env(home)
     env["POETRY_CONFIG_DIR"] = str(config_dir)
-    return subprocess.run(
-        [str(poetry), "publish", "--no-ansi", "--no-interaction", *args],
-        cwd=root,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    cmd = [str(poetry), "publish", "--no-ansi", "--no-interaction", *args]
+    return run_captured(cmd, env=env, cwd=root, timeout=120)
 
 
 # -- 18: the existence check reads only the target's own index ----------------------------------

@@ -21,6 +21,7 @@ from nbext.auth.keyring import KeyringStore
 
 from tests.support.env import isolated_environ, poetry_env
 from tests.support.keyring_backends import FileKeyring, subprocess_env, use_backend
+from tests.support.procs import run_captured
 
 SECRET = "s3cret-Value-9f2c"
 
@@ -49,15 +50,7 @@ POETRY_READS = textwrap.dedent(
 
 
 def _poetry_run(args: list[str], env: dict[str, str], cwd: Path) -> str:
-    proc = subprocess.run(
-        args,
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        stdin=subprocess.DEVNULL,
-    )
+    proc = run_captured(args, env=env, cwd=cwd, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc.stdout + proc.stderr
 

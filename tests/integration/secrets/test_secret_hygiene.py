@@ -1,6 +1,6 @@
 """No secret typed into, or handled by, a notebook survives in what the notebook leaves behind.
 
-A kernel (nbclient, the isolated environment of ``tests/_env.py``, the kernel's own history
+A kernel (nbclient, the isolated environment of ``tests/support/env.py``, the kernel's own history
 database under ``IPYTHONDIR``) runs a notebook written here that types a password, a token
 and a URL with credentials into magics, looks packages up on two protected demo indexes,
 prints everything that could show a secret and logs nbext at DEBUG level. Then the saved
@@ -24,15 +24,13 @@ from urllib.parse import quote
 import nbformat
 import pytest
 from nbclient import NotebookClient
-from nbext.publish.publish import build
 from nbformat import NotebookNode
 
 from tests.support.env import isolated_environ
-from tests.support.kernels import PYPROJECT
 from tests.support.kernels import cell_text as _text
 from tests.support.kernels import code_cell as _code
+from tests.support.kernels import publishable_project
 from tests.support.kernels import set_next_input as _set_next_input
-from tests.support.projects import write_project
 from tests.support.secret_scan import SecretScan, secret_scan_fixture
 
 secret_scan = secret_scan_fixture()
@@ -133,12 +131,7 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Session:
     pub_pw = secrets.token_urlsafe(18)
 
     home = tmp_path / "home"
-    project = tmp_path / "project"
-    project.mkdir()
-    # Built files of this project to publish (the sample's build, under the project's name).
-    sample = write_project(tmp_path / "sample", name="hygiene-app")
-    build(sample, project / "dist", isolation=False)
-    (project / "pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
+    project = publishable_project(tmp_path)
     log_file = tmp_path / "nbext.log"
     env = isolated_environ(dict(os.environ), home)
     env["NBEXT_HYGIENE_LOG"] = str(log_file)

@@ -35,16 +35,14 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 from nbclient.util import run_sync
-from nbext.publish.publish import build
 from nbformat import NotebookNode
 
 from tests.support.env import isolated_environ
-from tests.support.kernels import PYPROJECT
 from tests.support.kernels import cell_text as _text
 from tests.support.kernels import code_cell as _code
+from tests.support.kernels import publishable_project
 from tests.support.kernels import set_next_input as _set_next_input
 from tests.support.keyring_backends import subprocess_env
-from tests.support.projects import write_project
 from tests.support.secret_scan import SecretScan, secret_scan_fixture
 
 secret_scan = secret_scan_fixture()
@@ -370,11 +368,7 @@ def _form_widgets(before: set[str], state: dict[str, dict[str, Any]]) -> dict[st
 def session(tmp_path_factory: pytest.TempPathFactory) -> Session:
     tmp_path = tmp_path_factory.mktemp("spellings")
     home = tmp_path / "home"
-    project = tmp_path / "project"
-    project.mkdir()
-    sample = write_project(tmp_path / "sample", name="hygiene-app")
-    build(sample, project / "dist", isolation=False)
-    (project / "pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
+    project = publishable_project(tmp_path)
     keyring_file = tmp_path / "keyring.json"
     env = subprocess_env(isolated_environ(dict(os.environ), home), keyring_file)
     h = {k: secrets.token_hex(6) for k in _TAILS}
