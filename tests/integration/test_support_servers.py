@@ -15,7 +15,7 @@ from tests.support.dists import DISTS, UTILS_1, UTILS_2
 from tests.support.pages import anchors
 from tests.support.servers import RawResponse, run_pypiserver, run_raw_server, run_static_tree
 
-# -- real third-party / stdlib servers (tests/_servers.py) ----------------------------
+# -- real third-party / stdlib servers (tests/support/servers.py) ----------------------------
 
 
 @pytest.fixture(scope="module")

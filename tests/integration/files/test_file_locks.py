@@ -2,7 +2,7 @@
 lose nothing (each edit re-reads the file under a filelock lock beside it), comments survive,
 and a lock held too long is a one-line error that names the file.
 
-Writers are real separate processes (``tests/_nbproc.py``) started together behind a barrier,
+Writers are real separate processes (``tests/support/procs.py``) started together behind a barrier,
 plus threads in one process.
 """
 

@@ -2,8 +2,9 @@
 
 Poetry's ``Package.is_prerelease()`` is ``Version.is_unstable()``: alpha, beta, rc and dev
 releases alike. On the public index ``httpx`` has ``1.0.dev6`` above ``0.29.0``; Poetry
-chooses 0.29.0. The parity test (tests/test_poetry_parity.py, case ``dev-releases``) checks
-the same against ``poetry lock``; these check every place nbext says "pre-release".
+chooses 0.29.0. The parity test (tests/integration/lookup/test_poetry_parity.py, case
+``dev-releases``) checks the same against ``poetry lock``; these check every place nbext says
+"pre-release" (the filtering rule itself: tests/unit/lookup/test_rules.py).
 """
 
 from __future__ import annotations

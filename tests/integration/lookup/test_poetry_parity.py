@@ -4,8 +4,8 @@ Each case is one project with 2-4 sources (primary / supplemental / explicit, in
 declaration order) served by real index servers on 127.0.0.1, and 3-5 independent
 dependencies ``p0``..``p4`` (no requirements of their own, so only the source rules matter),
 each with its own constraint and maybe a ``source = "..."`` pin. Poetry (pinned, in its own
-venv, see ``tests/_poetry.py``) locks the project; nbext looks every dependency up in the same
-project; the version, the source and the "yanked" warning must agree for every dependency.
+venv, see ``tests/support/poetry.py``) locks the project; nbext looks every dependency up in the
+same project; the version, the source and the "yanked" warning must agree for every dependency.
 
 Poetry fails the whole lock when one dependency has no candidate. Its message names that
 dependency ("Because parity-case depends on p2 (==2.0.0) which doesn't match any versions,

@@ -1,7 +1,8 @@
 """pypi-simple as a second reader of the captured pages (tests/data/): nbext's page reader and
 ``pypi_simple.ProjectPage`` must agree on every file, except where Poetry 2.5.1 reads a page
 differently from pypi-simple; nbext follows Poetry there, and each such place is named below
-(tests/test_pages.py compares the same pages with Poetry's own classes).
+(tests/integration/index/test_pages_like_poetry.py compares the same pages with Poetry's own
+classes).
 
 Where they legitimately differ:
 
