@@ -7,6 +7,9 @@
   then ``devpi-server --offline-mode`` on a free port of 127.0.0.1: a :class:`DevpiServer`
   that creates users and indexes through devpi's HTTP API (``PUT /USER``, ``PUT
   /USER/INDEX`` with HTTP Basic auth) and is stopped by its PID.
+* :class:`Indexes` - the three indexes of one test's user (``dev``, ``priv``, volatile
+  ``vol``): their URLs, files put there directly, the uploads they received;
+  :func:`configure_repository` points a workspace's ``%publish -r NAME`` at one.
 
 devpi's layout: an index ``alice/dev`` has its upload URL at ``http://HOST/alice/dev/`` and its
 simple pages at ``http://HOST/alice/dev/+simple/`` (PEP 503 HTML, and PEP 691 JSON when asked
@@ -18,6 +21,7 @@ to the same file again; a volatile index replaces the file.
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import re
 import secrets
@@ -26,12 +30,25 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+import nbext
+
 from tests.support.env import subprocess_env
 from tests.support.procs import run_checked, spawn_logged, terminate
 from tests.support.servers import ServerProcess, answers, free_port
 from tests.support.toolvenvs import DEVPI_VERSION, DevpiUnavailable, devpi_bin
 
-__all__ = ["DEVPI_VERSION", "DevpiServer", "DevpiUnavailable", "devpi_bin", "run_devpi"]
+__all__ = [
+    "DEVPI_VERSION",
+    "USERS",
+    "USER_PASSWORD",
+    "DevpiServer",
+    "DevpiUnavailable",
+    "Indexes",
+    "configure_repository",
+    "devpi_bin",
+    "files_on",
+    "run_devpi",
+]
 
 START_TIMEOUT = 60.0  # seconds: devpi-server takes about 5 s to answer on 2 busy cores
 API_TIMEOUT = 30.0  # seconds for one request to its HTTP API
@@ -187,3 +204,68 @@ def run_devpi(workdir: Path) -> DevpiServer:
         terminate(proc)
         last = log_path.read_text(encoding="utf-8", errors="replace")
     raise DevpiUnavailable(f"devpi-server did not start; its output:\n{last[-3000:]}")
+
+
+#: The password of every test's devpi user; :data:`USERS` numbers the users.
+USER_PASSWORD = "d3vpi-upl0ad-s3cret"
+USERS = itertools.count()
+
+
+@dataclass(frozen=True)
+class Indexes:
+    """A devpi user's indexes: ``USER/dev``, ``USER/priv`` and the volatile ``USER/vol``."""
+
+    server: DevpiServer
+    user: str
+
+    @property
+    def auth(self) -> tuple[str, str]:
+        return (self.user, USER_PASSWORD)
+
+    def index(self, name: str) -> str:
+        return f"{self.user}/{name}"
+
+    def upload_url(self, name: str) -> str:
+        return self.server.index_url(self.index(name))
+
+    def simple_url(self, name: str) -> str:
+        return self.server.simple_url(self.index(name))
+
+    def seed(self, name: str, *paths: Path) -> None:
+        """Put files on an index (a plain upload, not nbext's)."""
+        for path in paths:
+            status, reason = self.server.upload(self.index(name), path, self.auth)
+            assert status == 200, (path.name, status, reason)
+
+    def files(self, name: str) -> dict[str, str]:
+        """``{filename: sha256}`` on the index's simple page."""
+        return files_on(self.simple_url(name) + "demo-pkg/")
+
+    def posts(self) -> list[str]:
+        """The paths of every upload (POST) to this user's indexes, in order."""
+        return [
+            p for m, p in self.server.requests() if m == "POST" and p.startswith(f"/{self.user}/")
+        ]
+
+
+LINK = re.compile(r'href="[^"#]*#sha256=([0-9a-f]+)"[^>]*>([^<]+)<')
+
+
+def files_on(url: str) -> dict[str, str]:
+    """``{filename: sha256}`` of the links on a simple page (HTML); empty on a 404."""
+    try:
+        with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(url) as r:
+            text = r.read().decode()
+    except urllib.error.HTTPError as err:
+        err.close()
+        return {}
+    return {m[2]: m[1] for m in LINK.finditer(text)}
+
+
+def configure_repository(
+    ws: nbext.Workspace, idx: Indexes, name: str, *, creds: bool = True
+) -> None:
+    """``repositories.NAME`` is the index's upload URL, with the user's ``http-basic``."""
+    ws.config_set(f"repositories.{name}", idx.upload_url(name))
+    if creds:
+        ws.config_set(f"http-basic.{name}", idx.user, USER_PASSWORD)

@@ -7,10 +7,11 @@ every test, so no thread pool or connection outlives its test.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import nbext
 
 __all__ = ["OPEN", "close_opened"]
-
 OPEN: list[nbext.Workspace] = []
 
 
@@ -18,3 +19,10 @@ def close_opened() -> None:
     """Close every workspace in :data:`OPEN`, the last opened first."""
     while OPEN:
         OPEN.pop().close()
+
+
+def open_workspace(root: Path) -> nbext.Workspace:
+    """A workspace on ``root`` whose retries do not sleep, closed after the test."""
+    ws = nbext.Workspace(root, retry_sleep=lambda _s: None)
+    OPEN.append(ws)
+    return ws

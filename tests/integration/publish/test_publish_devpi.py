@@ -9,102 +9,21 @@ Each test gets a user of its own with three indexes: ``USER/dev`` and ``USER/pri
 from __future__ import annotations
 
 import hashlib
-import itertools
 import re
-import shutil
-import ssl
 import subprocess
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-import nbext
 import pytest
-import trustme
-from nbext.demo import IndexServer
 from nbext.errors import PublishError
 from nbext.publish.publish import build
 
-from tests.support.devpi import DevpiServer, DevpiUnavailable, run_devpi
+from tests.support.devpi import USER_PASSWORD as PASSWORD
+from tests.support.devpi import Indexes
+from tests.support.devpi import configure_repository as _repository
 from tests.support.env import poetry_env
 from tests.support.procs import run_captured
 from tests.support.projects import write_project
-from tests.support.workspaces import OPEN as _OPEN
-
-PASSWORD = "d3vpi-upl0ad-s3cret"
-_users = itertools.count()
-
-
-@pytest.fixture(scope="module")
-def devpi(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevpiServer]:
-    try:
-        server = run_devpi(tmp_path_factory.mktemp("devpi"))
-    except DevpiUnavailable as exc:  # pragma: no cover - needs the package registry
-        pytest.fail(f"devpi-server could not be installed or started: {exc}")
-    yield server
-    server.stop()
-
-
-@dataclass(frozen=True)
-class Indexes:
-    server: DevpiServer
-    user: str
-
-    @property
-    def auth(self) -> tuple[str, str]:
-        return (self.user, PASSWORD)
-
-    def index(self, name: str) -> str:
-        return f"{self.user}/{name}"
-
-    def upload_url(self, name: str) -> str:
-        return self.server.index_url(self.index(name))
-
-    def simple_url(self, name: str) -> str:
-        return self.server.simple_url(self.index(name))
-
-    def seed(self, name: str, *paths: Path) -> None:
-        """Put files on an index (a plain upload, not nbext's)."""
-        for path in paths:
-            status, reason = self.server.upload(self.index(name), path, self.auth)
-            assert status == 200, (path.name, status, reason)
-
-    def files(self, name: str) -> dict[str, str]:
-        """``{filename: sha256}`` on the index's simple page."""
-        return _files_on(self.simple_url(name) + "demo-pkg/")
-
-    def posts(self) -> list[str]:
-        """The paths of every upload (POST) to this user's indexes, in order."""
-        return [
-            p for m, p in self.server.requests() if m == "POST" and p.startswith(f"/{self.user}/")
-        ]
-
-
-_LINK = re.compile(r'href="[^"#]*#sha256=([0-9a-f]+)"[^>]*>([^<]+)<')
-
-
-def _files_on(url: str) -> dict[str, str]:
-    """``{filename: sha256}`` of the links on a simple page (HTML); empty on a 404."""
-    try:
-        with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(url) as r:
-            text = r.read().decode()
-    except urllib.error.HTTPError as err:
-        err.close()
-        return {}
-    return {m[2]: m[1] for m in _LINK.finditer(text)}
-
-
-@pytest.fixture
-def indexes(devpi: DevpiServer) -> Indexes:
-    user = f"alice{next(_users)}"
-    devpi.create_user(user, PASSWORD)
-    found = Indexes(devpi, user)
-    for name in ("dev", "priv"):
-        devpi.create_index(found.index(name), found.auth)
-    devpi.create_index(found.index("vol"), found.auth, volatile=True)
-    return found
+from tests.support.workspaces import open_workspace as _ws
 
 
 @pytest.fixture(scope="module")
@@ -122,25 +41,6 @@ def _dist(root: Path) -> list[Path]:
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-@pytest.fixture
-def project(tmp_path: Path, built: Path) -> Path:
-    root = tmp_path / "demo"
-    shutil.copytree(built, root)
-    return root
-
-
-def _ws(root: Path) -> nbext.Workspace:
-    ws = nbext.Workspace(root, retry_sleep=lambda _s: None)
-    _OPEN.append(ws)
-    return ws
-
-
-def _repository(ws: nbext.Workspace, idx: Indexes, name: str, *, creds: bool = True) -> None:
-    ws.config_set(f"repositories.{name}", idx.upload_url(name))
-    if creds:
-        ws.config_set(f"http-basic.{name}", idx.user, PASSWORD)
 
 
 def _poetry_publish(
@@ -392,100 +292,6 @@ def test_poetry_gets_the_same_409(
     assert str(info.value).startswith(
         "HTTP Error 409: demo_pkg-0.1.0.tar.gz already exists in non-volatile index |"
     )
-
-
-# -- 2: the upload password goes to the upload URL's origin only ---------------------------------
-
-
-def test_check_on_another_origin_gets_no_credentials(
-    config_dir: Path, project: Path, indexes: Indexes, index_factory: type[IndexServer]
-) -> None:
-    recorder = index_factory(name="elsewhere")
-    ws = _ws(project)
-    _repository(ws, indexes, "dev")
-    result = ws.publish("dev", check_url=recorder.url)
-    assert result.uploaded  # the upload itself was authenticated
-    seen = recorder.project_requests("demo-pkg")
-    assert seen and not any(r.has_auth for r in seen)
-
-
-def test_a_same_named_source_on_another_origin_gets_no_upload_password(
-    config_dir: Path, project: Path, indexes: Indexes, index_factory: type[IndexServer]
-) -> None:
-    """``repositories.dev`` is devpi, a source ``dev`` is elsewhere: the check there goes
-    without ``http-basic.dev``, which is for the upload URL's origin."""
-    recorder = index_factory(name="elsewhere")
-    ws = _ws(project)
-    ws.add_source("dev", recorder.url, "explicit")
-    _repository(ws, indexes, "dev")
-    # A lookup on the source sends it http-basic.dev, as Poetry's would: that is the user's
-    # configuration for the source. The publish's check is another matter.
-    ws.lookup("demo-pkg", source="dev")
-    recorder.clear_log()
-    result = ws.publish("dev")
-    assert result.uploaded == ["demo_pkg-0.1.0.tar.gz", "demo_pkg-0.1.0-py3-none-any.whl"]
-    seen = recorder.project_requests("demo-pkg")
-    assert seen and not any(r.has_auth for r in seen)
-
-
-def test_a_redirect_from_the_upload_origin_drops_the_credentials(
-    config_dir: Path, project: Path, index_factory: type[IndexServer]
-) -> None:
-    user = "bob"
-    corp = index_factory(name="corp", upload=True, upload_auth=(user, PASSWORD))
-    recorder = index_factory(name="elsewhere")
-    corp.set_fault(
-        "/simple/demo-pkg/", status=302, headers={"Location": recorder.url + "demo-pkg/"}
-    )
-    ws = _ws(project)
-    ws.add_source("corp", corp.url, "explicit")
-    ws.config_set("repositories.corp", corp.upload_url)
-    ws.config_set("http-basic.corp", user, PASSWORD)
-    result = ws.publish("corp")
-    assert result.uploaded == ["demo_pkg-0.1.0.tar.gz", "demo_pkg-0.1.0-py3-none-any.whl"]
-    checked = corp.project_requests("demo-pkg")
-    assert checked and all(r.has_auth for r in checked)  # on the upload origin: sent
-    seen = recorder.project_requests("demo-pkg")
-    assert seen and not any(r.has_auth for r in seen)  # after the redirect: not
-    hops = [e.status for e in ws.events if e.method == "GET" and "demo-pkg" in e.url]
-    assert hops[:2] == [302, 404]  # both hops are in %netlog
-    assert all(PASSWORD not in e.line() + repr(e) for e in ws.events)
-
-
-def test_the_typed_password_never_leaves_the_upload_origin(
-    config_dir: Path, project: Path, indexes: Indexes, index_factory: type[IndexServer]
-) -> None:
-    recorder = index_factory(name="elsewhere")
-    ws = _ws(project)
-    ws.add_source("dev", recorder.url, "explicit")
-    ws.config_set("repositories.dev", indexes.upload_url("dev"))
-    result = ws.publish("dev", username=indexes.user, password=PASSWORD)
-    assert len(result.uploaded) == 2
-    assert not any(r.has_auth for r in recorder.requests)
-    assert all(PASSWORD not in e.line() + repr(e) for e in ws.events)
-
-
-# -- 19 (TLS): a source-only name gets its certificates.NAME, as in Poetry ---------------------
-
-
-def test_a_source_only_name_uses_its_certificates(
-    config_dir: Path,
-    project: Path,
-    index_factory: type[IndexServer],
-    ca: trustme.CA,
-    pems: dict[str, Path],
-) -> None:
-    """An HTTPS index whose CA only ``certificates.secure.cert`` names; ``secure`` is a source
-    whose URL is the upload URL."""
-    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1", "localhost").configure_cert(ctx)
-    secure = index_factory(name="secure", upload=True, ssl_context=ctx)
-    ws = _ws(project)
-    ws.add_source("secure", secure.upload_url, "explicit")
-    ws.config_set("certificates.secure.cert", str(pems["ca"]))
-    result = ws.publish("secure")
-    assert result.uploaded == ["demo_pkg-0.1.0.tar.gz", "demo_pkg-0.1.0-py3-none-any.whl"]
-    assert [u.status for u in secure.uploads] == [200, 200]
 
 
 # -- 22: lookups through devpi's simple pages ---------------------------------------------------

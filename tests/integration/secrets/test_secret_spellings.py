@@ -21,11 +21,9 @@ sent back are checked; the secrets must be nowhere, in any form.
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import secrets
-import sqlite3
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,23 +31,25 @@ from typing import Any
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
-from nbclient.util import run_sync
 from nbformat import NotebookNode
 
 from tests.support.env import isolated_environ
+from tests.support.kernels import FrontEnd as _FrontEnd
 from tests.support.kernels import cell_text as _text
 from tests.support.kernels import code_cell as _code
+from tests.support.kernels import form_widgets as _form_widgets
+from tests.support.kernels import history_rows as _history
+from tests.support.kernels import new_notebook as _new_notebook
+from tests.support.kernels import notebook_client as _client
 from tests.support.kernels import publishable_project
 from tests.support.kernels import set_next_input as _set_next_input
 from tests.support.keyring_backends import subprocess_env
 from tests.support.secret_scan import SecretScan, secret_scan_fixture
+from tests.support.spellings import TAILS as _TAILS
+from tests.support.spellings import Case
+from tests.support.spellings import cases as _cases
 
 secret_scan = secret_scan_fixture()
-
-CELL_TIMEOUT = 120
-STARTUP_TIMEOUT = 60
-
 SETUP = """\
 import os
 
@@ -62,7 +62,6 @@ servers = {
 for server in servers.values():
     server.start()
 """
-
 CHECK = """\
 import json
 
@@ -71,7 +70,6 @@ print(json.dumps({name: [[u.filename, u.status, u.has_auth] for u in server.uplo
 for server in servers.values():
     server.stop()
 """
-
 DUMP = """\
 import re
 
@@ -79,163 +77,6 @@ print(In)
 print({k: v for k, v in globals().items() if re.fullmatch(r"_i+\\d*", k)})
 print(_ih[-3:])
 """
-
-
-@dataclass(frozen=True)
-class Case:
-    """A cell with secrets typed into it: what the front end and the history must keep."""
-
-    label: str
-    source: str
-    secrets: dict[str, str]  # label -> value (as received by nbext, and as typed)
-    shown: str  # the cell after the front end applied the kernel's rewrite
-    stored: str | None  # the history's copy (None: not stored, store_history=False)
-    error: str | None = None  # what the cell's output says went wrong
-    store_history: bool = True
-
-
-def _cases(h: dict[str, str]) -> list[Case]:
-    """``h``: a random hex tail per case, so that each secret is unique."""
-    return [
-        Case(
-            "double quotes",
-            f'%config http-basic.q1 alice "S3cr3t\\"q{h["q1"]}"',
-            {"value": f'S3cr3t"q{h["q1"]}', "typed": f'S3cr3t\\"q{h["q1"]}'},
-            "%config http-basic.q1 alice",
-            "%config http-basic.q1 alice ***",
-        ),
-        Case(
-            "single quotes",
-            f"%config http-basic.q2 alice 'S3cr3t\"x{h['q2']}'",
-            {"value": f'S3cr3t"x{h["q2"]}'},
-            "%config http-basic.q2 alice",
-            "%config http-basic.q2 alice ***",
-        ),
-        Case(
-            "backslash",
-            f"%config http-basic.q3 alice S3cr3t\\x{h['q3']}",
-            {"value": f"S3cr3tx{h['q3']}", "typed": f"S3cr3t\\x{h['q3']}"},
-            "%config http-basic.q3 alice",
-            "%config http-basic.q3 alice ***",
-        ),
-        Case(
-            "doubled braces",
-            f"%config http-basic.q4 alice S3{{{{cr}}}}3t{h['q4']}",
-            {"value": f"S3{{cr}}3t{h['q4']}", "typed": f"S3{{{{cr}}}}3t{h['q4']}"},
-            "%config http-basic.q4 alice",
-            "%config http-basic.q4 alice ***",
-        ),
-        Case(
-            "leading dash",
-            f"%config http-basic.q5 alice -G5U0{h['q5']}",
-            {"value": f"-G5U0{h['q5']}"},
-            "%config http-basic.q5 alice",
-            "%config http-basic.q5 alice ***",
-        ),
-        Case(
-            "pypi token with a quote",
-            f"%config pypi-token.tk 'pypi-{h['tk']}\"'",
-            {"value": f'pypi-{h["tk"]}"'},
-            "# %config pypi-token.tk ***  (saved; nbext removed the token from this cell)",
-            "%config pypi-token.tk ***",
-        ),
-        Case(
-            "repository URL",
-            f"%config repositories.rp http://alice:S3cr3t{h['rp']}@127.0.0.1:9/legacy/",
-            {"value": f"S3cr3t{h['rp']}"},
-            "%config repositories.rp http://alice@127.0.0.1:9/legacy/",
-            "%config repositories.rp http://alice:***@127.0.0.1:9/legacy/",
-        ),
-        Case(
-            "publish -p with a leading dash",
-            f"%publish -r pub1 -u alice -p -G5U0{h['p1']}",
-            {"value": f"-G5U0{h['p1']}"},
-            "%publish -r pub1 -u alice",
-            "%publish -r pub1 -u alice -p ***",
-        ),
-        Case(
-            "publish -pVALUE",
-            f"%publish -r pub2 -u alice -pS3cr3t{h['p2']}",
-            {"value": f"S3cr3t{h['p2']}"},
-            "%publish -r pub2 -u alice",
-            "%publish -r pub2 -u alice -p***",
-        ),
-        Case(
-            "publish --password='...'",
-            f"%publish -r pub3 -u alice --password='S3 cr3t{h['p3']}'",
-            {"value": f"S3 cr3t{h['p3']}"},
-            "%publish -r pub3 -u alice",
-            "%publish -r pub3 -u alice --password='***'",
-        ),
-        Case(
-            "http-basic with an extra value",
-            f"%config http-basic.e1 alice S3cr3t{h['e1']} extra",
-            {"value": f"S3cr3t{h['e1']}"},
-            "%config http-basic.e1 alice *** ***",
-            "%config http-basic.e1 alice *** ***",
-            error="ConfigError: Expected one or two arguments (username, password), got 3",
-        ),
-        Case(
-            "pypi token with an extra value",
-            f"%config pypi-token.e2 pypi-{h['e2']} extra",
-            {"value": f"pypi-{h['e2']}"},
-            "%config pypi-token.e2 *** ***",
-            "%config pypi-token.e2 *** ***",
-            error="ConfigError: Expected only one argument (token), got 2",
-        ),
-        Case(
-            "URL with a space",
-            f"%source add bad http://u:S3cr3t{h['e3']}@h/has space/",
-            {"value": f"S3cr3t{h['e3']}"},
-            "%source add bad http://u:***@h/has space/",
-            "%source add bad http://u:***@h/has space/",
-            error="unrecognized arguments: space/",
-        ),
-        Case(
-            "URL in an argparse error",
-            f"%source add bad2 space/ http://u:S3cr3t{h['e4']}@h/x/",
-            {"value": f"S3cr3t{h['e4']}"},
-            "%source add bad2 space/ http://u:***@h/x/",
-            "%source add bad2 space/ http://u:***@h/x/",
-            error="unrecognized arguments: http://u:***@h/x/",
-        ),
-        Case(
-            "open quote",
-            f'%config http-basic.e5 alice "S3cr3t{h["e5"]}',
-            {"value": f"S3cr3t{h['e5']}"},
-            "%config http-basic.e5 alice ***",
-            "%config http-basic.e5 alice ***",
-            error="Cannot parse the line: No closing quotation",
-        ),
-        Case(
-            "publish with a bad option",
-            f"%publish -r pub1 -u alice -p S3cr3t{h['e6']} --bogus",
-            {"value": f"S3cr3t{h['e6']}"},
-            "%publish -r pub1 -u alice -p *** --bogus",
-            "%publish -r pub1 -u alice -p *** --bogus",
-            error="unrecognized arguments: --bogus",
-        ),
-        Case(
-            "magic inside a cell",
-            f"x = 1\n%config http-basic.ml alice S3cr3t{h['ml']}\ny = 2\n",
-            {"value": f"S3cr3t{h['ml']}"},
-            "x = 1\n%config http-basic.ml alice\ny = 2\n",
-            "x = 1\n%config http-basic.ml alice ***\ny = 2",  # IPython stores no final newline
-        ),
-        Case(
-            "run without history (nbval)",
-            f"%config http-basic.nv alice S3cr3t{h['nv']}",
-            {"value": f"S3cr3t{h['nv']}"},
-            "%config http-basic.nv alice",
-            None,
-            store_history=False,
-        ),
-    ]
-
-
-_TAILS = ["q1", "q2", "q3", "q4", "q5", "tk", "rp", "p1", "p2", "p3"]
-_TAILS += ["e1", "e2", "e3", "e4", "e5", "e6", "ml", "nv"]
-
 #: Cells of the earlier session, and cells of this one that a secret never touched; with a
 #: one-letter password ("a") typed in between, none may change.
 EARLIER = ['note = "my analysis of data"', "total = sum([1, 2, 3])  # a sample"]
@@ -265,103 +106,6 @@ class Session:
         latest = max(r[0] for r in self.rows)
         found = [r for r in self.rows if r[0] == latest and r[1] == cell.execution_count]
         return found[0] if found else None
-
-
-def _history(db: Path) -> list[tuple[int, int, str, str]]:
-    conn = sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True)
-    try:
-        return [
-            (int(a), int(b), str(c), str(d))
-            for a, b, c, d in conn.execute(
-                "SELECT session, line, source, source_raw FROM history ORDER BY session, line"
-            )
-        ]
-    finally:
-        conn.close()
-
-
-def _client(nb: NotebookNode, project: Path, replies: dict[int, Any]) -> NotebookClient:
-    def on_cell_executed(cell: NotebookNode, cell_index: int, execute_reply: Any) -> None:
-        replies[cell_index] = execute_reply
-
-    return NotebookClient(
-        nb,
-        kernel_name="python3",
-        timeout=CELL_TIMEOUT,
-        startup_timeout=STARTUP_TIMEOUT,
-        ipython_hist_file="",  # the default history file under IPYTHONDIR, as in JupyterLab
-        allow_errors=True,
-        store_widget_state=True,
-        resources={"metadata": {"path": str(project)}},
-        on_cell_executed=on_cell_executed,
-    )
-
-
-def _new_notebook() -> NotebookNode:
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    return nb
-
-
-class _FrontEnd:
-    """Does to a widget what a front end does when a person types into it or clicks it:
-    sends a ``comm_msg`` to the kernel, and keeps its own copy of each model's state, which
-    is what JupyterLab saves as the notebook's widget state."""
-
-    def __init__(self, client: NotebookClient) -> None:
-        self.client = client
-        self.models: dict[str, dict[str, Any]] = copy.deepcopy(client.widget_state)
-        self.received: list[dict[str, Any]] = []
-
-    def sync(self) -> None:
-        for comm_id, state in self.client.widget_state.items():
-            self.models.setdefault(comm_id, copy.deepcopy(state))
-
-    def _send(self, comm_id: str, data: dict[str, Any]) -> None:
-        kc = self.client.kc
-        assert kc is not None
-        msg = kc.session.msg("comm_msg", {"comm_id": comm_id, "data": data})
-        kc.shell_channel.send(msg)
-        # What the kernel sends back (updates, echoes) until it is idle again: a front end
-        # applies each state to its model; nbclient would record it as widget state.
-        while True:
-            reply = run_sync(kc.get_iopub_msg)(timeout=CELL_TIMEOUT)
-            if reply["parent_header"].get("msg_id") != msg["header"]["msg_id"]:
-                continue
-            self.received.append(reply)
-            content = reply["content"]
-            if reply["msg_type"] == "comm_msg" and "state" in content["data"]:
-                self.models.setdefault(content["comm_id"], {}).update(content["data"]["state"])
-                self.client.widget_state.setdefault(content["comm_id"], {}).update(
-                    content["data"]["state"]
-                )
-            if reply["msg_type"] == "status" and content["execution_state"] == "idle":
-                break
-
-    def type_into(self, comm_id: str, text: str) -> None:
-        self.models[comm_id]["value"] = text  # the front end's model holds what was typed
-        self._send(comm_id, {"method": "update", "state": {"value": text}, "buffer_paths": []})
-
-    def click(self, comm_id: str) -> None:
-        self._send(comm_id, {"method": "custom", "content": {"event": "click"}})
-
-
-def _form_widgets(before: set[str], state: dict[str, dict[str, Any]]) -> dict[str, str]:
-    """The comm ids of the password field and the Save button of a form just displayed."""
-    new = {k: v for k, v in state.items() if k not in before}
-    password = [k for k, v in new.items() if v.get("_model_name") == "PasswordModel"]
-    save = [
-        k
-        for k, v in new.items()
-        if v.get("_model_name") == "ButtonModel" and v.get("description") == "Save"
-    ]
-    status = [k for k, v in new.items() if v.get("_model_name") == "HTMLModel"]
-    assert len(password) == len(save) == len(status) == 1, new
-    return {"password": password[0], "save": save[0], "status": status[0]}
 
 
 @pytest.fixture(scope="module")
