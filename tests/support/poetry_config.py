@@ -288,9 +288,16 @@ class Observed:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def observe(poetry: Path, env: dict[str, str], cwd: Path, *, cli_list: bool) -> Observed:
-    """nbext's and Poetry's ``--list`` and gets of SPREAD_GETS + CERT_GETS on ``env``'s files."""
-    keys = (*SPREAD_GETS, *CERT_GETS)
+def observe(
+    poetry: Path,
+    env: dict[str, str],
+    cwd: Path,
+    *,
+    cli_list: bool,
+    keys: Sequence[str] = (*SPREAD_GETS, *CERT_GETS),
+) -> Observed:
+    """nbext's and Poetry's ``--list`` and gets of ``keys`` on ``env``'s files (Poetry's
+    ``--list`` from the executable itself with ``cli_list``, else from the batch runner)."""
     with as_nbext(env), nbext.Workspace(cwd) as ws:
         nbext_list = ws.config_list()
         nbext_gets = {key: nbext_do(ws, ("get", key)) for key in keys}

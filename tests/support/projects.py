@@ -1,10 +1,16 @@
-"""Sample projects to build and publish in tests.
+"""Sample projects and pyproject.toml texts for the tests.
 
-:func:`write_project` writes a small package: a module, a README (reStructuredText that
-renders, reStructuredText that does not, or Markdown) and a ``pyproject.toml`` whose build
-backend is either poetry-core (installed next to nbext: ``python -m build --no-isolation``
-works offline) or an in-tree, standard-library-only PEP 517 backend (``backend-path``, no
-build requirements: an *isolated* ``python -m build`` works offline too).
+* :func:`write_project` writes a small package: a module, a README (reStructuredText that
+  renders, reStructuredText that does not, or Markdown) and a ``pyproject.toml`` whose build
+  backend is either poetry-core (installed next to nbext: ``python -m build --no-isolation``
+  works offline) or an in-tree, standard-library-only PEP 517 backend (``backend-path``, no
+  build requirements: an *isolated* ``python -m build`` works offline too); the ``built``
+  fixture builds it once per module and :func:`copy_built` gives a test its own copy.
+* :func:`project` writes a ``pyproject.toml`` text (:data:`P`, a minimal one;
+  :data:`COMMENTED`, one with comments and sources that edits must keep) and :func:`toml`
+  reads a TOML file back.
+* :func:`corp_project` is a project with one primary source ``corp`` that Poetry locks or
+  installs and nbext looks up side by side.
 """
 
 from __future__ import annotations
@@ -14,7 +20,17 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-__all__ = ["IN_TREE_BACKEND", "write_project"]
+__all__ = [
+    "COMMENTED",
+    "IN_TREE_BACKEND",
+    "P",
+    "copy_built",
+    "corp_project",
+    "project",
+    "toml",
+    "write_project",
+]
+
 README_OK = "Demo package\n============\n\nA *small* package used by the nbext tests.\n"
 # An unterminated inline literal and a bad title underline: docutils errors, not warnings.
 README_BROKEN = "Demo package\n===\n\nSee ``this.\n\n.. unknown-directive:: x\n"

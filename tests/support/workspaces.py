@@ -11,7 +11,8 @@ from pathlib import Path
 
 import nbext
 
-__all__ = ["OPEN", "close_opened"]
+__all__ = ["OPEN", "close_opened", "open_workspace"]
+
 OPEN: list[nbext.Workspace] = []
 
 

@@ -18,12 +18,9 @@ from tests.support.poetry_config import (
     Outcome,
     as_nbext,
     assert_same_listing,
-    config_dir,
     listing,
     make_env,
-    nbext_do,
-    read_files,
-    run_batch,
+    observe,
     workdir,
 )
 
@@ -72,22 +69,12 @@ def env_scenario(poetry: Path, tmp_path_factory: pytest.TempPathFactory) -> Obse
         "POETRY_CERTIFICATES_CORP_CERT": "false",  # a string for both, not a boolean
         "POETRY_DATA_DIR": str(root / "data-from-env"),
     }
+    observed = observe(poetry, env, cwd, cli_list=False, keys=ENV_GETS)
     with as_nbext(env), nbext.Workspace(cwd) as ws:
-        nbext_list = ws.config_list()
-        nbext_gets = {key: nbext_do(ws, ("get", key)) for key in ENV_GETS}
         typed = {"max-workers": ws.settings.get("installer.max-workers")}
         typed["cert"] = ws.settings.get("certificates.corp.cert")
-    runs = run_batch(poetry, [["config", "--list"], *(["config", k] for k in ENV_GETS)], env, cwd)
-    return Observed(
-        env=env,
-        cwd=cwd,
-        files=read_files(config_dir(env), "config.toml", "auth.toml"),
-        nbext_list=nbext_list,
-        nbext_gets=nbext_gets,
-        poetry_list=runs[0],
-        poetry_gets=dict(zip(ENV_GETS, runs[1:], strict=True)),
-        extra={"typed": typed},
-    )
+    observed.extra["typed"] = typed
+    return observed
 
 
 def _as_data(outcome: Outcome) -> object:

@@ -22,7 +22,7 @@ from nbext.ui.html import to_html
 from tests.support.projects import copy_built as _project
 from tests.support.projects import write_project
 from tests.support.servers import ServerProcess, run_pypiserver
-from tests.support.workspaces import OPEN as _OPEN
+from tests.support.workspaces import open_workspace
 
 USER, PASSWORD = "uploader", "s3cret-upl0ad-pw"
 
@@ -39,8 +39,7 @@ def pypiserver(tmp_path: Path) -> Iterator[tuple[ServerProcess, Path]]:
 
 
 def _ws(root: Path, server: ServerProcess, *, creds: bool = True) -> nbext.Workspace:
-    ws = nbext.Workspace(root, retry_sleep=lambda _s: None)
-    _OPEN.append(ws)
+    ws = open_workspace(root)
     ws.config_set("repositories.private", server.base_url + "/")
     if creds:
         ws.config_set("http-basic.private", USER, PASSWORD)

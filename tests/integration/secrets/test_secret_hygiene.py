@@ -27,15 +27,13 @@ from nbclient import NotebookClient
 from nbformat import NotebookNode
 
 from tests.support.env import isolated_environ
+from tests.support.kernels import CELL_TIMEOUT, STARTUP_TIMEOUT, new_notebook, publishable_project
 from tests.support.kernels import cell_text as _text
 from tests.support.kernels import code_cell as _code
-from tests.support.kernels import publishable_project
 from tests.support.kernels import set_next_input as _set_next_input
 from tests.support.secret_scan import SecretScan, secret_scan_fixture
 
 secret_scan = secret_scan_fixture()
-CELL_TIMEOUT = 120  # seconds per cell
-STARTUP_TIMEOUT = 60
 SETUP = """\
 import logging
 import os
@@ -139,12 +137,7 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Session:
     env["NBEXT_HYGIENE_VAULT_PASSWORD"] = vault_pw
     env["NBEXT_HYGIENE_PUB_PASSWORD"] = pub_pw
 
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
+    nb = new_notebook()
     replies: dict[int, dict[str, Any]] = {}
 
     def on_cell_executed(cell: NotebookNode, cell_index: int, execute_reply: Any) -> None:
