@@ -4,8 +4,8 @@
   ``uv`` and a recent ``pip`` from the package registry, created once (under a file lock, a
   marker written last) and reused; ``uv`` and ``pip`` are upgraded only when the marker is
   missing, so repeated runs compare the same versions (delete the directory to refresh).
-* :func:`poetry_bin` - Poetry from ``tests/_poetry.py`` (the pinned version the parity tests
-  use, in ``<repo>/.venv-poetry``).
+* :func:`poetry_bin` - Poetry from ``tests/support/toolvenvs.py`` (the pinned version the
+  parity tests use, in ``<repo>/.venv-poetry``).
 * :func:`tool_env` - the scrubbed environment every benchmarked tool runs in.
 """
 
@@ -22,14 +22,12 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from tests._env import isolated_environ  # noqa: E402
-from tests._poetry import (  # noqa: E402
+from tests.support.env import install_env, isolated_environ, poetry_env  # noqa: E402
+from tests.support.procs import run_checked  # noqa: E402
+from tests.support.toolvenvs import (  # noqa: E402
     POETRY_VERSION,
-    _base_python,
-    _install_env,
+    base_python,
     poetry_bin,
-    poetry_env,
-    run_checked,
     tool_venv,
 )
 
@@ -85,7 +83,7 @@ def peers_venv(venv: Path = PEERS_VENV) -> Peers:
     """The peers venv (``uv`` and ``pip`` from the registry), created on first use."""
     uv = tool_venv(venv, ["--upgrade", *_PACKAGES], "uv", error=PeersUnavailable, hint=":")
     python = venv / "bin" / "python"
-    return Peers(python, uv, _versions(python, _install_env()))
+    return Peers(python, uv, _versions(python, install_env()))
 
 
 #: A safety net: anything a tool tries to reach other than 127.0.0.1 goes to a closed port.
@@ -107,14 +105,14 @@ def fast_path(path: str) -> str:
     milliseconds per call; a tool that looks for ``python`` on PATH (uv without ``--python``,
     Poetry finding the project's interpreter) would pay that on every run.
     """
-    real = str(Path(os.path.realpath(_base_python())).parent)
+    real = str(Path(os.path.realpath(base_python())).parent)
     return os.pathsep.join([real, *(p for p in path.split(os.pathsep) if p and p != real)])
 
 
 def tool_env(home: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """``os.environ`` scrubbed (``tests/_env.py``): HOME, XDG_*, POETRY_* dirs under ``home``,
-    no PIP_*, UV_* or CA bundles, :data:`NETWORK_GUARD`, the real interpreter first on PATH;
-    plus ``extra``."""
+    """``os.environ`` scrubbed (``tests/support/env.py``): HOME, XDG_*, POETRY_* dirs under
+    ``home``, no PIP_*, UV_* or CA bundles, :data:`NETWORK_GUARD`, the real interpreter first
+    on PATH; plus ``extra``."""
     env = isolated_environ(dict(os.environ), home)
     env["PATH"] = fast_path(env.get("PATH", os.defpath))
     for key in list(env):

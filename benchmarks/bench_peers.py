@@ -10,7 +10,7 @@ for every package. The sources, on 127.0.0.1, each behind its own delay proxy ad
 (``benchmarks/_proxy.py``: :class:`ProxyProcess`, all proxies on one asyncio loop in a child
 process):
 
-* ``s1``: PEP 503, a static HTML tree served by ``http.server`` (``tests/_servers.py``);
+* ``s1``: PEP 503, a static HTML tree served by ``http.server`` (``tests/support/servers.py``);
 * ``s2``: PEP 691 JSON without PEP 658 (``nbext.demo.IndexServer(api="json", metadata=False)``);
 * ``s3``: PEP 691 + PEP 658 (``IndexServer(api="json", metadata=True)``).
 
@@ -68,7 +68,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from nbext.demo import IndexServer
-    from tests._servers import ServerProcess
+    from tests.support.servers import ServerProcess
 
     from benchmarks._peers import Peers
     from benchmarks._proxy import ControlledProcess, ProxyProcess, ProxyStats
@@ -575,7 +575,7 @@ def run_pip(bench: Bench, round_dir: Path) -> None:
 
 
 def run_poetry(bench: Bench, round_dir: Path) -> None:
-    from tests._poetry import parse_lock
+    from tests.support.poetry import parse_lock
 
     from benchmarks._peers import NETWORK_GUARD, fast_path, poetry_env
 
@@ -645,21 +645,22 @@ def nbext_import_time(timeout: float = IMPORT_TIMEOUT, repeat: int = 3) -> float
 BACKLOG = 1024  # listen backlog of every server (socketserver's default, 5, drops SYNs)
 START_TIMEOUT = 10.0  # seconds for the static server to say it listens
 
-#: tests/_static_http.py with a deeper accept queue (its ThreadingHTTPServer keeps
+#: tests/support/static_http.py with a deeper accept queue (its ThreadingHTTPServer keeps
 #: socketserver's ``request_queue_size = 5``: more concurrent connects than that overflow it,
 #: the kernel drops the SYNs and the client retries after a second).
 _STATIC_SERVER = """
 import sys
 sys.path.insert(0, sys.argv.pop(1))
-from tests import _static_http
-_static_http.Server.request_queue_size = int(sys.argv.pop(1))
-sys.exit(_static_http.main(sys.argv[1:]))
+from tests.support import static_http
+static_http.Server.request_queue_size = int(sys.argv.pop(1))
+sys.exit(static_http.main(sys.argv[1:]))
 """
 
 
 def _run_static_server(root: Path) -> ServerProcess:
-    """Serve ``root`` (a tree from ``write_static_tree``) like ``tests._servers`` does."""
-    from tests._servers import ServerProcess, subprocess_env
+    """Serve ``root`` (a tree from ``write_static_tree``) like ``tests.support.servers`` does."""
+    from tests.support.env import subprocess_env
+    from tests.support.servers import ServerProcess
 
     logs = root / "_server"
     logs.mkdir(parents=True, exist_ok=True)
@@ -736,7 +737,7 @@ def serve(
     Everything is stopped (by its PID) on exit.
     """
     from nbext.demo import Dist
-    from tests._servers import write_static_tree
+    from tests.support.servers import write_static_tree
 
     from benchmarks._peers import tool_env
     from benchmarks._proxy import ControlledProcess, ProxyProcess

@@ -5,9 +5,9 @@
 #   bash scripts/refresh-notebooks.sh                      # every notebooks/*.ipynb
 #   bash scripts/refresh-notebooks.sh notebooks/01-sources.ipynb
 #
-# The kernel runs in the same isolated environment as tests/test_notebooks.py: HOME, XDG_*,
-# Jupyter/IPython and Poetry directories under a temporary directory, no CA-bundle, proxy or
-# pip variables, and the public index pointed at a closed local port.
+# The kernel runs in the same isolated environment as tests/notebooks/test_notebooks.py: HOME,
+# XDG_*, Jupyter/IPython and Poetry directories under a temporary directory, no CA-bundle, proxy
+# or pip variables, and the public index pointed at a closed local port.
 set -euo pipefail
 notebooks=()
 for nb in "$@"; do notebooks+=("$(realpath "$nb")"); done

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Install the Debian packages the full test suite needs, when they are missing.
 #
-#   gnome-keyring, dbus   the real Secret Service test (tests/test_keyring.py runs
-#                         gnome-keyring-daemon under dbus-run-session)
-#   chromium              the browser end-to-end tests (tests/test_browser.py drive it with
+#   gnome-keyring, dbus   the real Secret Service test (tests/integration/secrets/test_keyring.py
+#                         runs gnome-keyring-daemon under dbus-run-session)
+#   chromium              the browser end-to-end tests (tests/browser/test_browser.py drive it with
 #                         Playwright against a real JupyterLab; never `playwright install`)
 #
 # Quiet and idempotent: does nothing when everything is present. Never fails the run: without

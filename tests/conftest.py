@@ -1,4 +1,10 @@
-"""Shared fixtures: an isolated environment and real index servers on 127.0.0.1."""
+"""Fixtures for every test: the isolated environment, empty caches, a project, a shell.
+
+The session runs with HOME, XDG_*, Jupyter, IPython and Poetry directories in a temporary
+directory and without the machine's CA bundles, proxies and ``PIP_*``/``POETRY_*``
+settings (:mod:`tests.support.env`). Fixtures used by one tier only live in that tier's
+``conftest.py``.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +13,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import trustme
 from IPython.core.interactiveshell import InteractiveShell
 from nbext import kernel as _workspace
-from nbext.demo import Dist, IndexServer
+from nbext.publish.publish import build
 
-from tests._env import dropped, isolated_vars
+from tests.support.env import dropped, isolated_vars
+from tests.support.projects import write_project
+from tests.support.workspaces import close_opened
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -36,6 +43,13 @@ def own_cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def _close_workspaces() -> Iterator[None]:
+    """Workspaces a helper opened for the test (``tests/support/workspaces.py``) are closed."""
+    yield
+    close_opened()
+
+
 @pytest.fixture
 def project_dir(tmp_path: Path) -> Path:
     """A directory with a minimal PEP 621 pyproject.toml."""
@@ -45,35 +59,6 @@ def project_dir(tmp_path: Path) -> Path:
         encoding="utf-8",
     )
     return tmp_path
-
-
-@pytest.fixture
-def index_factory() -> Iterator[type[IndexServer]]:
-    """Start IndexServers that are stopped at the end of the test."""
-    started: list[IndexServer] = []
-
-    class Factory(IndexServer):
-        def __init__(self, dists: list[Dist] | tuple[Dist, ...] = (), **kw: object) -> None:
-            super().__init__(dists, **kw)  # type: ignore[arg-type]
-            self.start()
-            started.append(self)
-
-    yield Factory
-    for server in started:
-        server.stop()
-
-
-@pytest.fixture
-def fake_pypi(index_factory: type[IndexServer], monkeypatch: pytest.MonkeyPatch) -> IndexServer:
-    """A local index standing in for the public one (NBEXT_PYPI_URL points at it)."""
-    server = index_factory(
-        [Dist("requests", "2.32.0"), Dist("requests", "2.31.0"), Dist("six", "1.16.0")],
-        name="pypi",
-        api="json",
-        json_api=True,
-    )
-    monkeypatch.setenv("NBEXT_PYPI_URL", server.url)
-    return server
 
 
 @pytest.fixture
@@ -90,31 +75,31 @@ def ip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[InteractiveS
     InteractiveShell.clear_instance()
 
 
-@pytest.fixture(scope="module")
-def ca() -> trustme.CA:
-    """A private CA (trustme) for HTTPS servers on 127.0.0.1."""
-    return trustme.CA()
+@pytest.fixture
+def cfg(config_dir: Path) -> Path:
+    """:func:`config_dir`, created."""
+    config_dir.mkdir()
+    return config_dir
 
 
 @pytest.fixture(scope="module")
-def pems(ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """``ca``: the CA bundle; ``client``: a client certificate with its key; ``other``: the
-    bundle of an unrelated CA."""
-    d = tmp_path_factory.mktemp("pki")
-    ca.cert_pem.write_to_path(str(d / "ca.pem"))
-    ca.issue_cert("client@example.test").private_key_and_cert_chain_pem.write_to_path(
-        str(d / "client.pem")
-    )
-    trustme.CA().cert_pem.write_to_path(str(d / "other-ca.pem"))
-    return {"ca": d / "ca.pem", "client": d / "client.pem", "other": d / "other-ca.pem"}
+def dist(built: Path) -> Path:
+    """The files of :func:`built`."""
+    return built / "dist"
 
 
 @pytest.fixture
-def poetry() -> Path:
-    """The real Poetry (pinned, in ``.venv-poetry``, installed on first use)."""
-    from tests._poetry import PoetryUnavailable, poetry_bin
+def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Poetry's config directory (``POETRY_CONFIG_DIR``, not created) with the keyring off."""
+    path = tmp_path / "poetry-config"
+    monkeypatch.setenv("POETRY_CONFIG_DIR", str(path))
+    monkeypatch.setenv("POETRY_KEYRING_ENABLED", "false")  # credentials in auth.toml
+    return path
 
-    try:
-        return poetry_bin()
-    except PoetryUnavailable as exc:  # pragma: no cover - needs the package registry
-        pytest.fail(f"Poetry could not be installed: {exc}")
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A sample project built once (poetry-core, in the test venv: offline)."""
+    root = write_project(tmp_path_factory.mktemp("built") / "demo")
+    build(root, root / "dist", isolation=False)
+    return root

@@ -5,7 +5,8 @@ copied (poetry.utils.patterns, LinkSource.SUPPORTED_FORMATS, VERSION_REGEX and
 _link_package_name_and_version; poetry.core's splitext). packaging's parse_wheel_filename and
 parse_sdist_filename are not used: they refuse names Poetry lists (robpkg-9.0.whl,
 robpkg-1.0.tar.bz2, a name with a dot) and would make a lookup disagree with `poetry lock`.
-tests/test_filenames.py runs Poetry's own code over a table of odd names and compares.
+tests/integration/index/test_filenames_like_poetry.py runs Poetry's own code over a table of odd
+names and compares.
 """
 
 from __future__ import annotations

@@ -53,7 +53,7 @@ def _metadata_attr(value: str | None) -> tuple[bool, dict[str, str]]:
 # 3.11's ``locatestarttagend_tolerant``, ``tagfind_tolerant`` and ``attrfind_tolerant``, copied)
 # and its rules for comments, declarations, processing instructions, end tags, the raw text of
 # <script>/<style>, tags that are data, and input that ends inside a construct (a fed parser
-# waits for more: nothing after it counts). Tests check it against html.parser on tests/data/.
+# waits for more: nothing after it counts). tests/unit/index/test_pages.py checks it on tests/data/.
 #
 # Why not html.parser itself: it is 2-3x slower. On a single-page index with 400,000 links
 # (benchmarks/bench_pages.py, Python 3.11, the 2-core machine) an HTMLParser subclass took

@@ -1,0 +1,286 @@
+"""binder/: the files mybinder uses, and its ``start`` script serving the demo index.
+
+Binder's install step (``binder/postBuild``) also runs for real, offline: in a fresh venv
+that sees this venv's packages (pip with no index), then a tutorial runs from that venv.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import sysconfig
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.support.env import isolated_environ
+from tests.support.paths import REPO_ROOT
+from tests.support.procs import run_captured
+from tests.support.servers import free_port
+from tests.support.toolvenvs import base_python as _base_python
+
+BINDER = REPO_ROOT / "binder"
+
+
+def test_binder_files() -> None:
+    requirements = (BINDER / "requirements.txt").read_text(encoding="utf-8")
+    assert "jupyterlab" in requirements
+    assert 'pip install --no-cache-dir ".[lab]"' in (BINDER / "postBuild").read_text(
+        encoding="utf-8"
+    )
+    for script in ("postBuild", "start"):
+        assert os.access(BINDER / script, os.X_OK), f"binder/{script} is not executable"
+
+
+def test_start_serves_the_demo_index_then_runs_the_command(tmp_path: Path) -> None:
+    port = free_port()
+    log = tmp_path / "demo.log"
+    env = isolated_environ(dict(os.environ), tmp_path / "home")
+    env.update({"NBEXT_DEMO_PORT": str(port), "NBEXT_DEMO_LOG": str(log)})
+    # The command binder would start (the notebook server) is replaced by one that checks the
+    # demo index from the same environment and then exits; `start` must exec it.
+    check = (
+        "import sys, time, urllib.request\n"
+        "for _ in range(100):\n"
+        "    try:\n"
+        f"        urllib.request.urlopen('http://127.0.0.1:{port}/simple/acme-utils/', timeout=2)\n"
+        "        print('demo index answered'); sys.exit(0)\n"
+        "    except OSError:\n"
+        "        time.sleep(0.1)\n"
+        "sys.exit(1)\n"
+    )
+    proc = subprocess.Popen(
+        [str(BINDER / "start"), sys.executable, "-c", check],
+        # `python` in start is this venv's, as binder's is the image's.
+        env={**env, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # the demo index is a child of start: stopped with its group
+    )
+    try:
+        out, _ = proc.communicate(timeout=60)
+        assert proc.returncode == 0, out
+        assert "demo index answered" in out
+        deadline = time.monotonic() + 10
+        while "%source add corp" not in log.read_text(encoding="utf-8"):
+            assert time.monotonic() < deadline, log.read_text(encoding="utf-8")
+            time.sleep(0.1)
+        assert f"%source add corp http://127.0.0.1:{port}/simple/" in log.read_text()
+    finally:
+        with contextlib.suppress(ProcessLookupError):  # the demo index this start script began
+            os.killpg(proc.pid, signal.SIGTERM)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+# --- binder's install step, offline, in a fresh venv; then a tutorial from that environment ---
+
+ROOT = BINDER.parent
+TUTORIAL = "notebooks/01-sources.ipynb"
+SANITIZE = "tests/notebooks/nbval-sanitize.cfg"
+VENV_TIMEOUT = 120  # seconds for `python -m venv` (ensurepip included)
+INSTALL_TIMEOUT = 300  # for binder/postBuild
+NBVAL_TIMEOUT = 600  # for the tutorial, kernel start included
+CELL_TIMEOUT = 120
+
+
+def _checkout_files() -> list[str]:
+    """What a clone of this checkout would hold: tracked files plus new, not ignored ones."""
+    cmd = ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"]
+    try:
+        proc = run_captured(cmd, cwd=ROOT, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        proc = None
+    if proc is None or proc.returncode != 0:
+        pytest.skip("needs a git checkout (git ls-files)")
+    out = proc.stdout
+    return [name for name in out.split("\0") if name and (ROOT / name).is_file()]
+
+
+def _copy_checkout(dest: Path) -> Path:
+    for name in _checkout_files():
+        target = dest / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, target)
+    return dest
+
+
+def _is_this_project(entry: Path) -> bool:
+    """The test venv's own nbext: its dist-info and the editable install's path hook."""
+    name = entry.name.lower().replace("-", "_")
+    if name == "nbext" or name.startswith(("nbext_", "nbext.", "__editable__.nbext")):
+        return True
+    if entry.suffix == ".pth":
+        text = entry.read_text(encoding="utf-8", errors="replace")
+        return "nbext" in entry.name.lower() or str(ROOT / "src") in text
+    return False
+
+
+def _shared_site(dest: Path) -> Path:
+    """The test venv's installed packages, offered to the fresh venv without the network.
+
+    A directory of links to every entry of this venv's site-packages except nbext itself, so
+    that pip in the fresh venv sees no nbext installed (and never touches this venv's), and
+    the fresh venv can only import the nbext that binder's install step puts there.
+    """
+    dest.mkdir()
+    for entry in Path(sysconfig.get_paths()["purelib"]).iterdir():
+        if not _is_this_project(entry):
+            (dest / entry.name).symlink_to(entry, target_is_directory=entry.is_dir())
+    return dest
+
+
+def _run(cmd: list[str], *, cwd: Path, env: dict[str, str], timeout: float) -> tuple[int, str]:
+    """Run ``cmd`` in its own process group (output merged); the group is killed at the end."""
+    proc = subprocess.Popen(
+        cmd,
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # a kernel or demo index it starts goes with the group
+    )
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        # A kernel (its own session) keeps the pipe open until it sees its parent gone.
+        try:
+            out, _ = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out = "(no output: the pipe stayed open)"
+        pytest.fail(f"timed out after {timeout} s: {cmd}\n{out}")
+    finally:
+        with contextlib.suppress(ProcessLookupError):  # leftovers of a failed run
+            os.killpg(proc.pid, signal.SIGKILL)
+    return proc.returncode, out
+
+
+def _fresh_env(home: Path, venv: Path) -> dict[str, str]:
+    """The isolated environment, with the fresh venv's bin first on PATH (binder's python)."""
+    env = isolated_environ(dict(os.environ), home)
+    env.pop("VIRTUAL_ENV", None)
+    this_bin = str(Path(sys.executable).parent)
+    path = [p for p in env.get("PATH", os.defpath).split(os.pathsep) if p and p != this_bin]
+    env["PATH"] = os.pathsep.join([str(venv / "bin"), *path])
+    env["PYTHONDONTWRITEBYTECODE"] = "1"  # nothing written into this venv's shared packages
+    env["PYTHONNOUSERSITE"] = "1"
+    return env
+
+
+def _probe_notebook(path: Path, venv: Path, site: Path) -> None:
+    """A notebook whose only cell fails unless the kernel is the fresh venv's python."""
+    import nbformat
+
+    check = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "import nbext\n"
+        f"assert Path(sys.prefix).resolve() == Path({str(venv)!r}).resolve(), sys.prefix\n"
+        f"assert Path(nbext.__file__).resolve().is_relative_to(Path({str(site)!r}).resolve()), "
+        "nbext.__file__"
+    )
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(check)])
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(nb, path)
+
+
+def test_postbuild_installs_offline_in_a_fresh_venv_and_a_tutorial_runs(tmp_path: Path) -> None:
+    checkout = _copy_checkout(tmp_path / "checkout")
+    venv = tmp_path / "venv"
+    env = _fresh_env(tmp_path / "home", venv)
+
+    rc, out = _run(
+        [_base_python(), "-m", "venv", str(venv)], cwd=tmp_path, env=env, timeout=VENV_TIMEOUT
+    )
+    assert rc == 0, out
+    python = venv / "bin" / "python"
+    rc, out = _run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        cwd=tmp_path,
+        env=env,
+        timeout=60,
+    )
+    assert rc == 0, out
+    site = Path(out.strip())
+    assert site.resolve().is_relative_to(venv.resolve()), site
+    shared = _shared_site(tmp_path / "shared-site")
+    # After the venv's own site-packages, so what postBuild installs there comes first.
+    (site / "zz-nbext-test-shared.pth").write_text(
+        f"import site; site.addsitedir({str(shared)!r})\n", encoding="utf-8"
+    )
+
+    # binder/postBuild as repo2docker runs it: from the checkout, `python` on PATH. pip has no
+    # index, no find-links and no config file; PIP_NO_BUILD_ISOLATION=0 is pip's (inverted)
+    # spelling of --no-build-isolation, so the build backend comes from the shared packages.
+    install_env = {
+        **env,
+        "PIP_CONFIG_FILE": os.devnull,
+        "PIP_NO_INDEX": "1",
+        "PIP_NO_BUILD_ISOLATION": "0",
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        "PIP_NO_INPUT": "1",
+    }
+    rc, out = _run(
+        [str(checkout / "binder" / "postBuild")],
+        cwd=checkout,
+        env=install_env,
+        timeout=INSTALL_TIMEOUT,
+    )
+    assert rc == 0, f"binder/postBuild failed (exit {rc})\n{out}"
+    assert (site / "nbext" / "__init__.py").is_file(), out
+    assert any((site / "nbext" / "demo").iterdir()), "nbext.demo is not installed"
+    [dist_info] = site.glob("nbext-*.dist-info")
+    direct_url = dist_info / "direct_url.json"
+    if direct_url.exists():
+        info = json.loads(direct_url.read_text(encoding="utf-8"))
+        assert not info.get("dir_info", {}).get("editable"), "postBuild made an editable install"
+
+    work = tmp_path / "run"
+    work.mkdir()
+    tutorial = work / Path(TUTORIAL).name
+    shutil.copy2(checkout / TUTORIAL, tutorial)
+    shutil.copy2(checkout / SANITIZE, work / Path(SANITIZE).name)
+    (work / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+    _probe_notebook(work / "00-kernel-is-the-fresh-venv.ipynb", venv, site)
+    rc, out = _run(
+        [
+            str(python),
+            "-m",
+            "pytest",
+            "--nbval",
+            "--nbval-current-env",  # the kernel is this python: the fresh venv's
+            "--nbval-sanitize-with",
+            Path(SANITIZE).name,
+            "--nbval-cell-timeout",
+            str(CELL_TIMEOUT),
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "00-kernel-is-the-fresh-venv.ipynb",
+            tutorial.name,
+        ],
+        cwd=work,
+        env=_fresh_env(tmp_path / "kernel-home", venv),
+        timeout=NBVAL_TIMEOUT,
+    )
+    assert rc == 0 and " passed" in out, (
+        f"{TUTORIAL} failed from the binder install (exit {rc})\n{out}"
+    )

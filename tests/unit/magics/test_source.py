@@ -1,0 +1,34 @@
+"""``%source`` in a real IPython shell (nbext.magics.source): Poetry's rules and messages,
+nothing written when a value is refused.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbext
+import pytest
+from IPython.core.interactiveshell import InteractiveShell
+
+from tests.support.shell import run
+
+
+def test_pypi_rules_in_source_add(ip: InteractiveShell, project_dir: Path) -> None:
+    with pytest.raises(nbext.SourceError, match="The URL of PyPI is fixed and cannot be set."):
+        run(ip, "source add pypi https://x.example/simple/")
+    with pytest.raises(nbext.SourceError, match="A custom source cannot be added without a URL."):
+        run(ip, "source add foo")
+    with pytest.raises(nbext.SourceError, match="At least one source must not be configured"):
+        run(ip, "source add --priority explicit pypi")
+    out, _, _ = run(ip, "source add --priority supplemental PYPI")
+    assert out == "Adding source with name PyPI.\n"
+    assert (
+        'name = "PyPI"\npriority = "supplemental"' in (project_dir / "pyproject.toml").read_text()
+    )
+
+
+def test_bad_url_is_refused_before_writing(ip: InteractiveShell, project_dir: Path) -> None:
+    before = (project_dir / "pyproject.toml").read_text()
+    with pytest.raises(nbext.SourceError, match="Invalid URL 'foo.bar/simple' for source corp"):
+        run(ip, "source add corp foo.bar/simple")
+    assert (project_dir / "pyproject.toml").read_text() == before
