@@ -23,10 +23,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import nbext
+from benchmarks._proxy import DelayProxy
 from nbext.demo import Dist, IndexServer
 from nbext.net.client import Http
-
-from benchmarks._proxy import DelayProxy
 
 
 class InFlight:

@@ -67,11 +67,10 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from nbext.demo import IndexServer
-    from tests.support.servers import ServerProcess
-
     from benchmarks._peers import Peers
     from benchmarks._proxy import ControlledProcess, ProxyProcess, ProxyStats
+    from nbext.demo import IndexServer
+    from tests.support.servers import ServerProcess
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
@@ -575,9 +574,8 @@ def run_pip(bench: Bench, round_dir: Path) -> None:
 
 
 def run_poetry(bench: Bench, round_dir: Path) -> None:
-    from tests.support.poetry import parse_lock
-
     from benchmarks._peers import NETWORK_GUARD, fast_path, poetry_env
+    from tests.support.poetry import parse_lock
 
     assert bench.poetry is not None
     home = _fresh(round_dir / "poetry-home")
@@ -736,11 +734,10 @@ def serve(
 
     Everything is stopped (by its PID) on exit.
     """
-    from nbext.demo import Dist
-    from tests.support.servers import write_static_tree
-
     from benchmarks._peers import tool_env
     from benchmarks._proxy import ControlledProcess, ProxyProcess
+    from nbext.demo import Dist
+    from tests.support.servers import write_static_tree
 
     def versions(k: int) -> list[tuple[str, str]]:
         return [(n, f"1.{k}.{v}") for n in names for v in range(VERSIONS_PER_SOURCE)]

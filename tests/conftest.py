@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
+
 from nbext import kernel as _workspace
 from nbext.publish.publish import build
-
 from tests.support.env import dropped, isolated_vars
 from tests.support.projects import write_project
 from tests.support.workspaces import close_opened

@@ -8,8 +8,8 @@ from pathlib import Path
 import httpx
 import pytest
 import trustme
-from nbext.demo import Dist, IndexServer
 
+from nbext.demo import Dist, IndexServer
 from tests.support.poetry import POETRY_VERSION, PoetryUnavailable, poetry_bin
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from nbext.demo import build_wheel, write_dists
 
+from nbext.demo import build_wheel, write_dists
 from tests.support.dists import DISTS, UTILS_1, UTILS_2
 from tests.support.pages import anchors
 from tests.support.servers import RawResponse, run_pypiserver, run_raw_server, run_static_tree

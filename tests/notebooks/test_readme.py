@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
+
 from nbext import kernel
 from nbext.demo import start
-
 from tests.support.paths import REPO_ROOT
 
 README = REPO_ROOT / "README.md"

@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbext
-
 from tests.support.env import subprocess_env
 from tests.support.procs import run_checked, spawn_logged, terminate
 from tests.support.servers import ServerProcess, answers, free_port

@@ -12,9 +12,9 @@ from typing import Any
 import nbformat
 from nbclient import NotebookClient
 from nbclient.util import run_sync
-from nbext.publish.publish import build
 from nbformat import NotebookNode
 
+from nbext.publish.publish import build
 from tests.support.projects import write_project
 
 PYPROJECT = """\

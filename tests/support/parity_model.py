@@ -10,8 +10,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from nbext.demo import Dist
 from poetry.core.constraints.version import Version, parse_constraint
+
+from nbext.demo import Dist
 
 SEED = 20250611
 N_CASES = 20

@@ -24,11 +24,11 @@ from pathlib import Path
 from typing import Any
 
 import keyring.backends.null
-import nbext
 import pytest
 from keyring.backend import KeyringBackend
-from nbext import ConfigError
 
+import nbext
+from nbext import ConfigError
 from tests.support.env import isolated_environ
 from tests.support.keyring_backends import use_backend
 from tests.support.procs import run_captured

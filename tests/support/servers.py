@@ -29,11 +29,11 @@ from pathlib import Path
 from types import TracebackType
 from urllib.parse import quote, urlsplit
 
+from packaging.utils import canonicalize_name
+
 from nbext.demo import Dist, write_dists
 from nbext.demo.pages import anchor
 from nbext.demo.store import File
-from packaging.utils import canonicalize_name
-
 from tests.support.env import subprocess_env
 from tests.support.procs import spawn_logged, terminate
 

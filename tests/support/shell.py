@@ -4,9 +4,10 @@ an error as a notebook shows it (one line).
 
 from __future__ import annotations
 
-import nbext
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
+
+import nbext
 
 
 def one_line(exc: BaseException) -> str:

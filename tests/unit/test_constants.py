@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from nbext.constants import _library_endpoint, pypi_json_api_url, pypi_upload_url
 
 

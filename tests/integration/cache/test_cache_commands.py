@@ -6,17 +6,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import nbext
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
+
+import nbext
 from nbext.cache.metadata import entry_path
 from nbext.cache.storage import DIRNAME
 from nbext.demo import Dist, IndexServer
 from nbext.errors import CacheError
 from nbext.ui.cacheview import CacheView, ConfirmForm
 from nbext.ui.html import to_html
-
 from tests.support.env import poetry_env
 from tests.support.procs import run_checked
 

@@ -11,7 +11,6 @@ import threading
 from pathlib import Path
 
 from nbext.demo import Dist, IndexServer
-
 from tests.support.env import isolated_environ
 
 ROUNDS = 50

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import nbext
 import pytest
-from nbext.demo import Dist, IndexServer
 
+import nbext
+from nbext.demo import Dist, IndexServer
 from tests.support.env import poetry_env
 from tests.support.procs import run_checked
 from tests.support.projects import corp_project

@@ -7,8 +7,9 @@ import logging
 import secrets
 from pathlib import Path
 
-import nbext
 import pytest
+
+import nbext
 from nbext.cache.storage import DIRNAME
 from nbext.constants import ACCEPT_SIMPLE
 from nbext.demo import Dist, IndexServer

@@ -7,11 +7,11 @@ import json
 import logging
 from pathlib import Path
 
-import nbext
 import pytest
+
+import nbext
 from nbext.cache.metadata import CACHE_VERSION, entry_path
 from nbext.demo import Dist, IndexServer
-
 from tests.support.env import poetry_env
 from tests.support.poetry import poetry_lock
 from tests.support.projects import corp_project

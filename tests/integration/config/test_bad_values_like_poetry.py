@@ -13,10 +13,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbext
 import pytest
-from nbext.demo import Dist, IndexServer
 
+import nbext
+from nbext.demo import Dist, IndexServer
 from tests.support.env import poetry_env
 from tests.support.poetry import poetry_lock
 from tests.support.projects import P, project

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import nbext
 import pytest
 
+import nbext
 from tests.support.poetry_config import (
     Op,
     Outcome,

@@ -7,9 +7,9 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import nbext
 import pytest
 
+import nbext
 from tests.support.poetry_config import (
     CORP_URL,
     ENV_URL,

@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import nbext
 import pytest
+
+import nbext
 from nbext import ConfigError
 from nbext.auth.credentials import Credential
-
 from tests.support.keyring_backends import FileKeyring, subprocess_env
 from tests.support.poetry_config import (
     CERT_GETS,

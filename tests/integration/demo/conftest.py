@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from nbext.demo import IndexServer
 
+from nbext.demo import IndexServer
 from tests.support.dists import DISTS
 from tests.support.uploads import PASSWORD, USER, start
 

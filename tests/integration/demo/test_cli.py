@@ -16,10 +16,10 @@ import time
 from pathlib import Path
 
 import httpx
-import nbext.demo
 import pytest
-from nbext.demo import start
 
+import nbext.demo
+from nbext.demo import start
 from tests.support.env import subprocess_env
 from tests.support.pages import PIP_ACCEPT, anchors
 from tests.support.servers import free_port

@@ -11,8 +11,8 @@ import time
 
 import httpx
 import pytest
-from nbext.demo import IndexServer
 
+from nbext.demo import IndexServer
 from tests.support.dists import DISTS
 
 

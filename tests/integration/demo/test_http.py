@@ -12,8 +12,8 @@ import time
 
 import httpx
 import pytest
-from nbext.demo import Dist, IndexServer, RequestRecord, build_sdist
 
+from nbext.demo import Dist, IndexServer, RequestRecord, build_sdist
 from tests.support.dists import DISTS, UTILS_1
 from tests.support.pages import JSON_V1, PIP_ACCEPT
 

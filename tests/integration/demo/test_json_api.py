@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from nbext.demo import Dist, IndexServer, build_sdist, build_wheel
 
+from nbext.demo import Dist, IndexServer, build_sdist, build_wheel
 from tests.support.dists import DISTS, UTILS_2
 from tests.support.pages import JSON_V1
 

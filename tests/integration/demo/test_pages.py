@@ -11,9 +11,9 @@ import zipfile
 
 import httpx
 import pytest
+
 from nbext.demo import IndexServer
 from nbext.demo.negotiation import negotiate
-
 from tests.support.dists import DISTS
 from tests.support.pages import HTML_V1, JSON_V1, PIP_ACCEPT, anchors
 

@@ -10,7 +10,6 @@ import zipfile
 from io import BytesIO
 
 from nbext.demo import Dist, IndexServer, UploadRecord, build_sdist, build_wheel
-
 from tests.support.pages import anchor_list as anchors
 from tests.support.uploads import (
     AUTH,

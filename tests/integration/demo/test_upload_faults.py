@@ -7,8 +7,8 @@ from __future__ import annotations
 import http.client
 
 import pytest
-from nbext.demo import Dist, IndexServer
 
+from nbext.demo import Dist, IndexServer
 from tests.support.uploads import (
     AUTH,
     TIMEOUT,

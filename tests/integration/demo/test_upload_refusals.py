@@ -10,8 +10,8 @@ import zipfile
 from io import BytesIO
 
 import pytest
-from nbext.demo import Dist, IndexServer, build_wheel
 
+from nbext.demo import Dist, IndexServer, build_wheel
 from tests.support.uploads import (
     AUTH,
     EXISTING,

@@ -14,9 +14,9 @@ import time
 import tomllib
 from pathlib import Path
 
-import nbext
 import pytest
 
+import nbext
 from tests.support.procs import popen_python
 
 PER_WRITER = 25

@@ -10,8 +10,8 @@ and from a PEP 691 JSON page listing the same file.
 from __future__ import annotations
 
 import pytest
-from nbext.index.filenames import parse_filename
 
+from nbext.index.filenames import parse_filename
 from tests.support.filenames import ODD_NAMES
 from tests.support.filenames import listed as _listed
 from tests.support.poetry import PoetryUnavailable, poetry_python

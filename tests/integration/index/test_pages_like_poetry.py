@@ -5,9 +5,9 @@
 from __future__ import annotations
 
 import pytest
+
 from nbext.constants import JSON_MEDIA_TYPE
 from nbext.index.reader import read_project_page
-
 from tests.support.pages import DATA, PAGE_URL, PROJECT
 from tests.support.poetry import PoetryUnavailable, poetry_python
 

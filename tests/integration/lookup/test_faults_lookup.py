@@ -15,8 +15,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbext
 import pytest
+
+import nbext
 from nbext.demo import Dist, IndexServer
 from nbext.lookup.results import LookupResult, SourceRow
 

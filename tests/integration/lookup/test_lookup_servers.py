@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import nbext
 import pytest
-from nbext.demo import Dist, IndexServer, write_dists
 
+import nbext
+from nbext.demo import Dist, IndexServer, write_dists
 from tests.support.servers import ServerProcess, run_pypiserver, run_static_tree
 from tests.support.workspaces import OPEN as _OPEN
 

@@ -18,12 +18,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbext
 import pytest
+
+import nbext
 from nbext.demo import Dist, IndexServer
 from nbext.demo.dists import build_wheel, core_metadata
 from nbext.ui.html import to_html
-
 from tests.support.poetry import PoetryUnavailable, poetry_lock, poetry_python
 
 # -- a real index ----------------------------------------------------------------------------

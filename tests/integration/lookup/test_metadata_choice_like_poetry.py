@@ -8,12 +8,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pytest
+from poetry.core.constraints.version import Version
+
 from nbext.index.choice import choose_metadata_files, merge_py2_py3
 from nbext.index.filenames import parse_filename
 from nbext.index.files import File, Release
 from nbext.index.metadata import ReleaseMetadata
-from poetry.core.constraints.version import Version
-
 from tests.support.poetry import PoetryUnavailable, poetry_python
 
 # -- which files: Poetry's choice ------------------------------------------------------------

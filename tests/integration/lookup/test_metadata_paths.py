@@ -10,14 +10,14 @@ import logging
 import subprocess
 from pathlib import Path
 
-import nbext
 import pytest
+from packaging.version import Version
+
+import nbext
 from nbext.cache.artifacts import ArtifactCache, cache_key
 from nbext.cache.metadata import entry_path
 from nbext.demo import Dist, IndexServer
 from nbext.index.files import File
-from packaging.version import Version
-
 from tests.support.poetry import POETRY_VENV as VENV_DIR
 from tests.support.poetry import PoetryUnavailable, poetry_bin
 

@@ -24,11 +24,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Literal
 
-import nbext
 import pytest
-from nbext.demo import IndexServer
 from packaging.utils import canonicalize_name
 
+import nbext
+from nbext.demo import IndexServer
 from tests.support.parity_cases import CASES, HAND_CASES
 from tests.support.parity_model import (
     _BLAMED,

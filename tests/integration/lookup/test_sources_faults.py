@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import nbext
 import pytest
+
+import nbext
 from nbext.demo import Dist, IndexServer, write_dists
 from nbext.ui.html import to_html
-
 from tests.support.servers import RawResponse, free_port, run_pypiserver, run_raw_server
 
 

@@ -13,8 +13,9 @@ import json
 import time
 from pathlib import Path
 
-import nbext
 import pytest
+
+import nbext
 from benchmarks.bench_pages import big_page
 from nbext.constants import JSON_MEDIA_TYPE
 from nbext.demo import Dist, IndexServer

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import nbext
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
+
+import nbext
 from nbext.demo import Dist, IndexServer
 from nbext.ui.html import to_html
-
 from tests.support.shell import run
 
 

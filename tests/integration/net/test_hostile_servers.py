@@ -12,11 +12,11 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import nbext
 import pytest
 import trustme
-from nbext.demo import Dist, IndexServer
 
+import nbext
+from nbext.demo import Dist, IndexServer
 from tests.support.hostile import Hostile, answer, drip, gzip_bomb, respond, silent
 from tests.support.servers import free_port
 

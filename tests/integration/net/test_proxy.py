@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import nbext
 import pytest
+
+import nbext
 from nbext.demo import Dist, IndexServer
 
 

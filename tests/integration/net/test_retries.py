@@ -6,11 +6,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import nbext
 import pytest
+
+import nbext
 from nbext.demo import Dist, IndexServer
 from nbext.net.client import Http
-
 from tests.support.servers import free_port
 
 

@@ -7,9 +7,10 @@ import ssl
 from collections.abc import Iterator
 from pathlib import Path
 
-import nbext
 import pytest
 import trustme
+
+import nbext
 from nbext.demo import Dist, IndexServer
 
 

@@ -11,9 +11,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import nbext
 import pytest
 import trustme
+
+import nbext
 from nbext.demo import Dist, IndexServer
 from nbext.net.wire import WirePool
 

@@ -9,11 +9,11 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
-import nbext
 import pytest
+
+import nbext
 from nbext.demo import IndexServer
 from nbext.errors import PublishError
-
 from tests.support.env import subprocess_env
 
 USER, PASSWORD = "alice", "d3mo-upl0ad-secret"

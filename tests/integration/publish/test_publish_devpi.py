@@ -14,9 +14,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from nbext.errors import PublishError
 from nbext.publish.publish import build
-
 from tests.support.devpi import USER_PASSWORD as PASSWORD
 from tests.support.devpi import Indexes
 from tests.support.devpi import configure_repository as _repository

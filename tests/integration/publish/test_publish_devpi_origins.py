@@ -9,8 +9,8 @@ import ssl
 from pathlib import Path
 
 import trustme
-from nbext.demo import IndexServer
 
+from nbext.demo import IndexServer
 from tests.support.devpi import USER_PASSWORD as PASSWORD
 from tests.support.devpi import Indexes
 from tests.support.devpi import configure_repository as _repository

@@ -12,13 +12,13 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-import nbext
 import pytest
+
+import nbext
 from nbext.auth.credentials import Credential
 from nbext.errors import PublishError
 from nbext.publish.publish import build
 from nbext.ui.html import to_html
-
 from tests.support.projects import copy_built as _project
 from tests.support.projects import write_project
 from tests.support.servers import ServerProcess, run_pypiserver
@@ -297,6 +297,7 @@ def test_magic_publish_scrubs_a_typed_password(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     from IPython.core.interactiveshell import InteractiveShell
+
     from nbext import kernel as _workspace
 
     server, packages = pypiserver

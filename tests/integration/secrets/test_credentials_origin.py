@@ -14,12 +14,12 @@ import ssl
 from collections.abc import Iterator
 from pathlib import Path
 
-import nbext
 import pytest
 import trustme
+
+import nbext
 from nbext.demo import Dist, IndexServer
 from nbext.ui.html import to_html
-
 from tests.support.hostile import Hostile, answer, respond
 from tests.support.keyring_backends import FileKeyring, use_backend
 from tests.support.secret_scan import secret_forms

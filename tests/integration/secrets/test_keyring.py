@@ -16,9 +16,9 @@ import tomllib
 from pathlib import Path
 
 import pytest
+
 from nbext.auth.backends import TOKEN_USERNAME
 from nbext.auth.keyring import KeyringStore
-
 from tests.support.env import isolated_environ, poetry_env
 from tests.support.keyring_backends import FileKeyring, subprocess_env, use_backend
 from tests.support.procs import run_captured

@@ -6,11 +6,11 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import nbext
 import pytest
+
+import nbext
 from nbext.demo import Dist, IndexServer, write_dists
 from nbext.ui.html import to_html
-
 from tests.support.keyring_backends import BlockingKeyring, FileKeyring, use_backend
 from tests.support.servers import ServerProcess, run_pypiserver
 

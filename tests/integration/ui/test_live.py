@@ -12,10 +12,11 @@ from email.message import Message
 from pathlib import Path
 from typing import Any
 
-import nbext
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
+
+import nbext
 from nbext.demo import Dist, IndexServer
 from nbext.demo.response import Response
 from nbext.lookup.results import LookupResult

@@ -13,10 +13,10 @@ import keyring.backends.null
 import pytest
 from keyring.backends.chainer import ChainerBackend
 from keyrings.alt.file import PlaintextKeyring
+
 from nbext.auth.backends import EMPTY_USERNAME, TOKEN_USERNAME, service_name
 from nbext.auth.keyring import KeyringStore
 from nbext.errors import KeyringError
-
 from tests.support.keyring_backends import FileKeyring, use_backend
 
 SECRET = "s3cret-Value-9f2c"

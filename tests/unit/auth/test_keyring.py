@@ -10,10 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from nbext.auth.backends import EMPTY_USERNAME, PROBE_SERVICE, TOKEN_USERNAME
 from nbext.auth.keyring import KeyringStore
 from nbext.errors import KeyringError
-
 from tests.support.keyring_backends import BlockingKeyring, FileKeyring, LockedKeyring, use_backend
 
 SECRET = "s3cret-Value-9f2c"

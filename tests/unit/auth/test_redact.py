@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+
 import nbext
 from nbext.ui.html import to_html
 

@@ -11,6 +11,7 @@ from nbext.cache.storage import DIRNAME
 
 def test_each_sources_cache_is_bounded(tmp_path: Path) -> None:
     import hishel
+
     from nbext.cache.storage import FileStorage
 
     storage = FileStorage(tmp_path / "corp" / DIRNAME, max_bytes=20_000)

@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import nbext
 import pytest
-from nbext.auth.credentials import Credential
 
+import nbext
+from nbext.auth.credentials import Credential
 from tests.support.projects import toml
 from tests.support.shell import one_line
 

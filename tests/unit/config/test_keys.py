@@ -5,6 +5,7 @@ Poetry's (nbext.config.keys).
 from __future__ import annotations
 
 import pytest
+
 from nbext.config.keys import env_name, is_poetry_key
 
 

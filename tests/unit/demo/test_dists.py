@@ -14,12 +14,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from nbext.demo import Dist, build_sdist, build_wheel, core_metadata, write_dists
 from packaging.metadata import Metadata
 from packaging.tags import Tag
 from packaging.utils import parse_sdist_filename, parse_wheel_filename
 from packaging.version import Version
 
+from nbext.demo import Dist, build_sdist, build_wheel, core_metadata, write_dists
 from tests.support.dists import CORE, UTILS_1, UTILS_2, UTILS_4
 
 # -- sample distributions -----------------------------------------------------------

@@ -9,8 +9,9 @@ import tomllib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import nbext
 import pytest
+
+import nbext
 
 SECRET = "s3cret-Mode-9d1"
 

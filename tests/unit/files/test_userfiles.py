@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import nbext
 import pytest
 
+import nbext
 from tests.support.projects import project
 from tests.support.shell import one_line
 

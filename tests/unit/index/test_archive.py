@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
 from nbext.demo import Dist
 from nbext.demo.dists import build_sdist, build_wheel, core_metadata
 from nbext.index.archive import (

@@ -7,9 +7,9 @@ Poetry's own reading of the same table is compared in
 from __future__ import annotations
 
 import pytest
+
 from nbext.index.filenames import parse_filename
 from nbext.index.reader import read_project_page
-
 from tests.support.filenames import BIG, ODD_NAMES
 from tests.support.filenames import listed as _listed
 

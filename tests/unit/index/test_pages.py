@@ -9,10 +9,10 @@ import random
 from html.parser import HTMLParser
 
 import pytest
+
 from nbext.index.files import group_releases
 from nbext.index.pages import MarkupError, _start_tags, links_from_html, links_from_json
 from nbext.index.reader import read_project_page
-
 from tests.support.pages import DATA, HTML_PAGES, JSON_PAGES, PAGE_URL, PROJECT
 
 BASE = "https://idx.example/simple/acme/"

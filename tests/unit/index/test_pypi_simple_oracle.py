@@ -37,12 +37,12 @@ from urllib.parse import unquote, urlsplit
 
 import pypi_simple
 import pytest
+from packaging.version import InvalidVersion, Version
+
 from nbext.constants import JSON_MEDIA_TYPE
 from nbext.index.filenames import METADATA_FORMATS, parse_filename, splitext
 from nbext.index.files import File
 from nbext.index.reader import read_project_page
-from packaging.version import InvalidVersion, Version
-
 from tests.support.pages import DATA, PAGE_URL, PROJECT
 
 

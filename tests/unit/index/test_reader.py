@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from nbext.index.files import group_releases
 from nbext.index.reader import PageFormatError, parse_project_page
-
 from tests.support.pages import SIMPLE_PAGE as HTML
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+
 import nbext
 
 # -- per-source answers through a mock transport --------------------------------------------------

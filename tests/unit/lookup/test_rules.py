@@ -8,10 +8,11 @@ alike.
 from __future__ import annotations
 
 import pytest
+from poetry.core.constraints.version import Version
+
 from nbext.index.files import File, Release
 from nbext.lookup.requirements import parse_requirement
 from nbext.lookup.rules import filter_releases
-from poetry.core.constraints.version import Version
 
 VERSIONS = ("0.27.2", "0.28.1", "0.29.0", "1.0.dev1", "1.0.dev6")
 

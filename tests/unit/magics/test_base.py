@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import nbext
 import pytest
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 
+import nbext
 from tests.support.projects import P, project
 from tests.support.shell import run
 

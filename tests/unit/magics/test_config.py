@@ -7,13 +7,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import nbext
 import pytest
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
-from nbext import kernel as _workspace
 
+import nbext
+from nbext import kernel as _workspace
 from tests.support.projects import toml
 
 # -- %config next to IPython's own -----------------------------------------------------------

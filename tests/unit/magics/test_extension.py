@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
+
 from nbext import kernel as _workspace
 
 

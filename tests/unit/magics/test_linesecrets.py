@@ -5,6 +5,7 @@ typed in every spelling; no repr shows one.
 from __future__ import annotations
 
 import pytest
+
 from nbext.magics.base import parser as _parser
 from nbext.magics.linesecrets import LineSecrets, config_arguments, option_secret, url_secrets
 from nbext.magics.typed import parse_line

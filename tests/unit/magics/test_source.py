@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import nbext
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
+import nbext
 from tests.support.shell import run
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
+
 from nbext.project.status import Status
 from nbext.ui.html import to_html
 

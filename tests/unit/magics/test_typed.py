@@ -8,6 +8,7 @@ import random
 import shlex
 
 import pytest
+
 from nbext.magics.typed import expand, parse_line, url_password
 
 # Characters that matter to the two steps (quotes, backslash, braces, blanks) and a few others.

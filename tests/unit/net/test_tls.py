@@ -26,6 +26,7 @@ def test_a_hang_up_in_the_handshake_suggests_the_client_certificate() -> None:
 def test_a_hang_up_seen_while_writing_the_request_is_explained_too(tmp_path: Path) -> None:
     """The same refusal can surface as a failed write of the request (a WriteError)."""
     import httpx
+
     from nbext.config.settings import Settings
     from nbext.errors import TlsConnectError
     from nbext.net.tls import SourceTransport

@@ -8,9 +8,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import nbext
 import pytest
 
+import nbext
 from tests.support.projects import P, project
 from tests.support.shell import one_line
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import nbext
 import pytest
 
+import nbext
 from tests.support.projects import write_project
 
 

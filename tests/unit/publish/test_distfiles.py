@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from nbext.publish.distfiles import render_problem, select_files
 
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import nbext
 import pytest
+
+import nbext
 from nbext.errors import PublishError
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import nbext
 import pytest
+
+import nbext
 from nbext.publish.publish import PublishError
 
 

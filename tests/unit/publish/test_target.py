@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import nbext
 import pytest
+
+import nbext
 from nbext.constants import pypi_upload_url
 from nbext.publish.publish import PublishError
-
 from tests.support.projects import copy_built as _project
 from tests.support.workspaces import OPEN as _OPEN
 

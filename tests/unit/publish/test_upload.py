@@ -9,6 +9,7 @@ import email.policy
 from pathlib import Path
 
 import httpx
+
 from nbext.publish.distfiles import form_fields, read_dist
 from nbext.publish.upload import post
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import nbext
 import pytest
+
+import nbext
 from nbext.errors import ConfigurationError, SourceError
 from nbext.sources.declared import parse_source_table, validate_url
 from nbext.sources.pool import Priority
-
 from tests.support.projects import P, project
 from tests.support.shell import one_line
 

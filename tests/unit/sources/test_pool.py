@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from nbext.errors import SourceError, UnknownSourceError
 from nbext.sources.pool import Priority, SourceSpec, build_pool
 

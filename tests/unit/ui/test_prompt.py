@@ -7,8 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import nbext
 import pytest
+
+import nbext
 from nbext.ui.prompt import PasswordForm, choose_prompt
 
 
