@@ -22,6 +22,7 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 
 from nbext.cache.metadata import entry_path
+from nbext.cache.pages import pages_root
 from nbext.cache.storage import DIRNAME, FileStorage, duration, read_index
 from nbext.errors import CacheError
 from nbext.report import Report
@@ -192,7 +193,8 @@ def plan_clear(
         if not directory.exists():
             return ClearPlan(None, f"No cache entries for {name}" if name else "No cache entries")
         count = sum(1 for _ in _files(directory))
-        return ClearPlan(f"Delete {count} entries?", trees=[directory])
+        read = pages_root(root) / name  # nbext's pages as read go with the source
+        return ClearPlan(f"Delete {count} entries?", trees=[directory, read])
     if len(parts) == 3:
         package, version = canonicalize_name(parts[1]), parts[2]
         path = entry_path(root, name, package, version)

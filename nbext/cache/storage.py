@@ -271,11 +271,12 @@ class FileStorage(hishel.BaseStorage):
         kept_request = {h: list(request.headers.get_list(h) or []) for h in vary}
         entry_id = uuid.uuid4()
         url = redact_url(request.url)
+        stored_headers = _storable(response.headers)
         item = {
             "id": str(entry_id),
             "stored": time.time(),
             "request": {"method": request.method, "url": url, "headers": kept_request},
-            "response": {"status": response.status_code, "headers": _storable(response.headers)},
+            "response": {"status": response.status_code, "headers": stored_headers},
         }
         try:
             with self._lock:
@@ -288,6 +289,18 @@ class FileStorage(hishel.BaseStorage):
                     digest = _digest(body)
                     same = any(e.get("sha256") == digest for e, _b in replaced)
                     self._local.outcome = "same" if same else "changed"
+                    if same and not _has_lifetime(stored_headers):
+                        # The same bytes again, with nothing a new Date would make fresh for
+                        # longer: the stored copy stays as it is (a warm lookup of the public
+                        # index rewrote 23 MB of pages here, each time).
+                        self._keys[entry_id] = key
+                        return hishel.Entry(
+                            id=entry_id,
+                            request=request,
+                            response=hishel.Response(
+                                response.status_code, response.headers, iter([body])
+                            ),
+                        )
                 pairs.append((item, body))
                 self._write(key, pairs[-_MAX_PER_KEY:])
                 self._keys[entry_id] = key

@@ -20,6 +20,7 @@ from nbext.auth.hints import auth_hint
 from nbext.cache.artifacts import ArtifactCache
 from nbext.cache.httpcache import cache_root
 from nbext.cache.metadata import MetadataCache
+from nbext.cache.pages import ParsedPages
 from nbext.config.settings import Settings
 from nbext.lookup.jobs import build_jobs, refresh_names
 from nbext.lookup.results import LookupResults
@@ -94,6 +95,7 @@ def lookup_many(
         observer=observer,
         artifacts=None if uncached else ws.artifacts,
         metadata_cache=None if uncached else MetadataCache(cache_root(ws.cache_dir)),
+        parsed_pages=None if uncached else ParsedPages.at(cache_root(ws.cache_dir)),
         refresh=fresh,
         http_cache=not uncached,
     )

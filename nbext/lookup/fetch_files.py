@@ -179,7 +179,7 @@ class FileMetadata:
     def _lazy_metadata(
         self, source: Source, file: File
     ) -> tuple[ReleaseMetadata | None, httpx.Response | None, list[Event]]:
-        """Poetry's lazy wheel: ``Range: bytes=-10000``, then the METADATA member by range.
+        """Poetry's lazy wheel (with a larger first range): the tail, then what is missing.
 
         Returns the metadata (or None), the first response when it was a plain 200 (a server that
         ignores ranges sent the whole wheel: use it) and the events.

@@ -47,6 +47,9 @@ class MetadataFetcher:
         self.files = FileMetadata(requests, lazy_wheel=lazy_wheel, artifacts=artifacts)
         self._lock = threading.Lock()
         self._meta: dict[tuple[str, str], Future[MetadataResult]] = {}
+        #: Per source: whether its JSON API answers (True, False), or the event its first
+        #: request sets (the others wait for it rather than each asking into a 404).
+        self._api: dict[str, bool | threading.Event] = {}
 
     def metadata(self, source: Source, release: Release) -> Future[MetadataResult]:
         """The release's metadata: Poetry's metadata cache first (no request), else read from
@@ -140,11 +143,39 @@ class MetadataFetcher:
             return self._from_json_api(source, file)
         return self.files.read(source, file)
 
+    def _api_first(self, source: Source) -> bool | None:
+        """True: ask (this is the source's first API request); False: ask (the API works);
+        None: do not ask (it answered 404 or refused: Poetry then reads the files, and so does
+        every later release of this lookup, without one more request each)."""
+        with self._lock:
+            state = self._api.get(source.key)
+            if state is None:
+                self._api[source.key] = threading.Event()
+                return True
+        if isinstance(state, threading.Event):
+            state.wait(self.requests.timeout)
+            with self._lock:
+                state = self._api.get(source.key)
+        return False if state is not False else None
+
+    def _api_known(self, source: Source, works: bool | None) -> None:
+        with self._lock:
+            event = self._api.get(source.key)
+            if works is None:
+                self._api.pop(source.key, None)  # no answer: the next request asks again
+            else:
+                self._api[source.key] = works
+        if isinstance(event, threading.Event):
+            event.set()
+
     def _from_json_api(self, source: Source, file: File) -> MetadataResult:
         """The public index, as Poetry reads it: ``/pypi/<name>/<version>/json``; only when
         its ``requires_dist`` is null (or the API fails) are the release's files read, and
         then the API's Requires-Python wins when it gave one (spec 8.3 step 5)."""
         url = pypi_json_api_url(file.name, str(file.version))
+        first = self._api_first(source)
+        if first is None:  # the API did not answer this source's first request: files only
+            return self.files.read(source, file)
         response, page = self.requests.get(
             source,
             url,
@@ -152,6 +183,9 @@ class MetadataFetcher:
             self.requests.fresh(file.name),
             self.requests.http.limits.metadata,
         )
+        if first:
+            status = response.status_code if response is not None else None
+            self._api_known(source, None if status is None else status == 200)
         api: ReleaseMetadata | None = None
         warning: str | None = None
         passed_over: list[str] = []

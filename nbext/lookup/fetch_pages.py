@@ -11,9 +11,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 import httpx
 
+from nbext.cache.pages import ParsedPages, body_digest
 from nbext.constants import ACCEPT_PYPI, ACCEPT_SIMPLE
 from nbext.index.files import group_releases
-from nbext.index.reader import PageFormatError, PageReader
+from nbext.index.reader import PageFormatError, PageReader, ProjectPage
 from nbext.lookup.answers import PageResult
 from nbext.lookup.requests import SourceRequests
 from nbext.net.client import short_error
@@ -34,8 +35,11 @@ class PageFetcher:
         executor: ThreadPoolExecutor,
         *,
         auth_hint: Callable[[str, int, bool], str] | None = None,
+        parsed: ParsedPages | None = None,
     ) -> None:
         self.requests = requests
+        #: Pages read before, by the digest of their body (None: ``--no-cache``).
+        self.parsed = parsed
         self.executor = executor
         self.auth_hint = auth_hint
         self._lock = threading.Lock()
@@ -135,6 +139,13 @@ class PageFetcher:
             if result.gave_up:
                 result.error += f" ({result.gave_up.rstrip('.')})"
             return
+        digest = None
+        if reader is None and self.parsed is not None:
+            digest = body_digest(response.content)
+            known = self.parsed.get(source.name, base, name, digest)
+            if known is not None:  # the same bytes as before: read then, not again
+                self._take(result, known, url)
+                return
         try:
             if reader is None:
                 reader = PageReader(
@@ -157,6 +168,13 @@ class PageFetcher:
                 f"({type(exc).__name__}: {redact_url(str(exc)[:200])}); please report this."
             )
             return
+        if digest is not None and self.parsed is not None:
+            self.parsed.put(source.name, base, name, digest, page)
+        self._take(result, page, url)
+
+    @staticmethod
+    def _take(result: PageResult, page: ProjectPage, url: str) -> None:
+        source = result.source
         result.releases = group_releases(page.files)
         if page.skipped_count:
             more = page.skipped_count - len(page.skipped)

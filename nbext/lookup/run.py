@@ -32,6 +32,7 @@ from poetry.core.packages.dependency import Dependency
 
 from nbext.cache.artifacts import ArtifactCache
 from nbext.cache.metadata import MetadataCache
+from nbext.cache.pages import ParsedPages
 from nbext.index.choice import choose_metadata_files
 from nbext.index.files import Release
 from nbext.lookup.answers import MetadataResult, PageResult
@@ -101,6 +102,7 @@ class Lookup:
         observer: LookupObserver | None = None,
         artifacts: ArtifactCache | None = None,
         metadata_cache: MetadataCache | None = None,
+        parsed_pages: ParsedPages | None = None,
         refresh: frozenset[str] = frozenset(),
         http_cache: bool = True,
     ) -> None:
@@ -108,7 +110,9 @@ class Lookup:
         self.python = python
         self.observer = observer
         requests = SourceRequests(http, timeout=timeout, refresh=refresh, http_cache=http_cache)
-        self.page_fetcher = PageFetcher(requests, executor, auth_hint=auth_hint)
+        self.page_fetcher = PageFetcher(
+            requests, executor, auth_hint=auth_hint, parsed=parsed_pages
+        )
         self.metadata_fetcher = MetadataFetcher(
             requests,
             executor,
@@ -186,6 +190,14 @@ class Lookup:
                     r for r in answers[owner.key].releases if r.version == release.version
                 )
                 files = choose_metadata_files(owner_release)
+                said = files[0].requires_python if len(files) == 1 else None
+                if said and not python_ok(said, python):
+                    # The page's requires-python is the file's Requires-Python (the index copies
+                    # it from the metadata): Poetry would skip it after reading the metadata;
+                    # nbext skips it without the requests.
+                    skipped_python.append(f"{release.version} (requires Python {said})")
+                    rejected.add(release.version)
+                    continue
                 mfut = self.metadata_fetcher.metadata(owner, owner_release)
                 yield [mfut]  # type: ignore[list-item]
                 meta = mfut.result()

@@ -9,6 +9,7 @@ import pytest
 
 import nbext
 from nbext.demo import Dist, IndexServer, write_dists
+from nbext.index.lazy_wheel import TAIL_BYTES
 from nbext.ui.html import to_html
 from tests.support.servers import RawResponse, free_port, run_pypiserver, run_raw_server
 
@@ -157,7 +158,7 @@ def test_wheel_metadata_by_range_requests_and_fallbacks(
         assert res.chosen.metadata_via == "range requests"
         assert res.chosen.metadata.requires_dist == ("numpy>=2",)
         ranges = [r.range for r in server.requests if r.path.endswith(".whl")]
-        assert ranges[0] == "bytes=-10000"
+        assert ranges[0] == f"bytes=-{TAIL_BYTES}"
         assert all(r is not None for r in ranges)  # never a full download
         # solver.lazy-wheel false: the whole wheel is downloaded (and its hash verified)
         monkeypatch.setenv("POETRY_SOLVER_LAZY_WHEEL", "false")

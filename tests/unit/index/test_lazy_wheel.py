@@ -15,7 +15,7 @@ def test_lazy_wheel_reads_metadata_with_few_ranges() -> None:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("big/data.bin", os.urandom(300_000))  # incompressible: the wheel is large
-        for i in range(400):  # a central directory bigger than the 10,000-byte tail
+        for i in range(3000):  # a central directory bigger than the first range (the tail)
             zf.writestr(f"big/module_{i:03d}_with_a_long_name.py", "x = 1\n")
         zf.writestr(
             "big-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: big\nVersion: 1.0\n"
@@ -29,5 +29,5 @@ def test_lazy_wheel_reads_metadata_with_few_ranges() -> None:
 
     data = metadata_from_ranges(len(wheel), wheel[-TAIL_BYTES:], fetch)
     assert parse_metadata(data).name == "big"
-    assert 1 <= len(asked) <= 4
+    assert 1 <= len(asked) <= 3
     assert sum(end - start + 1 for start, end in asked) < len(wheel) // 2
