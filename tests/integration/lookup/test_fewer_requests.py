@@ -1,0 +1,115 @@
+"""What a lookup does not ask again (issue 16): the public index's JSON API once it answered
+404, the metadata of releases the page already rules out, a page whose bytes it read before."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import nbext
+from nbext.demo import Dist, IndexServer
+from nbext.index import reader
+
+NAMES = [f"pkg{i}" for i in range(6)]
+
+
+def _project(path: Path, requires_python: str = ">=3.11") -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "pyproject.toml").write_text(
+        f'[project]\nname = "p"\nversion = "0"\nrequires-python = "{requires_python}"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_a_json_api_that_answers_404_is_asked_once(
+    tmp_path: Path, index_factory: type[IndexServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pypi = index_factory([Dist(n, "1.0") for n in NAMES], name="pypi", json_api=False)
+    monkeypatch.setenv("NBEXT_PYPI_URL", pypi.url)
+    with nbext.Workspace(_project(tmp_path / "p")) as ws:
+        results = ws.lookup_many(NAMES)
+    assert all(r.chosen is not None and r.chosen.metadata is not None for r in results)
+    api = [r for r in pypi.requests if r.path.startswith("/pypi/")]
+    assert len(api) == 1 and api[0].status == 404  # the first asks; the others read files
+
+
+def test_a_json_api_that_answers_is_asked_for_every_release(
+    tmp_path: Path, index_factory: type[IndexServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pypi = index_factory([Dist(n, "1.0") for n in NAMES], name="pypi", json_api=True)
+    monkeypatch.setenv("NBEXT_PYPI_URL", pypi.url)
+    with nbext.Workspace(_project(tmp_path / "p")) as ws:
+        results = ws.lookup_many(NAMES)
+    assert all(r.chosen is not None for r in results)
+    api = [r for r in pypi.requests if r.path.startswith("/pypi/")]
+    assert len(api) == len(NAMES) and {r.status for r in api} == {200}
+
+
+def test_releases_the_page_rules_out_cost_no_request(
+    tmp_path: Path, index_factory: type[IndexServer]
+) -> None:
+    server = index_factory(
+        [
+            Dist("acme", "1.0", requires_python=">=3.8"),
+            Dist("acme", "2.0", requires_python=">=3.99"),
+            Dist("acme", "3.0", requires_python=">=3.99"),
+        ],
+        metadata=False,
+    )
+    with nbext.Workspace(_project(tmp_path / "p")) as ws:
+        ws.add_source("corp", server.url, "primary")
+        res = ws.lookup("acme")
+    assert res.chosen is not None and res.chosen.version == "1.0"
+    assert "3.0 (requires Python >=3.99), 2.0 (requires Python >=3.99)" in res.chosen.reason
+    files = [r.path for r in server.requests if r.path.startswith("/files/")]
+    assert files and all("acme-1.0" in path for path in files)  # nothing of 2.0 or 3.0
+
+
+def test_a_page_read_before_is_not_read_again(
+    tmp_path: Path, index_factory: type[IndexServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = index_factory([Dist("acme", "1.0"), Dist("acme", "1.1")])
+    project = _project(tmp_path / "p")
+    with nbext.Workspace(project) as ws:
+        ws.add_source("corp", server.url, "primary")
+        first = ws.lookup("acme")
+    assert first.chosen is not None and first.chosen.version == "1.1"
+
+    def refuse(self: reader.PageReader, name: str) -> reader.ProjectPage:
+        raise AssertionError("the page was read again")
+
+    monkeypatch.setattr(reader.PageReader, "project", refuse)
+    with nbext.Workspace(project) as ws:  # a new kernel: nothing in memory
+        ws.add_source("corp", server.url, "primary")
+        again = ws.lookup("acme")
+    assert again.chosen is not None and again.chosen.version == "1.1"
+    assert again.per_source[0].cache == "revalidated (304)"  # the page did come again
+    monkeypatch.undo()
+    server.add(Dist("acme", "1.2"))  # other bytes: read, and the new release seen
+    with nbext.Workspace(project) as ws:
+        ws.add_source("corp", server.url, "primary")
+        changed = ws.lookup("acme")
+    assert changed.chosen is not None and changed.chosen.version == "1.2"
+
+
+def test_pages_read_keep_no_credentials_and_get_them_back(
+    tmp_path: Path, index_factory: type[IndexServer], own_cache_dir: Path
+) -> None:
+    secret = "Pages-S3cret"
+    server = index_factory([Dist("acme", "1.0")], auth=("alice", secret), metadata=False)
+    url = server.url.replace("http://", f"http://alice:{secret}@")
+    project = _project(tmp_path / "p")
+    for _ in range(2):  # the second kernel takes the page from what the first read
+        with nbext.Workspace(project) as ws:
+            ws.add_source("corp", url, "primary")
+            res = ws.lookup("acme")
+        assert res.chosen is not None and res.chosen.metadata is not None  # the wheel was read
+    stored = list((own_cache_dir / "cache" / "nbext-pages").rglob("*"))
+    assert any(p.is_file() for p in stored)
+    for path in stored:
+        if path.is_file():
+            assert secret.encode() not in path.read_bytes()
+    files = [r for r in server.requests if r.path.startswith("/files/")]
+    assert files and all(r.has_auth for r in files)

@@ -1,0 +1,52 @@
+"""Pages as read, by the digest of their body (nbext/cache/pages.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from nbext.cache.pages import ParsedPages, body_digest, pages_root
+from nbext.index.reader import ProjectPage, parse_project_page
+
+BASE = "https://alice:S3cret@corp.example/simple/acme/"
+PAGE = (
+    b'<a href="/files/acme-1.0-py3-none-any.whl#sha256=aa" data-requires-python="&gt;=3.8">'
+    b"acme-1.0-py3-none-any.whl</a>"
+    b'<a href="https://cdn.example/acme-1.1.tar.gz" data-yanked="broken">acme-1.1.tar.gz</a>'
+)
+
+
+def _page() -> ProjectPage:
+    files = parse_project_page("acme", PAGE, content_type="text/html", url=BASE)
+    return ProjectPage(files, ["a note"], 2)
+
+
+def test_a_page_comes_back_whole_for_the_same_bytes(tmp_path: Path) -> None:
+    page, digest = _page(), body_digest(PAGE)
+    ParsedPages(tmp_path / "repositories").put("corp", BASE, "acme", digest, page)
+    fresh = ParsedPages(tmp_path / "repositories")  # another kernel: from the file
+    again = fresh.get("corp", BASE, "acme", digest)
+    assert again is not None
+    assert again.files == page.files  # every field, credentials put back on their origin
+    assert (again.skipped, again.skipped_count) == (["a note"], 2)
+    assert again.files[0].url.startswith("https://alice:S3cret@corp.example/files/")
+    assert again.files[1].url == "https://cdn.example/acme-1.1.tar.gz"  # another origin: none
+
+
+def test_other_bytes_another_project_or_a_damaged_file_are_misses(tmp_path: Path) -> None:
+    pages = ParsedPages(tmp_path / "repositories")
+    pages.put("corp", BASE, "acme", body_digest(PAGE), _page())
+    fresh = ParsedPages(tmp_path / "repositories")
+    assert fresh.get("corp", BASE, "acme", body_digest(PAGE + b" ")) is None
+    assert fresh.get("corp", BASE, "other", body_digest(PAGE)) is None
+    (stored,) = [p for p in pages_root(tmp_path / "repositories").rglob("*") if p.is_file()]
+    assert b"S3cret" not in stored.read_bytes()  # no credential on disk
+    stored.write_bytes(stored.read_bytes()[:40])
+    assert (
+        ParsedPages(tmp_path / "repositories").get("corp", BASE, "acme", body_digest(PAGE)) is None
+    )
+
+
+def test_the_process_shares_one_instance_per_directory(tmp_path: Path) -> None:
+    root = tmp_path / "repositories"
+    assert ParsedPages.at(root) is ParsedPages.at(root)
+    assert ParsedPages.at(root) is not ParsedPages.at(tmp_path / "other")
