@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import marshal
+import operator
 import os
 import threading
 from pathlib import Path
@@ -73,8 +74,9 @@ def _rows(files: list[File]) -> tuple[str, str, list[tuple[Any, ...]]]:
         urls.append(split[0] if split else f.url)
         signed.append(split is not None)
     prefix = os.path.commonprefix(urls) if urls else ""  # noqa: RUF071 (characters, meant)
+    values = operator.attrgetter(*_FIELDS)
     rows = [
-        (url[len(prefix) :], had, str(f.version), *(getattr(f, k) for k in _FIELDS))
+        (url[len(prefix) :], had, str(f.version), *values(f))
         for f, url, had in zip(files, urls, signed, strict=True)
     ]
     return (files[0].name if files else ""), prefix, rows

@@ -33,6 +33,7 @@ __all__ = [
     "archive_names",
     "core_metadata",
     "sdist_metadata",
+    "streamed_sdist_metadata",
     "wheel_metadata",
 ]
 
@@ -131,6 +132,47 @@ def sdist_metadata(source: ArchiveSource, filename: str, *, tar_mode: TarMode = 
     if data is None:
         raise NoMetadataFile(f"{filename} has no PKG-INFO")
     return data
+
+
+class _Chunks(io.RawIOBase):
+    """A readable file over an iterator of byte chunks (a response as it arrives)."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        super().__init__()
+        self._chunks = chunks
+        self._left = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        while not self._left:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return 0
+            self._left = chunk
+        n = min(len(buffer), len(self._left))
+        buffer[:n] = self._left[:n]
+        self._left = self._left[n:]
+        return n
+
+
+def streamed_sdist_metadata(chunks: Iterator[bytes], filename: str) -> bytes:
+    """The top-level ``PKG-INFO`` of a tar sdist read as it arrives, stopping there: it is
+    usually among the first members (a 19 MB sdist gave it after 16 KB), so the rest of the
+    archive is never downloaded. A zip sdist cannot be read this way (its index is at the end):
+    a :class:`NoMetadataFile` says so."""
+    if filename.endswith(".zip"):
+        raise NoMetadataFile(f"{filename} is a zip: its members are listed at its end")
+    with _reading():
+        stream = io.BufferedReader(_Chunks(chunks), buffer_size=64 * 1024)
+        with tarfile.open(fileobj=stream, mode="r|*") as tf:
+            for member in tf:
+                if member.name.count("/") == 1 and member.name.endswith(_SDIST_MEMBER):
+                    fh = tf.extractfile(member)
+                    if fh is not None:
+                        return fh.read()
+    raise NoMetadataFile(f"{filename} has no PKG-INFO")
 
 
 def core_metadata(source: ArchiveSource, filename: str, *, tar_mode: TarMode = "r:*") -> bytes:

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from poetry.core.constraints.version import Version
 
 from nbext.index.filenames import wheel_tags
 
-__all__ = ["HASH_PREFERENCE", "File", "LinkFacts", "Release", "best_hash", "group_releases"]
+__all__ = [
+    "HASH_PREFERENCE",
+    "File",
+    "LinkFacts",
+    "Release",
+    "best_hash",
+    "group_releases",
+    "new_file",
+]
 
 # Hash algorithms by preference for verifying a file or metadata (strongest first).
 HASH_PREFERENCE = ("sha512", "sha384", "sha256", "sha224", "sha1", "md5")
@@ -42,6 +51,16 @@ class File(LinkFacts):
     @property
     def wheel_tags(self) -> tuple[str, str, str]:
         return wheel_tags(self.filename) or ("", "", "")
+
+
+def new_file(fields: dict[str, Any]) -> File:
+    """A :class:`File` from every one of its fields, without the frozen dataclass's
+    ``__init__`` (one ``object.__setattr__`` per field). Measured on the 54,620 files of the
+    42 real pages of benchmarks/bench_real.py: 0.16 s against 0.42 s, the largest part of
+    reading pages after JSON itself."""
+    f = object.__new__(File)
+    f.__dict__.update(fields)
+    return f
 
 
 @dataclass(frozen=True)

@@ -382,17 +382,17 @@ def links_from_json(
         yanked_value = entry.get("yanked", False)
         size = entry.get("size")
         requires_python = entry.get("requires-python") or None
-        links.append(
-            Link(
-                url=url,
-                filename=filename,
-                hashes={str(k).lower(): str(v).lower() for k, v in hashes.items()},
-                requires_python=requires_python if isinstance(requires_python, str) else None,
-                yanked=isinstance(yanked_value, str) or bool(yanked_value),  # Poetry's Link
-                yanked_reason=yanked_value if isinstance(yanked_value, str) else None,
-                has_metadata=has_metadata,
-                metadata_hashes=metadata_hashes,
-                size=size if isinstance(size, int) else None,
-            )
+        link = object.__new__(Link)  # no frozen __init__: as new_file, for the same reason
+        link.__dict__.update(
+            url=url,
+            filename=filename,
+            hashes={str(k).lower(): str(v).lower() for k, v in hashes.items()},
+            requires_python=requires_python if isinstance(requires_python, str) else None,
+            yanked=isinstance(yanked_value, str) or bool(yanked_value),  # Poetry's Link
+            yanked_reason=yanked_value if isinstance(yanked_value, str) else None,
+            has_metadata=has_metadata,
+            metadata_hashes=metadata_hashes,
+            size=size if isinstance(size, int) else None,
         )
+        links.append(link)
     return links

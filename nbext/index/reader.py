@@ -21,7 +21,7 @@ from poetry.core.version.exceptions import InvalidVersionError
 from nbext.constants import JSON_MEDIA_TYPE
 from nbext.errors import MarkupError, PageFormatError
 from nbext.index.filenames import METADATA_FORMATS, parse_filename, splitext
-from nbext.index.files import File
+from nbext.index.files import File, new_file
 from nbext.index.pages import (
     Link,
     _start_tags,
@@ -193,6 +193,7 @@ class PageReader:
 
 def _files_of(links: list[Link], wanted: str, skipped: list[str]) -> ProjectPage:
     files: list[File] = []
+    versions: dict[str, Version] = {}  # a release's wheels share its version: parsed once
     for pkg in links:
         # Poetry takes an HTML link's filename from its URL (the last path segment, trailing
         # slashes dropped), ignoring the anchor text; PEP 691 JSON names the file itself.
@@ -203,27 +204,31 @@ def _files_of(links: list[Link], wanted: str, skipped: list[str]) -> ProjectPage
         name, ver, kind = parsed
         if name != wanted:
             continue
-        try:
-            version = Version.parse(ver)
-        except InvalidVersionError:
-            continue  # not PEP 440: Poetry skips the file (with a debug log)
-        except ValueError as exc:  # PEP 440, but Python refuses it (Poetry fails the page)
-            skipped.append(f"{filename[:60]}...: its version cannot be read ({str(exc)[:60]})")
-            continue
+        version = versions.get(ver)
+        if version is None:
+            try:
+                version = versions[ver] = Version.parse(ver)
+            except InvalidVersionError:
+                continue  # not PEP 440: Poetry skips the file (with a debug log)
+            except ValueError as exc:  # PEP 440, but Python refuses it (Poetry fails the page)
+                skipped.append(f"{filename[:60]}...: its version cannot be read ({str(exc)[:60]})")
+                continue
         files.append(
-            File(
-                filename=filename,
-                url=pkg.url,
-                name=name,
-                version=version,
-                kind=kind,
-                hashes=dict(pkg.hashes),
-                requires_python=pkg.requires_python,
-                yanked=pkg.yanked,
-                yanked_reason=pkg.yanked_reason or None,
-                has_metadata=pkg.has_metadata and splitext(filename)[1] in METADATA_FORMATS,
-                metadata_hashes=dict(pkg.metadata_hashes),
-                size=pkg.size,
+            new_file(
+                {
+                    "filename": filename,
+                    "url": pkg.url,
+                    "name": name,
+                    "version": version,
+                    "kind": kind,
+                    "hashes": pkg.hashes,
+                    "requires_python": pkg.requires_python,
+                    "yanked": pkg.yanked,
+                    "yanked_reason": pkg.yanked_reason or None,
+                    "has_metadata": pkg.has_metadata and splitext(filename)[1] in METADATA_FORMATS,
+                    "metadata_hashes": pkg.metadata_hashes,
+                    "size": pkg.size,
+                }
             )
         )
     return ProjectPage(files, skipped[:MAX_SKIPPED_NOTES], len(skipped))

@@ -10,7 +10,7 @@ import hashlib
 import httpx
 
 from nbext.cache.artifacts import ArtifactCache
-from nbext.index.archive import core_metadata
+from nbext.index.archive import core_metadata, streamed_sdist_metadata
 from nbext.index.files import File, best_hash
 from nbext.index.lazy_wheel import TAIL_BYTES, metadata_from_ranges, total_size
 from nbext.index.metadata import ReleaseMetadata, not_this_file, parse_metadata
@@ -122,6 +122,23 @@ class FileMetadata:
                 return MetadataResult(
                     None, file.kind, warning=warning, events=events, passed_over=passed_over
                 )
+        if file.kind == "sdist" and self.lazy_wheel and not file.filename.endswith(".zip"):
+            streamed, stream_events = self._streamed_sdist(source, file)
+            events += stream_events
+            if streamed is not None:
+                wrong = not_this_file(streamed, file)
+                if wrong is None:
+                    return MetadataResult(
+                        streamed,
+                        "sdist (read as it arrived)",
+                        warning=warning,
+                        events=events,
+                        passed_over=passed_over,
+                    )
+                passed_over.append(f"the PKG-INFO in {file.filename} {wrong}")
+                return MetadataResult(
+                    None, file.kind, warning=warning, events=events, passed_over=passed_over
+                )
         if response is None or response.status_code != 200:
             response, page = self.requests.get(
                 source,
@@ -175,6 +192,30 @@ class FileMetadata:
         return MetadataResult(
             meta, file.kind, warning=warning, events=events, passed_over=passed_over
         )
+
+    def _streamed_sdist(
+        self, source: Source, file: File
+    ) -> tuple[ReleaseMetadata | None, list[Event]]:
+        """A tar sdist's PKG-INFO read as the file arrives, the download stopped there (it is
+        usually among the first members: 16 KB of a 19 MB sdist). Poetry downloads the whole
+        sdist; the whole file cannot be hash-checked this way (as with range requests on a
+        wheel), so, like them, the metadata must name this project and version. None (and the
+        whole download after it) when the tar does not give it."""
+        response, page = self.requests.get(
+            source,
+            file.url,
+            None,
+            self.requests.fresh(file.name),
+            self.requests.http.limits.download,
+            consume=lambda chunks: streamed_sdist_metadata(chunks, file.filename),
+        )
+        got = response.extensions.get("nbext_consumed") if response is not None else None
+        if not isinstance(got, bytes):
+            return None, page.events
+        try:
+            return parse_metadata(got), page.events
+        except Exception:  # unreadable PKG-INFO: the whole sdist, as Poetry reads it
+            return None, page.events
 
     def _lazy_metadata(
         self, source: Source, file: File

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable, Iterator
 
 import httpx
 
@@ -51,9 +52,11 @@ class SourceRequests:
         accept: str | None,
         extra: dict[str, str] | None = None,
         cap: Cap | None = None,
+        consume: Callable[[Iterator[bytes]], object] | None = None,
     ) -> tuple[httpx.Response | None, PageResult]:
         """GET ``url`` from ``source``: the response (None when there is none) and the
-        source's answer, whose ``error`` says what went wrong (nothing is raised)."""
+        source's answer, whose ``error`` says what went wrong (nothing is raised).
+        ``consume``: read a 200's body as it arrives (:meth:`nbext.net.client.Http.get`)."""
         result = PageResult(source=source, url=redact_url(url))
         started = time.perf_counter()
         headers = {"Accept": accept} if accept else {}
@@ -67,6 +70,7 @@ class SourceRequests:
                 cache=self.http_cache,
                 cap=cap,
                 outages=self.outages,
+                consume=consume,
             )
         except Exception as exc:  # the boundary: whatever reading a source raises is its row
             result.events = list(getattr(exc, "nbext_events", []))

@@ -118,6 +118,7 @@ _VIA = {
     "range requests": "(from the wheel, by range requests)",
     "wheel": "(from the wheel)",
     "sdist": "(from the sdist)",
+    "sdist (read as it arrived)": "(PKG-INFO, read from the start of the sdist as it arrived)",
     "wheel (artifact cache)": "(from the wheel in the artifact cache)",
     "sdist (artifact cache)": "(from the sdist in the artifact cache)",
 }

@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 from urllib.parse import unquote
 
@@ -139,6 +139,7 @@ class Http:
         cache: bool = True,
         cap: Cap | None = None,
         outages: Outages | None = None,
+        consume: Callable[[Iterator[bytes]], object] | None = None,
     ) -> tuple[httpx.Response, list[Event]]:
         """GET ``url`` for ``source`` with Poetry's retry loop (:func:`nbext.net.retry.retrying`:
         with ``outages`` a source that cannot be reached costs its retries once per lookup);
@@ -146,7 +147,10 @@ class Http:
         error, with the events so far in its ``nbext_events`` attribute.
 
         One deadline per attempt covers connect, TLS, headers and body (a timeout is not
-        retried). ``cap`` bounds the body (default: the page cap).
+        retried). ``cap`` bounds the body (default: the page cap). With ``consume``, a 200's body
+        is not read whole: ``consume`` gets its chunks and may stop early (the rest is never
+        downloaded); what it returns, or the exception it raised, is in the response's
+        ``nbext_consumed`` extension.
         """
         target, credentials = _split_userinfo(url)
         events: list[Event] = []
@@ -159,7 +163,12 @@ class Http:
             started, wall = time.perf_counter(), time.time()
             extensions: dict[str, Any] = {
                 "nbext_source": source,
-                "nbext_use_cache": cache,
+                # A body read as it arrives is not stored: the cache would read it whole.
+                "nbext_use_cache": cache and consume is None,
+                # ... and goes over HTTP/1.1: httpcore does not reset an HTTP/2 stream left
+                # unread, whose data then fills the connection's window and stalls every other
+                # request on it (measured: 15 s stalls on the public index).
+                "nbext_http1": consume is not None,
                 "nbext_hops": [],
                 EXTENSION: Deadline(self.timeout),
             }
@@ -176,7 +185,9 @@ class Http:
                 )
                 if outages is not None:
                     outages.refuse_if_down(source, request)
-                response = self.client.send(request)
+                response = self.client.send(request, stream=consume is not None)
+                if consume is not None:
+                    _consumed(response, consume)
             except httpx.HTTPError as exc:
                 hops = extensions["nbext_hops"]
                 self._hop_events(hops, url, source, attempt, wall, note, started)
@@ -263,7 +274,7 @@ class Http:
                 url=_shown(hop.request.url, url),
                 status=hop.status_code,
                 elapsed=_elapsed(hop, started),
-                size=len(hop.content) if hop.is_stream_consumed else 0,
+                size=_size(hop),
                 # What went out, as sent (none for an answer from the cache).
                 request_headers=(
                     redact_headers(info.sent_headers if info else dict(hop.request.headers))
@@ -324,3 +335,30 @@ def _split_userinfo(url: str) -> tuple[httpx.URL, tuple[str, str] | None]:
         return parsed, None
     user, _, password = parsed.userinfo.decode("ascii", "replace").partition(":")
     return parsed.copy_with(userinfo=b""), (unquote(user), unquote(password))
+
+
+def _consumed(response: httpx.Response, consume: Callable[[Iterator[bytes]], object]) -> None:
+    """Hand a 200's body to ``consume`` as it arrives (anything else is read whole), then close
+    the response: what was not read is never downloaded."""
+    try:
+        if response.status_code != 200:
+            response.read()
+            return
+        try:
+            response.extensions["nbext_consumed"] = consume(response.iter_bytes())
+        except httpx.HTTPError:
+            raise
+        except Exception as exc:  # the reader's own failure: the caller's to judge
+            response.extensions["nbext_consumed"] = exc
+    finally:
+        response.close()
+
+
+def _size(hop: httpx.Response) -> int:
+    """The body bytes of a hop: read whole, or as far as a consumer read it."""
+    if not hop.is_stream_consumed:
+        return 0
+    try:
+        return len(hop.content)
+    except httpx.ResponseNotRead:
+        return hop.num_bytes_downloaded

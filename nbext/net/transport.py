@@ -259,7 +259,11 @@ class RoutingTransport(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
         deadline = deadline_of(request, self.timeout)
-        lean = url.scheme == "http" or (url.scheme, url.netloc) in self._http1
+        lean = (
+            url.scheme == "http"
+            or (url.scheme, url.netloc) in self._http1
+            or bool(request.extensions.get("nbext_http1"))
+        )
         if lean and self.fallback.proxy_for(url) is None:
             try:
                 return self.wire.send(request)

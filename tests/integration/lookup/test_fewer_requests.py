@@ -113,3 +113,46 @@ def test_pages_read_keep_no_credentials_and_get_them_back(
             assert secret.encode() not in path.read_bytes()
     files = [r for r in server.requests if r.path.startswith("/files/")]
     assert files and all(r.has_auth for r in files)
+
+
+def _sdist(name: str, version: str, *, pkg_info_first: bool) -> tuple[str, bytes]:
+    """A tar.gz sdist with a 3 MB incompressible member, PKG-INFO before or after it."""
+    import io
+    import os
+    import tarfile
+
+    base = f"{name}-{version}"
+    pkg_info = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode()
+    members = [(f"{base}/PKG-INFO", pkg_info), (f"{base}/data.bin", os.urandom(3_000_000))]
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tf:
+        for path, data in members if pkg_info_first else reversed(members):
+            info = tarfile.TarInfo(path)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+    return f"{base}.tar.gz", buf.getvalue()
+
+
+@pytest.mark.parametrize("first", [True, False], ids=["pkg-info-first", "pkg-info-last"])
+def test_an_sdist_is_read_as_it_arrives_and_left_there(
+    tmp_path: Path, index_factory: type[IndexServer], first: bool
+) -> None:
+    server = index_factory([], metadata=False, api="html")
+    filename, data = _sdist("acme", "1.0", pkg_info_first=first)
+    server.set_fault(f"/files/{filename}", body=data, content_type="application/gzip")
+    server.set_fault(
+        "/simple/acme/",
+        body=f'<a href="/files/{filename}">x</a>'.encode(),
+        content_type="text/html",
+    )
+    with nbext.Workspace(_project(tmp_path / "p")) as ws:
+        ws.add_source("corp", server.url, "primary")
+        res = ws.lookup("acme")
+        read = sum(e.size for e in ws.events if e.url.endswith(filename))
+    assert res.chosen is not None and res.chosen.metadata is not None
+    assert res.chosen.metadata.requires_dist == ()
+    assert res.chosen.metadata_via == "sdist (read as it arrived)"
+    if first:  # the 3 MB after PKG-INFO never came
+        assert read < 1_000_000, read
+    else:
+        assert read == len(data)

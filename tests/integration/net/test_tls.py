@@ -291,7 +291,9 @@ def test_http2_when_the_server_offers_it(
         assert page.response_headers.get("x-http-version") == "2"
         assert res.chosen is not None and res.chosen.version == "1.0"
         ws.lookup("acme")  # an HTTP/2 host stays on httpx (not the HTTP/1.1-only lean path)
-        assert {e.http_version for e in ws.events} == {"HTTP/2"}
+        # An sdist read as it arrives goes over HTTP/1.1 (an unread HTTP/2 stream would hold
+        # the connection's window); everything else over HTTP/2.
+        assert {e.http_version for e in ws.events if ".tar." not in e.url} == {"HTTP/2"}
     finally:
         ws.close()  # hypercorn waits for open keep-alive connections on shutdown
         proc.terminate()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import tarfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -95,3 +95,28 @@ def test_a_damaged_archive_is_unreadable_with_the_readers_message() -> None:
         archive_names(gz[: len(gz) // 2], "a.tar.gz")
     with pytest.raises(UnreadableArchive):
         read_core_metadata(Path("/nonexistent/acme-1.0.tar.gz"), "acme-1.0.tar.gz")
+
+
+def test_a_tar_sdist_is_read_as_it_arrives_up_to_pkg_info() -> None:
+    import os
+
+    from nbext.index.archive import NoMetadataFile, streamed_sdist_metadata
+
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tf:
+        for path, data in (("a-1.0/PKG-INFO", b"Name: a\n"), ("a-1.0/big", os.urandom(500_000))):
+            info = tarfile.TarInfo(path)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+    body = buf.getvalue()
+    given: list[int] = []
+
+    def chunks() -> Iterator[bytes]:
+        for start in range(0, len(body), 1000):
+            given.append(start)
+            yield body[start : start + 1000]
+
+    assert streamed_sdist_metadata(chunks(), "a-1.0.tar.gz") == b"Name: a\n"
+    assert len(given) < len(body) // 1000  # stopped before the end
+    with pytest.raises(NoMetadataFile):
+        streamed_sdist_metadata(iter([b""]), "a-1.0.zip")
