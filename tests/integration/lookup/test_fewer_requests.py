@@ -10,6 +10,7 @@ import pytest
 import nbext
 from nbext.demo import Dist, IndexServer
 from nbext.index import reader
+from nbext.lookup import fetch_pages
 
 NAMES = [f"pkg{i}" for i in range(6)]
 
@@ -70,6 +71,7 @@ def test_releases_the_page_rules_out_cost_no_request(
 def test_a_page_read_before_is_not_read_again(
     tmp_path: Path, index_factory: type[IndexServer], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(fetch_pages, "KEEP_FROM", 0)  # the demo's pages are small
     server = index_factory([Dist("acme", "1.0"), Dist("acme", "1.1")])
     project = _project(tmp_path / "p")
     with nbext.Workspace(project) as ws:
@@ -80,13 +82,15 @@ def test_a_page_read_before_is_not_read_again(
     def refuse(self: reader.PageReader, name: str) -> reader.ProjectPage:
         raise AssertionError("the page was read again")
 
+    read_page = reader.PageReader.project
+
     monkeypatch.setattr(reader.PageReader, "project", refuse)
     with nbext.Workspace(project) as ws:  # a new kernel: nothing in memory
         ws.add_source("corp", server.url, "primary")
         again = ws.lookup("acme")
     assert again.chosen is not None and again.chosen.version == "1.1"
     assert again.per_source[0].cache == "revalidated (304)"  # the page did come again
-    monkeypatch.undo()
+    monkeypatch.setattr(reader.PageReader, "project", read_page)
     server.add(Dist("acme", "1.2"))  # other bytes: read, and the new release seen
     with nbext.Workspace(project) as ws:
         ws.add_source("corp", server.url, "primary")
@@ -95,8 +99,12 @@ def test_a_page_read_before_is_not_read_again(
 
 
 def test_pages_read_keep_no_credentials_and_get_them_back(
-    tmp_path: Path, index_factory: type[IndexServer], own_cache_dir: Path
+    tmp_path: Path,
+    index_factory: type[IndexServer],
+    own_cache_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(fetch_pages, "KEEP_FROM", 0)
     secret = "Pages-S3cret"
     server = index_factory([Dist("acme", "1.0")], auth=("alice", secret), metadata=False)
     url = server.url.replace("http://", f"http://alice:{secret}@")
