@@ -14,6 +14,7 @@ Owns, top down:
 * ``requirements`` - parsing what is asked for, source pins, the kernel's Python.
 * ``answers`` - what a source answered (pages, metadata); ``results`` - what a lookup found,
   with its text (the HTML is in ``nbext.ui``).
+* ``timing`` - where a lookup's time goes per source (pages, metadata, bytes), for ``-v``.
 * ``jobs`` - a job per requirement with its source pin, the packages refreshed, the Python
   range; ``batch`` - one ``lookup_many`` over a workspace's client and caches, and its notes;
   ``add`` - ``%add``: the latest version looked up, the dependency written.

@@ -70,7 +70,7 @@ class LookupMagics(NbextMagicsBase):
         if self._in_kernel() and not ns.no_live:
             live = LiveLookup(ns.requirements, verbosity=ns.verbose)
             display(live)  # type: ignore[no-untyped-call]
-            if ns.verbose >= 2:
+            if ns.verbose >= 1:  # -v: where the time goes; -vv: every request too
                 ws.log_sinks.append(live.event)
         try:
             with self._redacting(found):

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from nbext.lookup.results import LookupResult
+from nbext.lookup.timing import SourceTime
 from nbext.net.client import Event
 from nbext.ui.html import lookup_html
 from nbext.ui.views import INTERVAL, LOG_STYLE, Throttle, WidgetView, event_text
@@ -58,6 +59,12 @@ class LiveLookup(WidgetView):
             children.append(self.progress)
         self.table = w.HTML(value=self._table_html())
         children.append(self.table)
+        #: ``-v``: where the time goes, per source (pages, metadata, bytes), as it happens.
+        self.timing: Any = None
+        self._times: dict[str, SourceTime] = {}
+        if verbosity >= 1:
+            self.timing = w.HTML(value="")
+            children.append(self.timing)
         self.log: Any = None
         if verbosity >= 2:
             self.log = w.HTML(value="")
@@ -76,10 +83,22 @@ class LiveLookup(WidgetView):
         self._throttle.poke(force=finished)
 
     def event(self, event: Event) -> None:
-        lines = event_text(event, self.verbosity)
+        lines = event_text(event, self.verbosity) if self.verbosity >= 2 else []
         with self._lock:
             self._lines.extend(lines)
+            self._times.setdefault(event.source, SourceTime(event.source)).add(event)
         self._throttle.poke()
+
+    def _timing_html(self) -> str:
+        with self._lock:
+            times = [t.text() for t in self._times.values()]
+            names = list(self._times)
+        rows = "".join(
+            f"<tr><td style='text-align:left'>{html.escape(n)}</td>"
+            f"<td style='text-align:left'>{html.escape(t)}</td></tr>"
+            for n, t in zip(names, times, strict=True)
+        )
+        return f"<table><tbody>{rows}</tbody></table>" if rows else ""
 
     # -- rendering -------------------------------------------------------------------------------
 
@@ -128,6 +147,8 @@ class LiveLookup(WidgetView):
                 count = len(self._done)
             self.progress.value = count
             self.progress.description = f"{count}/{len(self.requirements)}"
+        if self.timing is not None:
+            self.timing.value = self._timing_html()
         if self.log is not None:
             with self._lock:
                 text = "\n".join(self._lines)

@@ -132,6 +132,30 @@ def test_live_view_settles_into_the_static_result(
     )
 
 
+def test_verbose_live_view_shows_where_the_time_goes_per_source(
+    tmp_path: Path, index_factory: type[IndexServer]
+) -> None:
+    """At -v the live view sums, per source, the time and bytes of its pages and of the
+    metadata it read (issue 16): a slow or heavy source stands out while the lookup runs."""
+    corp = index_factory([Dist("acme", "1.0.0")], name="corp", metadata=False)
+    mirror = index_factory([Dist("tool", "2.0.0")], name="mirror")
+    live = LiveLookup(["acme", "tool"], verbosity=1, interval=0.01)
+    with nbext.Workspace(tmp_path) as ws:
+        ws.add_source("corp", corp.url, "primary")
+        ws.add_source("mirror", mirror.url, "primary")
+        ws.log_sinks.append(live.event)
+        ws.lookup_many(["acme", "tool"], observer=live)
+        live.finish()
+    assert live.log is None  # -v: no request lines, only the sums
+    text = live.timing.value
+    for source in ("corp", "mirror"):
+        assert f"<td style='text-align:left'>{source}</td>" in text
+    # corp has no PEP 658 files: its metadata came from the wheel (range requests), in bytes
+    corp_row = text.split("corp</td>", 1)[1].split("</tr>", 1)[0]
+    assert "pages " in corp_row and "metadata " in corp_row and " KB" in corp_row
+    assert "requests" in corp_row
+
+
 def test_progress_bar_for_many_requirements(
     tmp_path: Path, index_factory: type[IndexServer]
 ) -> None:
