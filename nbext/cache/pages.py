@@ -23,6 +23,7 @@ import marshal
 import operator
 import os
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -30,11 +31,10 @@ from urllib.parse import urlsplit
 from poetry.core.constraints.version import Version
 
 from nbext.files.atomic import write_cache_file
-from nbext.index.files import File
-from nbext.index.reader import ProjectPage
+from nbext.index.files import File, Release
 from nbext.redact import redact_url, split_userinfo
 
-__all__ = ["ParsedPages", "body_digest", "pages_root"]
+__all__ = ["ParsedPages", "ReadPage", "body_digest", "pages_root"]
 
 _MEMORY = 512  # pages kept in memory (one per source and project)
 
@@ -61,33 +61,81 @@ _FIELDS = (
     "metadata_hashes",
     "size",
 )
-_MAGIC = b"nbext-pages 2\n"
+_MAGIC = b"nbext-pages 3\n"
 
 
-def _rows(files: list[File]) -> tuple[str, str, list[tuple[Any, ...]]]:
-    """``(project name, URL prefix, rows)``: a page's files as marshal takes them, the name
-    and the common start of the URLs (the file host's ``/packages/``) stored once. No
+@dataclass
+class ReadPage:
+    """A project's releases on a page, and what reading the page left out."""
+
+    releases: list[Release]
+    skipped: list[str]
+    skipped_count: int
+
+
+class _StoredRelease(Release):
+    """A release read back from the cache: its version and what Poetry's rules ask of every
+    release (yanked, why, requires-python) at once, its files only when asked for. A lookup
+    considers a handful of a project's releases; building every file of the 42 real pages
+    (54,620) took 0.16 s of a warm lookup, loading them all 0.2 s more."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name != "files":
+            raise AttributeError(name)
+        blob, project, prefix, userinfo = self.__dict__["_stored"]
+        files = tuple(_files(project, prefix, marshal.loads(blob), userinfo, self.version))
+        self.__dict__["files"] = files
+        return files
+
+    @property
+    def yanked(self) -> bool:
+        return bool(self.__dict__["_yanked"])
+
+    @property
+    def yanked_reason(self) -> str:
+        return str(self.__dict__["_reason"])
+
+    @property
+    def requires_python(self) -> str | None:
+        rp = self.__dict__["_rp"]
+        return rp if isinstance(rp, str) else None
+
+
+def _stored(releases: list[Release]) -> tuple[str, str, list[tuple[Any, ...]]]:
+    """``(project name, URL prefix, releases)`` as marshal takes them: per release its
+    version, what the rules ask of it, and its files' rows as one more marshal blob. The name
+    and the common start of the URLs (the file host's ``/packages/``) are stored once. No
     credentials: a row says whether its URL had the source URL's, put back on load."""
-    urls, signed = [], []
-    for f in files:
-        split = split_userinfo(f.url)
-        urls.append(split[0] if split else f.url)
-        signed.append(split is not None)
+    files = [f for r in releases for f in r.files]
+    urls = [(split_userinfo(f.url) or (f.url,))[0] for f in files]
     prefix = os.path.commonprefix(urls) if urls else ""  # noqa: RUF071 (characters, meant)
     values = operator.attrgetter(*_FIELDS)
-    rows = [
-        (url[len(prefix) :], had, str(f.version), *values(f))
-        for f, url, had in zip(files, urls, signed, strict=True)
-    ]
-    return (files[0].name if files else ""), prefix, rows
+    out, at = [], 0
+    for release in releases:
+        rows = []
+        for f in release.files:
+            rows.append(
+                (urls[at][len(prefix) :], "@" in f.url.partition("//")[2].split("/")[0], *values(f))
+            )
+            at += 1
+        out.append(
+            (
+                str(release.version),
+                release.yanked,
+                release.yanked_reason,
+                release.requires_python,
+                marshal.dumps(rows),
+            )
+        )
+    return (files[0].name if files else ""), prefix, out
 
 
-def _files(name: str, prefix: str, rows: list[tuple[Any, ...]], base: str) -> list[File]:
-    """The files back. Built with ``__dict__.update`` rather than the frozen dataclass's
-    ``__init__`` (one ``object.__setattr__`` per field): 0.16 s against 0.42 s for the 54,620
-    files of the 42 pages of benchmarks/bench_real.py, most of a warm lookup's CPU otherwise."""
-    userinfo = urlsplit(base).netloc.rpartition("@")[0] if "@" in base else ""
-    versions: dict[str, Version] = {}
+def _files(
+    name: str, prefix: str, rows: list[tuple[Any, ...]], userinfo: str, version: Version
+) -> list[File]:
+    """One release's files back, built with ``__dict__.update`` rather than the frozen
+    dataclass's ``__init__`` (one ``object.__setattr__`` per field): 0.16 s against 0.42 s for
+    54,620 files."""
     out = []
     new = object.__new__
     for row in rows:
@@ -95,14 +143,27 @@ def _files(name: str, prefix: str, rows: list[tuple[Any, ...]], base: str) -> li
         if row[1] and userinfo:
             scheme, _, rest = url.partition("://")
             url = f"{scheme}://{userinfo}@{rest}"
-        text = row[2]
-        version = versions.get(text)
-        if version is None:
-            version = versions[text] = Version.parse(text)
         f = new(File)
-        f.__dict__.update(zip(_FIELDS, row[3:], strict=True))
+        f.__dict__.update(zip(_FIELDS, row[2:], strict=True))
         f.__dict__.update(url=url, name=name, version=version)
         out.append(f)
+    return out
+
+
+def _releases(name: str, prefix: str, stored: list[tuple[Any, ...]], base: str) -> list[Release]:
+    userinfo = urlsplit(base).netloc.rpartition("@")[0] if "@" in base else ""
+    out: list[Release] = []
+    new = object.__new__
+    for text, yanked, reason, rp, blob in stored:
+        release = new(_StoredRelease)
+        release.__dict__.update(
+            version=Version.parse(text),
+            _stored=(blob, name, prefix, userinfo),
+            _yanked=yanked,
+            _reason=reason,
+            _rp=rp,
+        )
+        out.append(release)
     return out
 
 
@@ -125,14 +186,14 @@ class ParsedPages:
     def __init__(self, repositories: Path) -> None:
         self.repositories = repositories
         self._lock = threading.Lock()
-        self._memory: dict[tuple[str, str], tuple[bytes, ProjectPage]] = {}
+        self._memory: dict[tuple[str, str], tuple[bytes, ReadPage]] = {}
 
     def _path(self, source: str, key: str) -> Path:
         safe = source if source not in ("", ".", "..") and "/" not in source else "_"
         name = hashlib.sha256(key.encode()).hexdigest()
         return pages_root(self.repositories) / safe / name
 
-    def get(self, source: str, base: str, project: str, digest: bytes) -> ProjectPage | None:
+    def get(self, source: str, base: str, project: str, digest: bytes) -> ReadPage | None:
         """The page read before, if its body had this digest (``base``: the page's URL, with
         the source URL's credentials, which links on its origin get back)."""
         key = f"{redact_url(base)}\n{project}"
@@ -147,21 +208,21 @@ class ParsedPages:
         if not raw.startswith(_MAGIC):
             return None
         try:
-            stored, name, prefix, rows, skipped, count = marshal.loads(raw[len(_MAGIC) :])
+            stored, name, prefix, releases, skipped, count = marshal.loads(raw[len(_MAGIC) :])
             if stored != digest:
                 return None
-            page = ProjectPage(_files(name, prefix, rows, base), list(skipped), int(count))
+            page = ReadPage(_releases(name, prefix, releases, base), list(skipped), int(count))
         except (EOFError, ValueError, TypeError):
             return None  # damaged or from another version: read the page again
         self._remember(source, key, digest, page)
         return page
 
-    def put(self, source: str, base: str, project: str, digest: bytes, page: ProjectPage) -> None:
+    def put(self, source: str, base: str, project: str, digest: bytes, page: ReadPage) -> None:
         key = f"{redact_url(base)}\n{project}"
         self._remember(source, key, digest, page)
-        name, prefix, rows = _rows(page.files)
+        name, prefix, releases = _stored(page.releases)
         data = _MAGIC + marshal.dumps(
-            (digest, name, prefix, rows, page.skipped, page.skipped_count)
+            (digest, name, prefix, releases, page.skipped, page.skipped_count)
         )
         path = self._path(source, key)
         try:
@@ -170,7 +231,7 @@ class ParsedPages:
         except (OSError, ValueError):
             pass  # a cache that cannot be written is skipped, never fatal
 
-    def _remember(self, source: str, key: str, digest: bytes, page: ProjectPage) -> None:
+    def _remember(self, source: str, key: str, digest: bytes, page: ReadPage) -> None:
         with self._lock:
             if len(self._memory) >= _MEMORY:
                 self._memory.clear()

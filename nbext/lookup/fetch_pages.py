@@ -11,10 +11,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 import httpx
 
-from nbext.cache.pages import ParsedPages, body_digest
+from nbext.cache.pages import ParsedPages, ReadPage, body_digest
 from nbext.constants import ACCEPT_PYPI, ACCEPT_SIMPLE
 from nbext.index.files import group_releases
-from nbext.index.reader import PageFormatError, PageReader, ProjectPage
+from nbext.index.reader import PageFormatError, PageReader
 from nbext.lookup.answers import PageResult
 from nbext.lookup.requests import SourceRequests
 from nbext.net.client import short_error
@@ -174,14 +174,15 @@ class PageFetcher:
                 f"({type(exc).__name__}: {redact_url(str(exc)[:200])}); please report this."
             )
             return
+        read = ReadPage(group_releases(page.files), page.skipped, page.skipped_count)
         if digest is not None and self.parsed is not None:
-            self.parsed.put(source.name, base, name, digest, page)
-        self._take(result, page, url)
+            self.parsed.put(source.name, base, name, digest, read)
+        self._take(result, read, url)
 
     @staticmethod
-    def _take(result: PageResult, page: ProjectPage, url: str) -> None:
+    def _take(result: PageResult, page: ReadPage, url: str) -> None:
         source = result.source
-        result.releases = group_releases(page.files)
+        result.releases = page.releases
         if page.skipped_count:
             more = page.skipped_count - len(page.skipped)
             result.notes.append(

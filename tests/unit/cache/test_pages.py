@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nbext.cache.pages import ParsedPages, body_digest, pages_root
-from nbext.index.reader import ProjectPage, parse_project_page
+from nbext.cache.pages import ParsedPages, ReadPage, body_digest, pages_root
+from nbext.index.files import group_releases
+from nbext.index.reader import parse_project_page
 
 BASE = "https://alice:S3cret@corp.example/simple/acme/"
 PAGE = (
@@ -15,9 +16,9 @@ PAGE = (
 )
 
 
-def _page() -> ProjectPage:
+def _page() -> ReadPage:
     files = parse_project_page("acme", PAGE, content_type="text/html", url=BASE)
-    return ProjectPage(files, ["a note"], 2)
+    return ReadPage(group_releases(files), ["a note"], 2)
 
 
 def test_a_page_comes_back_whole_for_the_same_bytes(tmp_path: Path) -> None:
@@ -26,10 +27,19 @@ def test_a_page_comes_back_whole_for_the_same_bytes(tmp_path: Path) -> None:
     fresh = ParsedPages(tmp_path / "repositories")  # another kernel: from the file
     again = fresh.get("corp", BASE, "acme", digest)
     assert again is not None
-    assert again.files == page.files  # every field, credentials put back on their origin
+    assert [r.version for r in again.releases] == [r.version for r in page.releases]
+    # what the rules ask of every release comes without building its files ...
+    assert [(r.yanked, r.yanked_reason, r.requires_python) for r in again.releases] == [
+        (False, "", ">=3.8"),
+        (True, "broken", None),
+    ]
+    assert all("files" not in vars(r) for r in again.releases)
+    # ... and the files, when asked for, are the same (credentials back on their origin)
+    assert [r.files for r in again.releases] == [r.files for r in page.releases]
     assert (again.skipped, again.skipped_count) == (["a note"], 2)
-    assert again.files[0].url.startswith("https://alice:S3cret@corp.example/files/")
-    assert again.files[1].url == "https://cdn.example/acme-1.1.tar.gz"  # another origin: none
+    old, new = again.releases
+    assert old.files[0].url.startswith("https://alice:S3cret@corp.example/files/")
+    assert new.files[0].url == "https://cdn.example/acme-1.1.tar.gz"  # another origin: none
 
 
 def test_other_bytes_another_project_or_a_damaged_file_are_misses(tmp_path: Path) -> None:
