@@ -166,3 +166,39 @@ def test_tls_failure_on_the_lean_path_names_the_key(
     assert error.startswith("Source (corp): TLS certificate of 127.0.0.1:"), error
     assert "certificates.corp.cert (certificates.corp.cert) does not trust it" not in error
     assert "%config certificates.corp.cert /path/to/ca-bundle.pem" in error
+
+
+def test_a_host_is_resolved_once_for_many_connections(
+    index_factory: type[IndexServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+    import threading
+
+    server = index_factory([Dist("acme", "1.0")])
+    asked: list[str] = []
+    real = socket.getaddrinfo
+
+    def counting(host: str, *args: object, **kwargs: object) -> object:
+        asked.append(host)
+        time.sleep(0.05)  # a slow resolver: the other connections wait for this answer
+        return real(host, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", counting)
+    pool = WirePool(timeout=5, context_for=lambda _url: ssl.create_default_context())
+    url = httpx.URL(f"http://localhost:{server.bound_port}/simple/acme/")
+    statuses: list[int] = []
+
+    def get() -> None:
+        statuses.append(_read(pool.send(httpx.Request("GET", url))).status_code)
+
+    try:
+        threads = [threading.Thread(target=get) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        pool.close()
+    assert statuses == [200] * 8
+    assert pool.opened == 8  # eight connections at once ...
+    assert asked == ["localhost"]  # ... and one question to the resolver
