@@ -105,40 +105,28 @@ class FileMetadata:
                     f"the PEP 658 file of {file.filename} could not be fetched ({answer})"
                 )
         response: httpx.Response | None = None
+        partial: ReleaseMetadata | None = None  # read without the whole file: ranges, a stream
+        how, member = "", ""
         if file.kind == "wheel" and self.lazy_wheel:
-            lazy, response, lazy_events = self._lazy_metadata(source, file)
+            partial, response, lazy_events = self._lazy_metadata(source, file)
             events += lazy_events
-            if lazy is not None:
-                wrong = not_this_file(lazy, file)
-                if wrong is None:
-                    return MetadataResult(
-                        lazy,
-                        "range requests",
-                        warning=warning,
-                        events=events,
-                        passed_over=passed_over,
-                    )
-                passed_over.append(f"the METADATA in {file.filename} {wrong}")
-                return MetadataResult(
-                    None, file.kind, warning=warning, events=events, passed_over=passed_over
-                )
-        if file.kind == "sdist" and self.lazy_wheel and not file.filename.endswith(".zip"):
-            streamed, stream_events = self._streamed_sdist(source, file)
+            how, member = "range requests", "METADATA"
+        elif file.kind == "sdist" and self.lazy_wheel and not file.filename.endswith(".zip"):
+            partial, stream_events = self._streamed_sdist(source, file)
             events += stream_events
-            if streamed is not None:
-                wrong = not_this_file(streamed, file)
-                if wrong is None:
-                    return MetadataResult(
-                        streamed,
-                        "sdist (read as it arrived)",
-                        warning=warning,
-                        events=events,
-                        passed_over=passed_over,
-                    )
-                passed_over.append(f"the PKG-INFO in {file.filename} {wrong}")
-                return MetadataResult(
-                    None, file.kind, warning=warning, events=events, passed_over=passed_over
-                )
+            how, member = "sdist (read as it arrived)", "PKG-INFO"
+        if partial is not None:
+            wrong = not_this_file(partial, file)
+            if wrong is not None:
+                passed_over.append(f"the {member} in {file.filename} {wrong}")
+                partial = None
+            return MetadataResult(
+                partial,
+                how if partial is not None else file.kind,
+                warning=warning,
+                events=events,
+                passed_over=passed_over,
+            )
         if response is None or response.status_code != 200:
             response, page = self.requests.get(
                 source,
