@@ -11,6 +11,7 @@ names and compares.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from packaging.utils import canonicalize_name
@@ -73,4 +74,11 @@ def parse_filename(filename: str) -> tuple[str, str, str] | None:
         name, version = generic.group(1), generic.group(2)
     if not (name and version):
         return None
-    return canonicalize_name(name), version, "wheel" if ext == ".whl" else "sdist"
+    return _canonical(name), version, "wheel" if ext == ".whl" else "sdist"
+
+
+@functools.lru_cache(maxsize=1024)
+def _canonical(name: str) -> str:
+    """``canonicalize_name``, once per spelling: a page spells its project's name the same way
+    in thousands of file names (13% of reading bench_real's pages before)."""
+    return canonicalize_name(name)
