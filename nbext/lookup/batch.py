@@ -30,7 +30,7 @@ from nbext.net.tls import tls_settings
 from nbext.project.declarations import Declared
 from nbext.sources.pool import SourcePool
 
-__all__ = ["LookupWorkspace", "lookup_many"]
+__all__ = ["LookupWorkspace", "lookup_many", "new_lookup"]
 
 
 class LookupWorkspace(Protocol):
@@ -77,14 +77,34 @@ def lookup_many(
     ``Workspace.lookup_many``)."""
     pool = ws.sources
     jobs = build_jobs(ws.declared, pool, requirements, source)
+    authenticator = ws.authenticator
+    before = len(authenticator.warnings)
+    run = new_lookup(
+        ws, pool, observer=observer, refresh=refresh_names(refresh, jobs), no_cache=no_cache
+    )
+    results = LookupResults(run.run(jobs))
+    for warning in authenticator.warnings[before:]:
+        for result in results:
+            result.notes.append(warning)
+    _tls_notes(ws, pool, results)
+    return results
+
+
+def new_lookup(
+    ws: LookupWorkspace,
+    pool: SourcePool,
+    *,
+    observer: LookupObserver | None = None,
+    refresh: frozenset[str] = frozenset(),
+    no_cache: bool = False,
+) -> Lookup:
+    """A :class:`Lookup` over the workspace's client, thread pool and caches (``no_cache``,
+    or the Workspace's: none read or written), its authenticator told the pool's sources."""
     uncached = no_cache or ws.no_cache
     if ws.http.cache is not None:
         ws.http.cache.offline = ws.offline  # read once per lookup
-    fresh = refresh_names(refresh, jobs)
-    authenticator = ws.authenticator
-    authenticator.set_sources((s.name, s.url) for s in pool)
-    before = len(authenticator.warnings)
-    run = Lookup(
+    ws.authenticator.set_sources((s.name, s.url) for s in pool)
+    return Lookup(
         pool,
         ws.http,
         ws.executor,
@@ -96,15 +116,9 @@ def lookup_many(
         artifacts=None if uncached else ws.artifacts,
         metadata_cache=None if uncached else MetadataCache(cache_root(ws.cache_dir)),
         parsed_pages=None if uncached else ParsedPages.at(cache_root(ws.cache_dir)),
-        refresh=fresh,
+        refresh=refresh,
         http_cache=not uncached,
     )
-    results = LookupResults(run.run(jobs))
-    for warning in authenticator.warnings[before:]:
-        for result in results:
-            result.notes.append(warning)
-    _tls_notes(ws, pool, results)
-    return results
 
 
 def _tls_notes(ws: LookupWorkspace, pool: SourcePool, results: LookupResults) -> None:

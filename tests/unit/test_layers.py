@@ -4,7 +4,7 @@ only what its ``__init__`` docstring says it may; no module passes 400 lines.
 The order, bottom first (a module may import its own subpackage and the layers below it):
 ``errors``, ``constants``, ``_version``, ``report``, ``redact`` < ``files`` < ``config`` <
 ``auth`` < ``sources`` < ``project``, ``index`` < ``cache`` < ``net`` < ``lookup``,
-``publish`` < ``facade`` < ``kernel`` < ``ui`` < ``magics`` < the package face
+``publish`` < ``resolve`` < ``facade`` < ``kernel`` < ``ui`` < ``magics`` < the package face
 (``nbext/__init__.py``). ``demo`` stands alone (standard library and packaging only).
 """
 
@@ -34,11 +34,12 @@ RANK = {
     "net": 7,
     "lookup": 8,
     "publish": 8,
-    "facade": 9,
-    "kernel": 10,
-    "ui": 11,
-    "magics": 12,
-    "__init__": 13,
+    "resolve": 9,
+    "facade": 10,
+    "kernel": 11,
+    "ui": 12,
+    "magics": 13,
+    "__init__": 14,
 }
 MAX_LINES = 400
 

@@ -1,0 +1,28 @@
+"""The dependency tree and the kernel's environment: ``%lock``, ``%install``, ``%add``.
+
+Resolution is Poetry 2.5.1's own solver (``poetry.puzzle.Solver``, run by Poetry's
+``Installer`` in lock mode) and the lock file is written by Poetry's own ``Locker``; what nbext
+puts under them is the pool: each source a Poetry repository whose pages, metadata and files
+come through nbext's network layer (its credentials, TLS, caches, deadlines and logs).
+
+Why Poetry's solver and not resolvelib: the lock must be the one ``poetry lock`` writes (the
+same packages, versions, sources, files, markers, groups and content-hash) and Poetry must
+accept it as fresh. resolvelib would need Poetry's rules written again on top of it (the
+source priorities of ``RepositoryPool.find_packages``, the Python range every release must
+allow, markers merged per group, multiple-constraint dependencies, the lock's format);
+Poetry's own code has them, is already installed beside nbext for ``poetry check`` and the
+tutorials, and is pinned (``poetry==2.5.1``). See docs/architecture.md.
+
+Owns:
+
+* ``fetch`` - :class:`~nbext.resolve.fetch.Fetch`: what the solver asks (pages, release
+  metadata, hashes) answered by the lookup's fetchers, and a crawl ahead of the solver that
+  asks for what it will likely ask next, concurrently (the solver itself is sequential).
+* ``repository`` - a source as a Poetry repository; the pool in Poetry's order.
+* ``lock`` - ``Workspace.lock()``: Poetry's installer in lock mode over that pool.
+* ``results`` - what a lock did (data and text).
+
+May import: ``nbext.errors``, ``nbext.redact``, ``nbext.constants``, ``nbext.report``,
+``nbext.files``, ``nbext.config``, ``nbext.auth``, ``nbext.sources``, ``nbext.project``,
+``nbext.index``, ``nbext.cache``, ``nbext.net``, ``nbext.lookup``.
+"""

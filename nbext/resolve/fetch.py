@@ -1,0 +1,234 @@
+"""What Poetry's solver asks of the sources, answered by nbext's lookup fetchers.
+
+The solver is sequential: it asks for one project's versions, picks one, asks for its
+metadata, then moves to the next dependency. Asked one by one, a 20-package tree behind a
+25 ms round trip spends most of its time waiting. So :class:`Fetch` also crawls ahead: when a
+page arrives it asks for the metadata of the release the solver will most likely pick (the
+best one the constraint allows, as :func:`~nbext.lookup.rules.filter_releases` orders them),
+and when metadata arrives it asks for the pages of that release's dependencies on the sources
+Poetry will ask for them (every primary source; supplemental sources only for a pinned
+dependency). The fetchers share every request, so what the solver asks for later is already
+there or on its way. A guess that turns out wrong costs a request, never an answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from concurrent.futures import Future
+from typing import Any
+
+from poetry.core.constraints.version import VersionConstraint
+from poetry.core.packages.dependency import Dependency
+
+from nbext.cache.metadata import CACHE_VERSION
+from nbext.index.files import File, Release
+from nbext.lookup.answers import MetadataResult, PageResult
+from nbext.lookup.rules import filter_releases, python_for, python_ok
+from nbext.lookup.run import Lookup
+from nbext.redact import redact_url
+from nbext.sources.pool import Priority, Source, SourcePool
+
+__all__ = ["CRAWL_LIMIT", "Fetch", "MetadataUnavailable", "file_hash", "release_files"]
+
+logger = logging.getLogger("nbext.resolve")
+
+#: Pages the crawl asks for on its own in one run (the solver's own requests are not counted).
+CRAWL_LIMIT = 400
+
+_LOCK_HASHES = ("sha512", "sha384", "sha256")
+
+
+def file_hash(f: File) -> str | None:
+    """The hash Poetry records for a file: the first of sha512, sha384, sha256 the index gave
+    (``HTTPRepository._links_to_data``), as ``name:hex``; None when it gave none of them."""
+    for name in _LOCK_HASHES:
+        if name in f.hashes:
+            return f"{name}:{f.hashes[name]}"
+    return None
+
+
+def release_files(release: Release) -> list[File]:
+    """The files Poetry records for a release: yanked files dropped unless the whole release
+    is yanked."""
+    if release.yanked:
+        return list(release.files)
+    return [f for f in release.files if not f.yanked]
+
+
+def _no_userinfo(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    host, slash, path = rest.partition("/")
+    return f"{scheme}://{host.rpartition('@')[2]}{slash}{path}"
+
+
+class Fetch:
+    """One resolution's questions to the pool, over one :class:`Lookup`'s fetchers."""
+
+    def __init__(self, lookup: Lookup, pool: SourcePool, python: VersionConstraint) -> None:
+        self.lookup = lookup
+        self.pool = pool
+        self.python = python
+        self._lock = threading.Lock()
+        self._crawled: set[tuple[str, str]] = set()
+        self._metadata_asked: set[tuple[str, str]] = set()
+        self._hashes: dict[str, str | None] = {}
+        #: Warnings a source gave (401/403 answers), shown when the solve fails.
+        self.warnings: list[str] = []
+
+    # -- what the solver asks ---------------------------------------------------------------
+    def page(self, source: Source, name: str) -> PageResult:
+        """The source's page for ``name`` (every request has its deadline: this returns)."""
+        result = self.lookup.page_fetcher.page(source, name).result()
+        if result.warning:
+            with self._lock:
+                if result.warning not in self.warnings:
+                    self.warnings.append(result.warning)
+        return result
+
+    def metadata(self, source: Source, release: Release) -> MetadataResult:
+        return self.lookup.metadata_fetcher.metadata(source, release).result()
+
+    def release_info(self, source: Source, name: str, release: Release) -> dict[str, Any]:
+        """Poetry's release-info dict (``PackageInfo.asdict()``) for ``release``: name,
+        version, summary, requires_dist, requires_python, files (file, hash, url, size) and
+        yanked. Raises :class:`LookupError` with Poetry's messages when no file can be
+        recorded, :class:`~nbext.resolve.fetch.MetadataUnavailable` when the metadata could
+        not be fetched."""
+        files = release_files(release)
+        if not files:
+            raise LookupError(
+                f'No valid distribution links found for package: "{name}" version:'
+                f' "{release.version}"'
+            )
+        recorded: list[dict[str, Any]] = []
+        for f in files:
+            digest = file_hash(f) or self._computed_hash(source, f)
+            if digest is None:
+                logger.warning(
+                    "Source (%s): Failed to determine hash of %s. Skipping file.",
+                    source.name,
+                    redact_url(f.url),
+                )
+                continue
+            item: dict[str, Any] = {"file": f.filename, "hash": digest, "url": _no_userinfo(f.url)}
+            if f.size is not None:
+                item["size"] = f.size
+            recorded.append(item)
+        if not recorded:
+            raise LookupError(
+                f'Could not determine a hash for any distribution link of package: "{name}"'
+                f' version: "{release.version}"'
+            )
+        answer = self.metadata(source, release)
+        meta = answer.metadata
+        if meta is None and answer.error:
+            raise MetadataUnavailable(answer.error)
+        yanked: bool | str = False
+        if release.yanked:
+            yanked = release.yanked_reason or True
+        requires_python = meta.requires_python if meta is not None else None
+        if meta is None:
+            requires_python = release.requires_python
+        return {
+            "name": name,
+            "version": release.version.text,
+            "summary": meta.summary if meta is not None else "",
+            "requires_dist": list(meta.requires_dist) if meta is not None else [],
+            "requires_python": requires_python,
+            "files": recorded,
+            "yanked": yanked,
+            "_cache_version": CACHE_VERSION,
+        }
+
+    def _computed_hash(self, source: Source, f: File) -> str | None:
+        """Poetry downloads a file whose link gives no sha512/384/256 and records its sha256,
+        verifying a weaker hash the link gives on the way (a mismatch records nothing)."""
+        with self._lock:
+            if f.url in self._hashes:
+                return self._hashes[f.url]
+        requests = self.lookup.page_fetcher.requests
+        response, answer = requests.get(source, f.url, None, None, requests.http.limits.download)
+        digest: str | None = None
+        if response is not None and response.status_code == 200:
+            data = response.content
+            known = next((h for h in sorted(f.hashes) if h in hashlib.algorithms_available), None)
+            if known is None or hashlib.new(known, data).hexdigest() == f.hashes[known]:
+                digest = f"sha256:{hashlib.sha256(data).hexdigest()}"
+        else:
+            logger.warning("%s", answer.error or f"HTTP {answer.status} for {redact_url(f.url)}")
+        with self._lock:
+            self._hashes[f.url] = digest
+        return digest
+
+    # -- the crawl ahead of the solver --------------------------------------------------------
+    def ahead(self, dependencies: list[Dependency]) -> None:
+        """Ask for these dependencies' pages (and, as they arrive, what follows) now."""
+        for dep in dependencies:
+            for source in self._sources_for(dep):
+                self._crawl_page(source, dep)
+
+    def _sources_for(self, dep: Dependency) -> list[Source]:
+        if dep.source_name:
+            key = dep.source_name.lower()
+            return [s for s in self.pool if s.key == key]
+        return [s for s in self.pool.searchable if s.priority is not Priority.SUPPLEMENTAL]
+
+    def _crawl_page(self, source: Source, dep: Dependency) -> None:
+        key = (source.key, dep.name)
+        with self._lock:
+            if key in self._crawled or len(self._crawled) >= CRAWL_LIMIT:
+                return
+            self._crawled.add(key)
+        fut = self.lookup.page_fetcher.page(source, dep.name)
+        fut.add_done_callback(lambda done: self._after_page(source, dep, done))
+
+    def _after_page(self, source: Source, dep: Dependency, done: Future[PageResult]) -> None:
+        try:
+            page = done.result()
+            python = python_for(self.python, dep)
+            for release in sorted(
+                filter_releases(page.releases, dep), key=lambda r: r.version, reverse=True
+            ):
+                rp = release.requires_python
+                if python.is_empty() or (rp and not python_ok(rp, python)):
+                    continue
+                self._crawl_metadata(source, release)
+                break
+        except Exception:  # a guess: whatever goes wrong here, the solver asks again itself
+            logger.debug("crawl after %s on %s", dep.name, source.name, exc_info=True)
+
+    def _crawl_metadata(self, source: Source, release: Release) -> None:
+        project = release.files[0].name if release.files else ""
+        key = (source.key, f"{project} {release.version}")
+        with self._lock:
+            if key in self._metadata_asked:
+                return
+            self._metadata_asked.add(key)
+        fut = self.lookup.metadata_fetcher.metadata(source, release)
+        fut.add_done_callback(self._after_metadata)
+
+    def _after_metadata(self, done: Future[MetadataResult]) -> None:
+        try:
+            meta = done.result().metadata
+            if meta is None:
+                return
+            deps = []
+            for text in meta.requires_dist:
+                try:
+                    dep = Dependency.create_from_pep_508(text)
+                except Exception:
+                    continue
+                if "extra" in str(dep.marker):
+                    continue  # wanted only with an extra: the solver says when
+                deps.append(dep)
+            self.ahead(deps)
+        except Exception:
+            logger.debug("crawl after metadata", exc_info=True)
+
+
+class MetadataUnavailable(Exception):
+    """A release's metadata could not be fetched (the message is the source's row)."""

@@ -1,0 +1,135 @@
+"""``Workspace.lock()``: ``poetry lock`` 2.5.1, with nbext's pool under Poetry's solver.
+
+Poetry's ``Factory`` reads the project (``requires-poetry``, groups, ``poetry.toml``) and makes
+the ``Locker``; its pool is replaced by :func:`~nbext.resolve.repository.build_repository_pool`;
+Poetry's ``Installer`` in lock mode runs the solver and the locker writes poetry.lock, as
+``poetry lock`` does (an existing lock's versions are kept where they still fit, unless
+``regenerate``). Poetry's output ("Resolving dependencies...", "Writing lock file", the yanked
+warning) is kept for the result. The lock file is written under the project's file lock, so
+two kernels never interleave their writes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from nbext.errors import NbextError, ProjectError
+from nbext.files.userfiles import locked
+from nbext.lookup.batch import LookupWorkspace, new_lookup
+from nbext.resolve.fetch import Fetch
+from nbext.resolve.poetry_api import (
+    IO,
+    BufferedIO,
+    Config,
+    Factory,
+    InstalledRepository,
+    Installer,
+    NullEnv,
+    RepositoryPool,
+    SolverProblemError,
+)
+from nbext.resolve.repository import SourceUnavailableError, build_repository_pool
+from nbext.resolve.results import LockResult, read_locked
+
+__all__ = ["LockError", "lock"]
+
+
+class LockError(NbextError):
+    """The dependencies could not be locked (Poetry's explanation, and the sources' warnings)."""
+
+
+class _ProjectOnly(Factory):
+    """Poetry's factory without Poetry's own repositories (nbext gives the pool)."""
+
+    @classmethod
+    def create_pool(
+        cls,
+        config: Config,
+        sources: Iterable[dict[str, Any]] = (),
+        io: IO | None = None,
+        disable_cache: bool = False,
+    ) -> RepositoryPool:
+        return RepositoryPool(config=config)
+
+
+def lock(ws: LookupWorkspace, project_dir: Path, *, regenerate: bool = False) -> LockResult:
+    """Lock the project at ``project_dir`` as ``poetry lock`` would (``--regenerate``: ignore
+    the versions of the existing lock)."""
+    started = time.monotonic()
+    io = BufferedIO(decorated=False)
+    try:
+        poetry = _ProjectOnly().create_poetry(project_dir, io=io, disable_plugins=True)
+    except Exception as exc:  # Poetry's own message: an invalid pyproject, requires-poetry
+        raise ProjectError(f"Poetry cannot read the project in {project_dir}: {exc}") from None
+    pool = ws.sources
+    before = read_locked(poetry.locker.lock) if poetry.locker.lock.exists() else []
+    run = new_lookup(ws, pool)
+    fetch = Fetch(run, pool, ws.python)
+    requests_before = sum(1 for e in ws.http.events if e.is_request)
+    fetch.ahead(list(poetry.package.all_requires))
+    installer = Installer(
+        io,
+        NullEnv(),
+        poetry.package,
+        poetry.locker,
+        build_repository_pool(pool, fetch, poetry.config),
+        poetry.config,
+        installed=InstalledRepository(),
+    )
+    installer.lock(update=regenerate)
+    try:
+        with locked(poetry.locker.lock):
+            installer.run()
+    except SolverProblemError as exc:
+        raise LockError(_failure(str(exc), fetch.warnings)) from None
+    except SourceUnavailableError as exc:
+        raise LockError(f"{exc}\nNothing was written to {poetry.locker.lock.name}.") from None
+    except IndexError as exc:  # Poetry's 'Repository "x" does not exist.'
+        raise LockError(str(exc).strip("'\"")) from None
+    output = [line.rstrip() for line in io.fetch_output().splitlines()]
+    after = read_locked(poetry.locker.lock)
+    return LockResult(
+        path=poetry.locker.lock,
+        packages=after,
+        changes=_changes(before, after),
+        written="Writing lock file" in output,
+        output=output,
+        notes=_session_notes(ws, project_dir),
+        requests=sum(1 for e in ws.http.events if e.is_request) - requests_before,
+        elapsed=time.monotonic() - started,
+    )
+
+
+def _failure(message: str, warnings: list[str]) -> str:
+    text = message.strip()
+    if warnings:
+        text += "\n\n" + "\n".join(warnings)
+    return text + "\n\nNothing was written to poetry.lock."
+
+
+def _changes(before: list[Any], after: list[Any]) -> dict[str, tuple[str, str]]:
+    old = {p.name: p.version for p in before}
+    new = {p.name: p.version for p in after}
+    return {
+        name: (old.get(name, ""), new.get(name, ""))
+        for name in sorted(old.keys() | new.keys())
+        if old.get(name) != new.get(name)
+    }
+
+
+def _session_notes(ws: LookupWorkspace, project_dir: Path) -> list[str]:
+    """Sources this kernel added that pyproject.toml does not declare: `poetry lock` in a
+    terminal would not see them."""
+    project = ws.declared.project
+    if project is None:
+        return []
+    declared = {spec.name.lower() for spec in project.source_specs()[0]}
+    extra = [s.name for s in ws.sources if not s.implicit and s.key not in declared]
+    return [
+        f"Note: source {name} was added in this kernel session, not in pyproject.toml: "
+        f"`poetry lock` in a terminal would not use it."
+        for name in extra
+    ]

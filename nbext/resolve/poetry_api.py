@@ -1,0 +1,43 @@
+"""The parts of Poetry 2.5.1 (the application, not poetry-core) that nbext drives: its factory,
+installer (in lock mode), solver errors, repositories and environments.
+
+Imported here once, with one warning silenced: importing ``poetry.utils.env`` imports
+pbs-installer, which calls ``importlib.resources.open_text`` (deprecated) at import time; in a
+kernel that would print a DeprecationWarning on the first ``%lock``, and under the test suite's
+``filterwarnings = error`` it would fail it. Nothing else is silenced.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", "open_text is deprecated", DeprecationWarning)
+    from cleo.io.buffered_io import BufferedIO
+    from cleo.io.io import IO
+    from poetry.config.config import Config
+    from poetry.factory import Factory
+    from poetry.inspection.info import PackageInfo
+    from poetry.installation.installer import Installer
+    from poetry.puzzle.exceptions import SolverProblemError
+    from poetry.repositories.exceptions import PackageNotFoundError
+    from poetry.repositories.installed_repository import InstalledRepository
+    from poetry.repositories.repository import Repository
+    from poetry.repositories.repository_pool import Priority, RepositoryPool
+    from poetry.utils.env import NullEnv
+
+__all__ = [
+    "IO",
+    "BufferedIO",
+    "Config",
+    "Factory",
+    "InstalledRepository",
+    "Installer",
+    "NullEnv",
+    "PackageInfo",
+    "PackageNotFoundError",
+    "Priority",
+    "Repository",
+    "RepositoryPool",
+    "SolverProblemError",
+]

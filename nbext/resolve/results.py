@@ -1,0 +1,89 @@
+"""What a lock did: the packages locked, where each comes from, and Poetry's own words (data
+and text; the HTML is in ``nbext.ui``)."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["LockResult", "LockedPackage", "read_locked"]
+
+
+@dataclass(frozen=True)
+class LockedPackage:
+    """One ``[[package]]`` of poetry.lock."""
+
+    name: str
+    version: str
+    #: The source's name (``[package.source] reference``), "PyPI" for a package without one.
+    source: str
+    files: int = 0
+    groups: tuple[str, ...] = ()
+    markers: str = ""
+
+
+def read_locked(path: Path) -> list[LockedPackage]:
+    """The packages of a poetry.lock, in the file's order (Poetry sorts them by name)."""
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    out = []
+    for pkg in data.get("package", []):
+        source = pkg.get("source") or {}
+        markers = pkg.get("markers", "")
+        out.append(
+            LockedPackage(
+                name=str(pkg.get("name", "")),
+                version=str(pkg.get("version", "")),
+                source=str(source.get("reference") or source.get("url") or "PyPI"),
+                files=len(pkg.get("files", [])),
+                groups=tuple(str(g) for g in pkg.get("groups", [])),
+                markers=markers if isinstance(markers, str) else "; ".join(markers.values()),
+            )
+        )
+    return out
+
+
+@dataclass
+class LockResult:
+    """A finished ``%lock``: the lock file, its packages, what changed and what Poetry said."""
+
+    path: Path
+    packages: list[LockedPackage]
+    #: ``{name: (old version or "", new version or "")}`` for what the lock changed.
+    changes: dict[str, tuple[str, str]] = field(default_factory=dict)
+    written: bool = True
+    #: Poetry's own output lines ("Resolving dependencies...", "Writing lock file", warnings).
+    output: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    requests: int = 0
+    elapsed: float = 0.0
+
+    def package(self, name: str) -> LockedPackage | None:
+        key = name.lower().replace("_", "-").replace(".", "-")
+        return next((p for p in self.packages if p.name == key), None)
+
+    def text(self) -> str:
+        lines = [line for line in self.output if line.strip()]
+        if not self.written:
+            lines.append(f"{self.path.name} is up to date (nothing to write).")
+        width = max([len("package"), *(len(p.name) for p in self.packages)])
+        vwidth = max([len("version"), *(len(p.version) for p in self.packages)])
+        if self.packages:
+            lines.append("")
+            lines.append(f"{'package':<{width}}  {'version':<{vwidth}}  source")
+            for p in self.packages:
+                change = self.changes.get(p.name)
+                was = f"  (was {change[0]})" if change and change[0] else ""
+                new = "  (new)" if change and not change[0] else ""
+                lines.append(f"{p.name:<{width}}  {p.version:<{vwidth}}  {p.source}{was}{new}")
+        removed = sorted(n for n, (old, new) in self.changes.items() if old and not new)
+        for name in removed:
+            lines.append(f"removed: {name} {self.changes[name][0]}")
+        lines.extend(self.notes)
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return self.text()
+
+    def _repr_pretty_(self, p: object, cycle: bool) -> None:
+        p.text(self.text())  # type: ignore[attr-defined]
