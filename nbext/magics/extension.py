@@ -8,6 +8,7 @@ from typing import Any
 from nbext.magics.base import NbextMagicsBase, saved
 from nbext.magics.cache import CacheMagics
 from nbext.magics.config import ConfigMagics
+from nbext.magics.install import InstallMagics
 from nbext.magics.lookup import LookupMagics
 from nbext.magics.netlog import NetlogMagics
 from nbext.magics.publish import PublishMagics
@@ -25,6 +26,7 @@ FAMILIES: tuple[type[NbextMagicsBase], ...] = (
     CacheMagics,
     PublishMagics,
     StatusMagics,
+    InstallMagics,
 )
 
 MAGIC_NAMES = (
@@ -37,6 +39,7 @@ MAGIC_NAMES = (
     "cache",
     "publish",
     "nbext",
+    "lock",
 )
 
 

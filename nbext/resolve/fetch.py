@@ -106,7 +106,7 @@ class Fetch:
             )
         recorded: list[dict[str, Any]] = []
         for f in files:
-            digest = file_hash(f) or self._computed_hash(source, f)
+            digest = file_hash(f) or self.computed_hash(source, f)
             if digest is None:
                 logger.warning(
                     "Source (%s): Failed to determine hash of %s. Skipping file.",
@@ -144,7 +144,7 @@ class Fetch:
             "_cache_version": CACHE_VERSION,
         }
 
-    def _computed_hash(self, source: Source, f: File) -> str | None:
+    def computed_hash(self, source: Source, f: File) -> str | None:
         """Poetry downloads a file whose link gives no sha512/384/256 and records its sha256,
         verifying a weaker hash the link gives on the way (a mismatch records nothing)."""
         with self._lock:

@@ -34,7 +34,7 @@ from nbext.resolve.poetry_api import (
 from nbext.resolve.repository import SourceUnavailableError, build_repository_pool
 from nbext.resolve.results import LockResult, read_locked
 
-__all__ = ["LockError", "lock"]
+__all__ = ["LockError", "lock", "lock_failure", "project_poetry"]
 
 
 class LockError(NbextError):
@@ -60,10 +60,7 @@ def lock(ws: LookupWorkspace, project_dir: Path, *, regenerate: bool = False) ->
     the versions of the existing lock)."""
     started = time.monotonic()
     io = BufferedIO(decorated=False)
-    try:
-        poetry = _ProjectOnly().create_poetry(project_dir, io=io, disable_plugins=True)
-    except Exception as exc:  # Poetry's own message: an invalid pyproject, requires-poetry
-        raise ProjectError(f"Poetry cannot read the project in {project_dir}: {exc}") from None
+    poetry = project_poetry(project_dir, io)
     pool = ws.sources
     before = read_locked(poetry.locker.lock) if poetry.locker.lock.exists() else []
     run = new_lookup(ws, pool)
@@ -84,7 +81,7 @@ def lock(ws: LookupWorkspace, project_dir: Path, *, regenerate: bool = False) ->
         with locked(poetry.locker.lock):
             installer.run()
     except SolverProblemError as exc:
-        raise LockError(_failure(str(exc), fetch.warnings)) from None
+        raise LockError(lock_failure(str(exc), fetch.warnings, poetry.locker.lock.name)) from None
     except SourceUnavailableError as exc:
         raise LockError(f"{exc}\nNothing was written to {poetry.locker.lock.name}.") from None
     except IndexError as exc:  # Poetry's 'Repository "x" does not exist.'
@@ -103,11 +100,22 @@ def lock(ws: LookupWorkspace, project_dir: Path, *, regenerate: bool = False) ->
     )
 
 
-def _failure(message: str, warnings: list[str]) -> str:
+def project_poetry(project_dir: Path, io: IO) -> Any:
+    """Poetry's ``Poetry`` object for the project (package, locker, config), without pool."""
+    try:
+        return _ProjectOnly().create_poetry(project_dir, io=io, disable_plugins=True)
+    except Exception as exc:  # Poetry's own message: an invalid pyproject, requires-poetry
+        raise ProjectError(f"Poetry cannot read the project in {project_dir}: {exc}") from None
+
+
+def lock_failure(message: str, warnings: list[str], lock_name: str) -> str:
+    """Poetry's explanation of a failed solve, the sources' warnings (a 401 and its fix), and
+    what was left untouched."""
     text = message.strip()
     if warnings:
         text += "\n\n" + "\n".join(warnings)
-    return text + "\n\nNothing was written to poetry.lock."
+    untouched = f"Nothing was written to {lock_name}." if lock_name else "Nothing was installed."
+    return f"{text}\n\n{untouched}"
 
 
 def _changes(before: list[Any], after: list[Any]) -> dict[str, tuple[str, str]]:

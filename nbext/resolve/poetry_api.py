@@ -16,28 +16,42 @@ with warnings.catch_warnings():
     from cleo.io.buffered_io import BufferedIO
     from cleo.io.io import IO
     from poetry.config.config import Config
+    from poetry.console.exceptions import PoetryRuntimeError
+    from poetry.core.packages.project_package import ProjectPackage
+    from poetry.core.packages.utils.link import Link
     from poetry.factory import Factory
     from poetry.inspection.info import PackageInfo
+    from poetry.installation.chooser import Chooser
     from poetry.installation.installer import Installer
     from poetry.puzzle.exceptions import SolverProblemError
+    from poetry.puzzle.solver import Solver
+    from poetry.puzzle.transaction import Transaction
     from poetry.repositories.exceptions import PackageNotFoundError
     from poetry.repositories.installed_repository import InstalledRepository
     from poetry.repositories.repository import Repository
     from poetry.repositories.repository_pool import Priority, RepositoryPool
-    from poetry.utils.env import NullEnv
+    from poetry.utils.env import NullEnv, SystemEnv, VirtualEnv
 
 __all__ = [
     "IO",
     "BufferedIO",
+    "Chooser",
     "Config",
     "Factory",
     "InstalledRepository",
     "Installer",
+    "Link",
     "NullEnv",
     "PackageInfo",
     "PackageNotFoundError",
+    "PoetryRuntimeError",
     "Priority",
+    "ProjectPackage",
     "Repository",
     "RepositoryPool",
+    "Solver",
     "SolverProblemError",
+    "SystemEnv",
+    "Transaction",
+    "VirtualEnv",
 ]

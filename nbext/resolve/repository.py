@@ -23,10 +23,16 @@ from poetry.core.constraints.version import Version, VersionConstraint
 from poetry.core.packages.package import Package
 
 from nbext.errors import NbextError
-from nbext.index.files import Release
+from nbext.index.files import File, Release
 from nbext.redact import redact_url
-from nbext.resolve.fetch import Fetch, MetadataUnavailable
-from nbext.resolve.poetry_api import PackageInfo, PackageNotFoundError, Repository, RepositoryPool
+from nbext.resolve.fetch import Fetch, MetadataUnavailable, file_hash
+from nbext.resolve.poetry_api import (
+    Link,
+    PackageInfo,
+    PackageNotFoundError,
+    Repository,
+    RepositoryPool,
+)
 from nbext.resolve.poetry_api import Priority as PoetryPriority
 from nbext.sources.pool import Priority, Source, SourcePool
 
@@ -50,6 +56,7 @@ class SourceRepository(Repository):
         self.fetch = fetch
         self.url = source.url.rstrip("/")
         self._releases: dict[str, list[Release]] = {}
+        self._files: dict[str, File] = {}
 
     def releases(self, name: str) -> list[Release]:
         """The releases on the source's page for ``name`` (a canonical name)."""
@@ -103,8 +110,29 @@ class SourceRepository(Repository):
             package._source_reference = self.name
         return package
 
-    def find_links_for_package(self, package: Package) -> list[Any]:
-        return []
+    def find_links_for_package(self, package: Package) -> list[Link]:
+        """The release's files as Poetry's links (for its ``Chooser``): each URL carries the
+        hash Poetry would record (the first of sha512, sha384, sha256 the index gave, else
+        the sha256 of the downloaded file, as ``HTTPRepository.calculate_sha256`` gives the
+        chooser), with the file's Requires-Python and yanked reason."""
+        release = next(
+            (r for r in self.releases(package.name) if r.version == package.version), None
+        )
+        if release is None:
+            return []
+        links = []
+        for f in release.files:
+            digest = file_hash(f) or self.fetch.computed_hash(self.source, f)
+            plain = f.url.partition("#")[0]
+            self._files[plain] = f
+            fragment = "#" + digest.replace(":", "=", 1) if digest else ""
+            yanked: bool | str = f.yanked_reason or f.yanked
+            links.append(Link(plain + fragment, requires_python=f.requires_python, yanked=yanked))
+        return links
+
+    def file_for(self, url: str) -> File:
+        """The file behind a link :meth:`find_links_for_package` gave."""
+        return self._files[url.partition("#")[0]]
 
     def __repr__(self) -> str:
         return f"SourceRepository({self.name!r}, {redact_url(self.url)!r})"

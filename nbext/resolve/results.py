@@ -1,5 +1,5 @@
-"""What a lock did: the packages locked, where each comes from, and Poetry's own words (data
-and text; the HTML is in ``nbext.ui``)."""
+"""What a lock or an install did: the packages, where each comes from, and Poetry's own words
+(pure data and text, light to import; the HTML and the live view are in ``nbext.ui``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["LockResult", "LockedPackage", "read_locked"]
+__all__ = ["InstallResult", "InstallStep", "LockResult", "LockedPackage", "read_locked"]
 
 
 @dataclass(frozen=True)
@@ -87,3 +87,84 @@ class LockResult:
 
     def _repr_pretty_(self, p: object, cycle: bool) -> None:
         p.text(self.text())  # type: ignore[attr-defined]
+
+
+@dataclass
+class InstallStep:
+    """One package of an install: what happens to it, from where, and how it went."""
+
+    name: str
+    version: str
+    action: str  # "install" | "update" | "uninstall" | "skip"
+    previous: str = ""
+    source: str = ""
+    filename: str = ""
+    state: str = "waiting"  # waiting, downloading, verified, installing, done, failed
+    size: int = 0
+    cached: bool = False
+    why: str = ""  # why this source (pin, priority), for the view
+    error: str = ""
+
+    def line(self) -> str:
+        """Poetry's operation line, with the source and the file nbext took."""
+        if self.action == "uninstall":
+            return f"  - Removing {self.name} ({self.version})"
+        verb = "Updating" if self.action == "update" else "Installing"
+        versions = f"{self.previous} -> {self.version}" if self.previous else self.version
+        where = f" from {self.source}" if self.source else ""
+        file = f": {self.filename}" if self.filename else ""
+        cached = " (cached)" if self.cached else ""
+        return f"  - {verb} {self.name} ({versions}){where}{file}{cached}"
+
+
+@dataclass
+class InstallResult:
+    """A finished ``%install``: each package's step, Poetry's words, and what to do next."""
+
+    environment: str
+    steps: list[InstallStep]
+    output: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    dry_run: bool = False
+    requests: int = 0
+    elapsed: float = 0.0
+
+    @property
+    def installed(self) -> dict[str, str]:
+        """``{name: version}`` of what was installed or updated."""
+        return {s.name: s.version for s in self.steps if s.action in ("install", "update")}
+
+    @property
+    def removed(self) -> list[str]:
+        return [s.name for s in self.steps if s.action == "uninstall"]
+
+    def text(self) -> str:
+        lines = [line for line in self.output if line.strip()]
+        counts = {a: sum(1 for s in self.steps if s.action == a) for a in _ACTIONS}
+        if not self.steps:
+            lines.append("No dependencies to install or update")
+        else:
+            verb = "would be" if self.dry_run else "done"
+            lines.append(
+                f"Package operations ({verb}): {_count(counts['install'], 'install')}, "
+                f"{_count(counts['update'], 'update')}, {_count(counts['uninstall'], 'removal')}"
+            )
+            lines.append("")
+            lines.extend(s.line() for s in self.steps)
+        if self.notes:
+            lines.append("")
+            lines.extend(self.notes)
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return self.text()
+
+    def _repr_pretty_(self, p: object, cycle: bool) -> None:
+        p.text(self.text())  # type: ignore[attr-defined]
+
+
+_ACTIONS = ("install", "update", "uninstall")
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"

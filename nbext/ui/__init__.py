@@ -4,10 +4,12 @@ Owns: ``html`` (the HTML view of every result type, behind ``to_html``), ``displ
 (registering those views with IPython's ``text/html`` formatter), ``views`` (the throttled
 widget view every live view builds on, with its constant ``text/plain``), ``live`` (the live
 lookup view and ``%netlog``), ``cacheview`` (``%cache``'s view and Poetry's question as
-buttons), ``publishview`` (``%publish`` while it runs), ``prompt`` (credential prompts:
-widget form, terminal, none). The only layer that imports ipywidgets.
+buttons), ``publishview`` (``%publish`` while it runs), ``installview`` (``%lock`` and
+``%install``: their results and live views), ``prompt`` (credential prompts: widget form,
+terminal, none). The only layer that imports ipywidgets.
 
 May import: ``nbext.errors``, ``nbext.redact``, ``nbext.report``, ``nbext.config``,
 ``nbext.auth``, ``nbext.cache``, ``nbext.net``, ``nbext.project``, ``nbext.lookup``,
-``nbext.publish`` (never ``nbext.facade``, ``nbext.kernel`` or ``nbext.magics``).
+``nbext.publish``, ``nbext.resolve`` (its results only: Poetry is loaded on first use) (never
+``nbext.facade``, ``nbext.kernel`` or ``nbext.magics``).
 """

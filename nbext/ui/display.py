@@ -12,6 +12,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from nbext.ui import installview as _installview  # noqa: F401  (registers its views)
 from nbext.ui.html import to_html
 
 __all__ = ["register", "register_in_ipython"]
