@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+from collections.abc import Mapping
 from concurrent.futures import Future
 from typing import Any
 
@@ -30,7 +31,14 @@ from nbext.lookup.run import Lookup
 from nbext.redact import redact_url
 from nbext.sources.pool import Priority, Source, SourcePool
 
-__all__ = ["CRAWL_LIMIT", "Fetch", "MetadataUnavailable", "file_hash", "release_files"]
+__all__ = [
+    "CRAWL_LIMIT",
+    "Fetch",
+    "FileUnavailable",
+    "MetadataUnavailable",
+    "file_hash",
+    "release_files",
+]
 
 logger = logging.getLogger("nbext.resolve")
 
@@ -47,6 +55,41 @@ def file_hash(f: File) -> str | None:
         if name in f.hashes:
             return f"{name}:{f.hashes[name]}"
     return None
+
+
+#: The hash Poetry checks a downloaded file against, best first: Poetry's
+#: ``poetry.utils.helpers.prioritised_hash_types`` (then any other algorithm hashlib has; there
+#: in a set's order, here sorted by name).
+_CHECK_HASHES = (
+    "sha3_512",
+    "sha3_384",
+    "sha3_256",
+    "sha3_224",
+    "sha512",
+    "sha384",
+    "sha256",
+    "sha224",
+    "shake_256",
+    "shake_128",
+    "blake2s",
+    "blake2b",
+)
+
+
+def _check_hash(hashes: Mapping[str, str]) -> str | None:
+    """Poetry's ``get_highest_priority_hash_type``: the link's hash a download is checked
+    against (None when hashlib knows none of them)."""
+    for name in _CHECK_HASHES:
+        if name in hashes and name in hashlib.algorithms_available:
+            return name
+    return next((name for name in sorted(hashes) if name in hashlib.algorithms_available), None)
+
+
+def _hexdigest(name: str, data: bytes, expected: str) -> str:
+    h = hashlib.new(name, data)
+    if name.startswith("shake_"):  # a digest of the expected length
+        return h.hexdigest(len(expected) // 2)  # type: ignore[call-arg]
+    return h.hexdigest()
 
 
 def release_files(release: Release) -> list[File]:
@@ -75,7 +118,7 @@ class Fetch:
         self._lock = threading.Lock()
         self._crawled: set[tuple[str, str]] = set()
         self._metadata_asked: set[tuple[str, str]] = set()
-        self._hashes: dict[str, str | None] = {}
+        self._hashes: dict[str, str] = {}
         #: Warnings a source gave (401/403 answers), shown when the solve fails.
         self.warnings: list[str] = []
 
@@ -95,9 +138,10 @@ class Fetch:
     def release_info(self, source: Source, name: str, release: Release) -> dict[str, Any]:
         """Poetry's release-info dict (``PackageInfo.asdict()``) for ``release``: name,
         version, summary, requires_dist, requires_python, files (file, hash, url, size) and
-        yanked. Raises :class:`LookupError` with Poetry's messages when no file can be
-        recorded, :class:`~nbext.resolve.fetch.MetadataUnavailable` when the metadata could
-        not be fetched."""
+        yanked. Raises :class:`LookupError` with Poetry's message when the release has no
+        file to record, :class:`~nbext.resolve.fetch.MetadataUnavailable` when the metadata
+        could not be fetched, :class:`~nbext.resolve.fetch.FileUnavailable` when a file that
+        must be hashed could not be downloaded."""
         files = release_files(release)
         if not files:
             raise LookupError(
@@ -106,23 +150,13 @@ class Fetch:
             )
         recorded: list[dict[str, Any]] = []
         for f in files:
+            # Poetry's "Failed to determine hash of ... Skipping file." cannot happen here, nor
+            # in Poetry: a file without a strong hash always gets one (see computed_hash).
             digest = file_hash(f) or self.computed_hash(source, f)
-            if digest is None:
-                logger.warning(
-                    "Source (%s): Failed to determine hash of %s. Skipping file.",
-                    source.name,
-                    redact_url(f.url),
-                )
-                continue
             item: dict[str, Any] = {"file": f.filename, "hash": digest, "url": _no_userinfo(f.url)}
             if f.size is not None:
                 item["size"] = f.size
             recorded.append(item)
-        if not recorded:
-            raise LookupError(
-                f'Could not determine a hash for any distribution link of package: "{name}"'
-                f' version: "{release.version}"'
-            )
         answer = self.metadata(source, release)
         meta = answer.metadata
         if meta is None and answer.error:
@@ -144,22 +178,31 @@ class Fetch:
             "_cache_version": CACHE_VERSION,
         }
 
-    def computed_hash(self, source: Source, f: File) -> str | None:
-        """Poetry downloads a file whose link gives no sha512/384/256 and records its sha256,
-        verifying a weaker hash the link gives on the way (a mismatch records nothing)."""
+    def computed_hash(self, source: Source, f: File) -> str:
+        """The hash Poetry records for a file whose link gives no sha512/384/256.
+
+        Mirrors ``HTTPRepository._links_to_data`` and ``calculate_sha256``
+        (poetry/repositories/http_repository.py): the file is downloaded and its sha256
+        recorded, after checking it against the best hash the link does give
+        (``get_highest_priority_hash_type``); when that check fails, the link's own hash is
+        recorded as it is (``md5:<the link's value>``). A download that fails ends the lock,
+        as Poetry's ``download_file`` raises: :class:`FileUnavailable`, the source's row.
+        """
         with self._lock:
             if f.url in self._hashes:
                 return self._hashes[f.url]
         requests = self.lookup.page_fetcher.requests
         response, answer = requests.get(source, f.url, None, None, requests.http.limits.download)
-        digest: str | None = None
-        if response is not None and response.status_code == 200:
-            data = response.content
-            known = next((h for h in sorted(f.hashes) if h in hashlib.algorithms_available), None)
-            if known is None or hashlib.new(known, data).hexdigest() == f.hashes[known]:
-                digest = f"sha256:{hashlib.sha256(data).hexdigest()}"
-        else:
-            logger.warning("%s", answer.error or f"HTTP {answer.status} for {redact_url(f.url)}")
+        if response is None or response.status_code != 200:
+            raise FileUnavailable(
+                answer.error
+                or f"Source ({source.name}): HTTP {answer.status} from {redact_url(f.url)}"
+            )
+        data = response.content
+        digest = f"sha256:{hashlib.sha256(data).hexdigest()}"
+        known = _check_hash(f.hashes)
+        if known is not None and _hexdigest(known, data, f.hashes[known]) != f.hashes[known]:
+            digest = f"{known}:{f.hashes[known]}"
         with self._lock:
             self._hashes[f.url] = digest
         return digest
@@ -232,3 +275,8 @@ class Fetch:
 
 class MetadataUnavailable(Exception):
     """A release's metadata could not be fetched (the message is the source's row)."""
+
+
+class FileUnavailable(Exception):
+    """A file Poetry would download to hash could not be downloaded (the message is the
+    source's row)."""

@@ -12,7 +12,8 @@
 
 Errors as Poetry has them: a 404 is "no versions"; a 401/403 is no versions too, with the
 warning kept for the failure message; any other failure of the source ends the solve with the
-source's row (Poetry's ``RepositoryError``).
+source's row (Poetry's ``RepositoryError``), and so does a file Poetry would download to hash
+that cannot be downloaded (its ``download_file`` raises).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from poetry.core.packages.package import Package
 from nbext.errors import NbextError
 from nbext.index.files import File, Release
 from nbext.redact import redact_url
-from nbext.resolve.fetch import Fetch, MetadataUnavailable, file_hash
+from nbext.resolve.fetch import Fetch, FileUnavailable, MetadataUnavailable, file_hash
 from nbext.resolve.poetry_api import (
     Link,
     PackageInfo,
@@ -101,7 +102,7 @@ class SourceRepository(Repository):
             data = self.fetch.release_info(self.source, canonical, release)
         except LookupError as exc:
             raise PackageNotFoundError(str(exc)) from None
-        except MetadataUnavailable as exc:
+        except (MetadataUnavailable, FileUnavailable) as exc:
             raise SourceUnavailableError(str(exc), source=self.source.name) from None
         package = PackageInfo.load(data).to_package(name=name)
         if self.source.kind != "pypi":

@@ -1,0 +1,173 @@
+"""Lock parity with ``poetry lock`` 2.5.1 whatever the sources' pages look like: PEP 691 JSON and
+HTML pages, with and without PEP 658 metadata files, sdist-only and wheel-only releases, a
+platform wheel, a single page of links, and static PEP 503 trees whose links carry a sha256, no
+hash at all (Poetry downloads each file and records its sha256) or only an md5 (checked, then
+the sha256 recorded; when it does not match, the md5 itself, as Poetry does).
+See ``test_lock_parity.py`` for how a pair is locked."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import re
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from nbext.demo import Dist, IndexServer
+from tests.integration.resolve.lockparity import (
+    Pair,
+    md5_only,
+    pyproject,
+    static_tree,
+    without_hashes,
+)
+
+WRONG_MD5 = "0" * 32
+
+
+def _md5_wrong_for_sdist(root: Path) -> Callable[[str], str]:
+    """md5 fragments only, the one of ``md_leaf-1.0.tar.gz`` wrong."""
+    md5 = md5_only(root)
+
+    def edit(page: str) -> str:
+        return re.sub(r"(md_leaf-1\.0\.tar\.gz#md5=)[0-9a-f]{32}", rf"\g<1>{WRONG_MD5}", md5(page))
+
+    return edit
+
+
+def test_page_formats_metadata_files_and_hashes(
+    index_factory: type[IndexServer], tmp_path: Path, poetry: Path
+) -> None:
+    json_meta = index_factory(
+        [Dist("top", "1.0", ("jn-mid", "hm-mid", "hn-mid", "linked"), summary="JSON, metadata.")],
+        name="jm",
+        api="json",
+        metadata=True,
+    )
+    json_bare = index_factory(
+        [
+            Dist(
+                "jn-mid",
+                "1.0",
+                ("st-leaf",),
+                requires_python=">=3.8",
+                summary="JSON, no metadata files, sdist only.",
+                wheel=False,
+            )
+        ],
+        name="jn",
+        api="json",
+        metadata=False,
+    )
+    html_meta = index_factory(
+        [
+            Dist(
+                "hm-mid",
+                "2.0",
+                ("nh-leaf",),
+                summary="HTML with metadata files, a platform wheel.",
+                wheel_tag="cp311-cp311-manylinux_2_17_x86_64",
+            ),
+            Dist("hm-mid", "1.0", summary="Wheel only.", sdist=False),
+        ],
+        name="hm",
+        api="html",
+        metadata=True,
+    )
+    html_bare = index_factory(
+        [Dist("hn-mid", "1.0", ("md-leaf>=1",), summary="HTML, no metadata files.")],
+        name="hn",
+        api="html",
+        metadata=False,
+    )
+    single_page = index_factory(
+        [Dist("linked", "1.0", summary="One page of links."), Dist("linked", "2.0", yanked=True)],
+        name="links",
+        api="html",
+        layout="single-page",
+    )
+    with contextlib.ExitStack() as stack:
+        sha256 = static_tree([Dist("st-leaf", "1.0", summary="static")], tmp_path / "st")
+        stack.callback(sha256.stop)
+        nohash_dists = [
+            Dist("nh-leaf", "1.0", ("nh-sdist",), summary="no hashes"),
+            Dist("nh-sdist", "0.1", ("st-leaf",), wheel=False),
+        ]
+        nohash = static_tree(nohash_dists, tmp_path / "nh", without_hashes)
+        stack.callback(nohash.stop)
+        md5_dists = [Dist("md-leaf", "1.0", summary="md5"), Dist("md-leaf", "0.5", sdist=False)]
+        md5 = static_tree(md5_dists, tmp_path / "md", _md5_wrong_for_sdist(tmp_path / "md"))
+        stack.callback(md5.stop)
+        servers = [json_meta, json_bare, html_meta, html_bare]
+        sources = [(s.name, s.url, "primary") for s in servers]
+        sources[0] = ("jm", json_meta.url.rstrip("/"), "primary")  # a URL without its slash
+        sources += [("st", sha256.url, "primary"), ("nh", nohash.url, "primary")]
+        sources += [("md", md5.url, "primary"), ("links", single_page.url, "supplemental")]
+        parity = Pair(tmp_path / "project", pyproject(sources, "", dependencies=["top"])).lock()
+        lock = tomllib.loads(parity.same_lock())
+        assert "#" not in (tmp_path / "nh/simple/nh-leaf/index.html").read_text()
+    files = {f["file"]: f["hash"] for p in lock["package"] for f in p["files"]}
+    # The files of the trees without sha256 fragments: the sha256 of what was downloaded, or
+    # the link's own md5 when the download does not match it.
+    assert files.pop("md_leaf-1.0.tar.gz") == f"md5:{WRONG_MD5}"
+    downloaded = [
+        path
+        for tree in ("nh", "md")
+        for path in (tmp_path / tree / "packages").iterdir()
+        if path.name in files
+    ]
+    assert len(downloaded) == 4
+    for path in downloaded:
+        assert files[path.name] == f"sha256:{hashlib.sha256(path.read_bytes()).hexdigest()}"
+    assert {p["name"]: p["description"] for p in lock["package"]} == {
+        "hm-mid": "HTML with metadata files, a platform wheel.",
+        "hn-mid": "HTML, no metadata files.",
+        "jn-mid": "JSON, no metadata files, sdist only.",
+        "linked": "One page of links.",
+        "md-leaf": "md5",
+        "nh-leaf": "no hashes",
+        "nh-sdist": "",
+        "st-leaf": "static",
+        "top": "JSON, metadata.",
+    }
+    assert sorted(files) == [
+        "hm_mid-2.0-cp311-cp311-manylinux_2_17_x86_64.whl",
+        "hm_mid-2.0.tar.gz",
+        "hn_mid-1.0-py3-none-any.whl",
+        "hn_mid-1.0.tar.gz",
+        "jn_mid-1.0.tar.gz",
+        "linked-1.0-py3-none-any.whl",
+        "linked-1.0.tar.gz",
+        "md_leaf-1.0-py3-none-any.whl",
+        "nh_leaf-1.0-py3-none-any.whl",
+        "nh_leaf-1.0.tar.gz",
+        "nh_sdist-0.1.tar.gz",
+        "st_leaf-1.0-py3-none-any.whl",
+        "st_leaf-1.0.tar.gz",
+        "top-1.0-py3-none-any.whl",
+        "top-1.0.tar.gz",
+    ]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "an sdist-only release whose PKG-INFO (Metadata-Version 2.1) has no Requires-Dist: "
+        "Poetry (PackageInfo._from_sdist_file) then unpacks the sdist and reads its "
+        "pyproject.toml as a project (from_directory -> _get_poetry_package), whose [project] "
+        "description ('bare', the demo's default) replaces the empty Summary: poetry.lock says "
+        'description = "bare"; nbext reads PKG-INFO only and writes description = "" (the '
+        "fix needs the metadata's version and the sdist's pyproject.toml from nbext.lookup)"
+    ),
+)
+def test_sdist_only_release_without_requirements(
+    index_factory: type[IndexServer], tmp_path: Path, poetry: Path
+) -> None:
+    main = index_factory(
+        [Dist("wrapper", "1.0", ("bare",)), Dist("bare", "0.1", wheel=False)], name="main"
+    )
+    text = pyproject([("main", main.url, "primary")], "", dependencies=["wrapper"])
+    Pair(tmp_path, text).lock().same_lock()
