@@ -22,14 +22,15 @@ from nbext.lookup.batch import LookupWorkspace, new_lookup
 from nbext.resolve.fetch import Fetch
 from nbext.resolve.poetry_api import (
     IO,
-    BufferedIO,
     Config,
     Factory,
     InstalledRepository,
     Installer,
     NullEnv,
+    OneStream,
     RepositoryPool,
     SolverProblemError,
+    plain,
 )
 from nbext.resolve.repository import SourceUnavailableError, build_repository_pool
 from nbext.resolve.results import LockResult, read_locked
@@ -59,7 +60,7 @@ def lock(ws: LookupWorkspace, project_dir: Path, *, regenerate: bool = False) ->
     """Lock the project at ``project_dir`` as ``poetry lock`` would (``--regenerate``: ignore
     the versions of the existing lock)."""
     started = time.monotonic()
-    io = BufferedIO(decorated=False)
+    io = OneStream()
     poetry = project_poetry(project_dir, io)
     pool = ws.sources
     before = read_locked(poetry.locker.lock) if poetry.locker.lock.exists() else []
@@ -86,7 +87,7 @@ def lock(ws: LookupWorkspace, project_dir: Path, *, regenerate: bool = False) ->
         raise LockError(f"{exc}\nNothing was written to {poetry.locker.lock.name}.") from None
     except IndexError as exc:  # Poetry's 'Repository "x" does not exist.'
         raise LockError(str(exc).strip("'\"")) from None
-    output = [line.rstrip() for line in io.fetch_output().splitlines()]
+    output = io.lines()
     after = read_locked(poetry.locker.lock)
     return LockResult(
         path=poetry.locker.lock,
@@ -111,7 +112,7 @@ def project_poetry(project_dir: Path, io: IO) -> Any:
 def lock_failure(message: str, warnings: list[str], lock_name: str) -> str:
     """Poetry's explanation of a failed solve, the sources' warnings (a 401 and its fix), and
     what was left untouched."""
-    text = message.strip()
+    text = plain(message).strip()
     if warnings:
         text += "\n\n" + "\n".join(warnings)
     untouched = f"Nothing was written to {lock_name}." if lock_name else "Nothing was installed."

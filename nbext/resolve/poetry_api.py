@@ -13,8 +13,12 @@ import warnings
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", "open_text is deprecated", DeprecationWarning)
+    from cleo.formatters.formatter import Formatter
+    from cleo.formatters.style import Style
     from cleo.io.buffered_io import BufferedIO
+    from cleo.io.inputs.string_input import StringInput
     from cleo.io.io import IO
+    from cleo.io.outputs.buffered_output import BufferedOutput
     from poetry.config.config import Config
     from poetry.console.exceptions import PoetryRuntimeError
     from poetry.core.packages.project_package import ProjectPackage
@@ -42,6 +46,7 @@ __all__ = [
     "Installer",
     "Link",
     "NullEnv",
+    "OneStream",
     "PackageInfo",
     "PackageNotFoundError",
     "PoetryRuntimeError",
@@ -54,4 +59,47 @@ __all__ = [
     "SystemEnv",
     "Transaction",
     "VirtualEnv",
+    "plain",
 ]
+
+
+class OneStream(IO):
+    """Poetry's console, kept: what it writes to stdout and stderr in one buffer, in the order
+    written (Poetry's yanked warnings go to stderr between "Resolving dependencies..." and
+    "Writing lock file"), without markup."""
+
+    def __init__(self) -> None:
+        self._buffer = BufferedOutput(decorated=False, formatter=_formatter())
+        super().__init__(StringInput(""), self._buffer, self._buffer)
+
+    def lines(self) -> list[str]:
+        return [line.rstrip() for line in self._buffer.fetch().splitlines()]
+
+
+#: The styles Poetry's console application defines (``poetry/console/application.py``): known
+#: to the formatter, their tags are taken out rather than shown.
+_POETRY_STYLES = (
+    "c1",
+    "c2",
+    "info",
+    "comment",
+    "warning",
+    "debug",
+    "success",
+    "c1_dark",
+    "c2_dark",
+    "success_dark",
+)
+
+
+def _formatter() -> Formatter:
+    formatter = Formatter(decorated=False)
+    for name in _POETRY_STYLES:
+        formatter.set_style(name, Style())
+    return formatter
+
+
+def plain(text: str) -> str:
+    """Poetry's text without cleo's markup (``<fg=blue;options=bold>* </>``, ``<c1>``), as its
+    console shows it."""
+    return _formatter().remove_format(text)

@@ -192,16 +192,6 @@ def test_requires_python_failure_is_poetrys_explanation(
     assert "newonly requires Python >=3.10" in message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "nbext.resolve.lock keeps str(SolverProblemError) as it is: the solution hints Poetry "
-        "adds after the explanation ('* Check your dependencies Python requirement: ...', "
-        "'For newonly, a possible solution would be to set the `python` property to ...') keep "
-        "cleo's markup (<fg=blue;options=bold>* </>, <fg=yellow>\">=3.10\"</>) that Poetry's "
-        "console removes; the fix belongs in lock.py (_failure), outside fetch/repository"
-    ),
-)
 def test_requires_python_failure_hints_are_poetrys_text(
     python_locks: tuple[Parity, Parity],
 ) -> None:
@@ -269,15 +259,6 @@ def test_yanked_releases_only_for_exact_pins(yanked_lock: Parity) -> None:
         assert line in yanked_lock.poetry.output.splitlines()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Poetry's solver writes the 'Warning: The locked version ... is a yanked version' lines "
-        "with io.write_error_line (puzzle/solver.py); nbext.resolve.lock builds "
-        "LockResult.output from io.fetch_output() only, so they are lost (the fix, keeping "
-        "io.fetch_error() too, belongs in lock.py, outside fetch/repository)"
-    ),
-)
 def test_yanked_warning_is_in_the_lock_result(yanked_lock: Parity) -> None:
     assert yanked_lock.result is not None
     for line in YANKED_WARNINGS:
