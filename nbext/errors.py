@@ -22,7 +22,10 @@
     ├── TlsConnectError             a TLS failure: the source, the host and the fix
     ├── DistReadError               a file that is not a readable wheel or sdist
     ├── UploadFailed                the upload POST got no answer after every retry
-    └── PublishError                a publish that stopped, with what was uploaded before
+    ├── PublishError                a publish that stopped, with what was uploaded before
+    └── InstallError                an install or uninstall that could not be done
+        ├── ExternallyManagedError  PEP 668: the system's package manager owns the environment
+        └── BuildError              an sdist that could not be built into a wheel
 
 Some are also a built-in or an httpx error, so code that catches those keeps working:
 ``ValueError`` (SourceError, ConfigError, RequirementError, PageFormatError, MarkupError,
@@ -45,13 +48,16 @@ import httpx
 
 __all__ = [
     "BodyTooLarge",
+    "BuildError",
     "CacheError",
     "ConfigError",
     "ConfigurationError",
     "CredentialError",
     "DistReadError",
+    "ExternallyManagedError",
     "FileBusyError",
     "IndexPageError",
+    "InstallError",
     "KeyringError",
     "MarkupError",
     "NbextError",
@@ -231,3 +237,32 @@ class PublishError(NbextError):
         self.result = result
         #: True when the cell should be run again once the credentials form is saved.
         self.needs_credentials = False
+
+
+class InstallError(NbextError):
+    """Files that could not be installed into, or distributions that could not be removed
+    from, an environment. ``path`` is the file or directory concerned, when there is one. An
+    install that fails part-way puts back what it had removed and takes out what it had
+    written before raising."""
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class ExternallyManagedError(InstallError):
+    """PEP 668: the interpreter's ``EXTERNALLY-MANAGED`` file says its packages belong to the
+    system's package manager. ``marker`` is that text (its ``Error`` entry), or None."""
+
+    def __init__(self, message: str, *, path: str | None = None, marker: str | None = None) -> None:
+        super().__init__(message, path=path)
+        self.marker = marker
+
+
+class BuildError(InstallError):
+    """An sdist (``path``) whose build backend failed, was missing, or ran out of time;
+    ``output`` is the end of what the backend printed."""
+
+    def __init__(self, message: str, *, path: str | None = None, output: str = "") -> None:
+        super().__init__(message, path=path)
+        self.output = output

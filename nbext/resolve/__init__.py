@@ -22,6 +22,21 @@ Owns:
 * ``lock`` - ``Workspace.lock()``: Poetry's installer in lock mode over that pool.
 * ``results`` - what a lock did (data and text).
 
+``%install``'s environment side (local files in, no index; imports nothing above
+``nbext.errors``):
+
+* ``environment`` - :class:`~nbext.resolve.environment.TargetEnvironment`: an interpreter (the
+  kernel's, or another asked in a subprocess), venv or not, PEP 668, tags, markers, installed.
+* ``installer`` - :func:`~nbext.resolve.installer.install_files`: wheels and sdists in, old
+  copies and ``--sync`` leftovers out, all or nothing, under one deadline.
+* ``wheels`` - one wheel unpacked with pypa ``installer``, in-process.
+* ``uninstall`` - removal by ``RECORD``, through a stash that a failure puts back.
+* ``build`` - an sdist built into a wheel by pypa ``build`` in an isolated venv whose build
+  requirements come from the caller.
+* ``imported`` - after an install: ``restart_needed`` for projects whose old version is
+  imported.
+* ``clock`` - the deadline of an install; ``_probe`` - what an interpreter says about itself.
+
 May import: ``nbext.errors``, ``nbext.redact``, ``nbext.constants``, ``nbext.report``,
 ``nbext.files``, ``nbext.config``, ``nbext.auth``, ``nbext.sources``, ``nbext.project``,
 ``nbext.index``, ``nbext.cache``, ``nbext.net``, ``nbext.lookup``.
