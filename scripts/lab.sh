@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/_venv.sh
 ensure_venv lab
+# Tutorial 09 installs into its kernel: the nbext-tutorial kernel, a throwaway venv.
+"$VENV/bin/python" scripts/tutorial_kernel.py "$VENV/share/jupyter"
 extra=()
 if [ "$(id -u)" = "0" ]; then extra+=(--allow-root); fi
 exec "$VENV/bin/jupyter" lab --ip 127.0.0.1 --ServerApp.root_dir="$PWD/notebooks" "${extra[@]}" "$@"

@@ -41,6 +41,9 @@ export NBEXT_PYPI_URL="http://127.0.0.1:9/simple/" NBEXT_PYPI_UPLOAD_URL="http:/
 export NO_PROXY='*'
 mkdir -p "$HOME" "$XDG_RUNTIME_DIR" "$JUPYTER_RUNTIME_DIR"
 chmod 700 "$XDG_RUNTIME_DIR"
+# Tutorial 09 installs into its kernel: a throwaway venv (the nbext-tutorial kernelspec).
+export JUPYTER_PATH="$tmp/jupyter-path"
+"$PY" scripts/tutorial_kernel.py "$JUPYTER_PATH" >/dev/null
 
 for nb in "${notebooks[@]}"; do
     echo "== $nb"

@@ -26,10 +26,12 @@ from nbext.project.status import Status, status
 from nbext.publish.publish import CredentialPrompt, PublishObserver, PublishResult, publish
 from nbext.publish.workspace_context import publish_context
 from nbext.report import Report, SourceTable
+from nbext.resolve.results import AddResult
 from nbext.sources.pool import Priority
 
 if TYPE_CHECKING:
-    from nbext.resolve.results import LockResult
+    from nbext.resolve.executor import InstallObserver
+    from nbext.resolve.results import InstallResult, LockResult
 
 __all__ = ["Workspace"]
 
@@ -70,14 +72,49 @@ class Workspace(WorkspaceBase):
         return source_commands.check_pins(self.declared)
 
     # -- %add ---------------------------------------------------------------------------------
-    def add(self, requirement: str, *, source: str | None = None, group: str = "main") -> Report:
+    def add(
+        self,
+        requirement: str,
+        *,
+        source: str | None = None,
+        group: str = "main",
+        lock: bool = False,
+        install: bool = False,
+        dry_run: bool = False,
+        observer: InstallObserver | None = None,
+        break_system_packages: bool = False,
+    ) -> AddResult:
         """Add a dependency with an optional source pin (``poetry add [--source S] [--group G]``).
 
         ``requirement`` is ``pkg``, ``pkg@CONSTRAINT`` (``pkg@*``, ``pkg@^1.2``) or PEP 508.
         Without a constraint the latest version is looked up and ``^latest`` written.
+
+        By default only pyproject.toml is written (or, without a project, the pin is kept for
+        this kernel). ``install=True`` does what ``poetry add`` does: pyproject.toml, the lock,
+        the package installed into the running kernel's environment (``%add``'s default);
+        ``lock=True`` stops after the lock (``poetry add --lock``). When the lock or the
+        install fails, and with ``dry_run``, pyproject.toml is put back as it was.
         """
-        return add_dependency(
-            self.declared, requirement, source=source, group=group, lookup=self.lookup
+
+        def write() -> Report:
+            return add_dependency(
+                self.declared, requirement, source=source, group=group, lookup=self.lookup
+            )
+
+        if not (lock or install):
+            report = write()
+            return AddResult(report.info, report.warnings)
+        from nbext.resolve.add import add  # Poetry's application: loaded on first use
+
+        return add(
+            self,
+            requirement,
+            write,
+            source=source,
+            lock_only=not install,
+            dry_run=dry_run,
+            observer=observer,
+            break_system_packages=break_system_packages,
         )
 
     # -- %lookup ------------------------------------------------------------------------------
@@ -116,10 +153,10 @@ class Workspace(WorkspaceBase):
         return batch.lookup_many(self, requirements, source, observer, refresh, no_cache)
 
     # -- %lock, %install --------------------------------------------------------------------
-    def lock(self, *, regenerate: bool = False) -> LockResult:
+    def lock(self, *, regenerate: bool = False, no_cache: bool = False) -> LockResult:
         """``poetry lock`` (2.5.1's solver and lock file, nbext's sources and network): writes
         poetry.lock beside pyproject.toml. ``regenerate``: ignore the existing lock's versions
-        (``poetry lock --regenerate``)."""
+        (``poetry lock --regenerate``); ``no_cache``: read and write no cache (``--no-cache``)."""
         project = self.project
         if project is None:
             raise ProjectError(
@@ -129,7 +166,40 @@ class Workspace(WorkspaceBase):
             )
         from nbext.resolve.lock import lock  # Poetry's application: loaded on first use
 
-        return lock(self, project.root, regenerate=regenerate)
+        return lock(self, project.root, regenerate=regenerate, no_cache=no_cache)
+
+    def install(
+        self,
+        requirements: Iterable[str] | None = None,
+        *,
+        source: str | None = None,
+        sync: bool = False,
+        dry_run: bool = False,
+        groups: Iterable[str] | None = None,
+        observer: InstallObserver | None = None,
+        break_system_packages: bool = False,
+    ) -> InstallResult:
+        """Install into the running kernel's environment, from the sources Poetry would use.
+
+        Without ``requirements``: the project's lock (``poetry install --no-root``; ``sync``
+        removes what the lock does not hold; ``groups``: only these). With requirements
+        (``["acme-utils>=2", "tinyhttp"]``): resolve them over the pool (the project's source
+        pins, or ``source``), preferring what is installed, and install. Every file is
+        downloaded through nbext and verified before anything is installed.
+        """
+        from nbext.resolve.install import install  # Poetry's application: loaded on first use
+
+        return install(
+            self,
+            self.project.root if self.project is not None else None,
+            list(requirements) if requirements is not None else None,
+            source=source,
+            sync=sync,
+            dry_run=dry_run,
+            groups=list(groups) if groups is not None else None,
+            observer=observer,
+            break_system_packages=break_system_packages,
+        )
 
     # -- %cache -------------------------------------------------------------------------------
     def cache_list(self) -> CacheTable:

@@ -40,6 +40,7 @@ MAGIC_NAMES = (
     "publish",
     "nbext",
     "lock",
+    "install",
 )
 
 

@@ -8,15 +8,15 @@ from IPython.core.magic import line_magic, magics_class, needs_local_scope, no_v
 from IPython.display import display
 
 from nbext.magics.base import NbextMagicsBase, arguments, parser
-from nbext.resolve.results import LockResult
-from nbext.ui.installview import LiveLock
+from nbext.resolve.results import InstallResult, LockResult
+from nbext.ui.installview import LiveInstall, LiveLock
 
 __all__ = ["InstallMagics"]
 
 
 @magics_class
 class InstallMagics(NbextMagicsBase):
-    """``%lock``."""
+    """``%lock``, ``%install``."""
 
     @no_var_expand
     @needs_local_scope
@@ -26,16 +26,18 @@ class InstallMagics(NbextMagicsBase):
 
         Usage::
 
-          %lock [--regenerate] [-v] [--no-live]
+          %lock [--regenerate] [--no-cache] [-v] [--no-live]
 
         Poetry's own solver and lock file, with nbext's sources underneath (credentials,
         certificates, caches, the network log): the same packages, versions, sources, files
         and hashes as ``poetry lock``, which accepts the file as fresh. An existing lock's
-        versions are kept where they still fit; ``--regenerate`` ignores them. A conflict is
-        explained in Poetry's words, and nothing is written.
+        versions are kept where they still fit; ``--regenerate`` ignores them; ``--no-cache``
+        reads and writes no cache. A conflict is explained in Poetry's words, and nothing is
+        written.
         """
         p = parser("%lock")
         p.add_argument("--regenerate", action="store_true")
+        p.add_argument("--no-cache", action="store_true")
         p.add_argument("-v", "--verbose", action="count", default=0)
         p.add_argument("--no-live", action="store_true")
         ns = p.parse_args(arguments(self._parse(line, local_ns).parsed))
@@ -46,7 +48,60 @@ class InstallMagics(NbextMagicsBase):
             display(live)  # type: ignore[no-untyped-call]
             ws.log_sinks.append(live.event)
         try:
-            return ws.lock(regenerate=ns.regenerate)
+            return ws.lock(regenerate=ns.regenerate, no_cache=ns.no_cache)
+        finally:
+            if live is not None:
+                ws.log_sinks.remove(live.event)
+                live.finish()
+
+    @no_var_expand
+    @needs_local_scope
+    @line_magic
+    def install(self, line: str, local_ns: dict[str, Any] | None = None) -> InstallResult:
+        """Install packages into this kernel's environment from the sources Poetry would use.
+
+        Usage::
+
+          %install                      the project's lock (poetry install --no-root)
+          %install --sync               ... and remove what the lock does not hold
+          %install REQUIREMENT ...      resolve these over the sources and install them
+                   [--source NAME] [--dry-run] [--only GROUP] [-v] [--no-live]
+                   [--break-system-packages]
+
+        Every file comes from the source the lock (or the resolution) names, through nbext's
+        network layer, and is checked against the index's hash; only when every file is here
+        and verified is anything installed. Versions already installed are kept when they
+        satisfy. A module that is already imported and was upgraded or downgraded needs a
+        kernel restart: the result says which. An environment marked externally managed
+        (PEP 668) is refused unless ``--break-system-packages`` is given.
+        """
+        p = parser("%install")
+        p.add_argument("requirements", nargs="*")
+        p.add_argument("--source", default=None)
+        p.add_argument("--sync", action="store_true")
+        p.add_argument("--dry-run", action="store_true")
+        p.add_argument("--only", action="append", default=None)
+        p.add_argument("-v", "--verbose", action="count", default=0)
+        p.add_argument("--no-live", action="store_true")
+        p.add_argument("--break-system-packages", action="store_true")
+        ns = p.parse_args(arguments(self._parse(line, local_ns).parsed))
+        self._notices()
+        ws = self.ws
+        live = None
+        if self._in_kernel() and not ns.no_live:
+            live = LiveInstall(" ".join(ns.requirements))
+            display(live)  # type: ignore[no-untyped-call]
+            ws.log_sinks.append(live.event)
+        try:
+            return ws.install(
+                ns.requirements or None,
+                source=ns.source,
+                sync=ns.sync,
+                dry_run=ns.dry_run,
+                groups=ns.only,
+                observer=live,
+                break_system_packages=ns.break_system_packages,
+            )
         finally:
             if live is not None:
                 ws.log_sinks.remove(live.event)

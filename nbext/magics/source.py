@@ -6,9 +6,11 @@ from typing import Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import line_magic, magics_class, needs_local_scope, no_var_expand
+from IPython.display import display
 
 from nbext.magics.base import URL_HINT, NbextMagicsBase, arguments, emit, parser
 from nbext.magics.linesecrets import LineSecrets
+from nbext.ui.installview import LiveInstall
 
 __all__ = ["SourceMagics"]
 
@@ -109,12 +111,21 @@ class SourceMagics(NbextMagicsBase):
     @no_var_expand
     @needs_local_scope
     @line_magic
-    def add(self, line: str, local_ns: dict[str, Any] | None = None) -> None:
-        """Add a dependency to the project, optionally pinned to one source (``poetry add``).
+    def add(self, line: str, local_ns: dict[str, Any] | None = None) -> Any:
+        """Add a dependency, lock, and install it into this kernel (``poetry add``).
 
         Usage::
 
           %add PKG[@CONSTRAINT] [--source NAME] [--group GROUP]
+               [--lock | --no-lock] [--dry-run] [--no-live] [--break-system-packages]
+
+        As ``poetry add``: pyproject.toml gets the dependency, poetry.lock is updated for it
+        (everything else keeps its locked version), and the package is installed into this
+        kernel's environment from the source the lock names, every file checked against its
+        hash (see ``%install?``). If the lock or the install fails, pyproject.toml is put back
+        as it was. ``--lock`` stops after the lock; ``--dry-run`` shows what would change and
+        changes nothing; ``--no-lock`` only writes pyproject.toml (nbext's own option).
+        Without a project, the pin is kept for this kernel and the package installed.
 
         ``--source NAME`` writes ``source = "NAME"`` on the dependency: it is then looked up
         on that source only, whatever its priority (the only way to use an explicit source).
@@ -134,8 +145,38 @@ class SourceMagics(NbextMagicsBase):
         p.add_argument("requirement")
         p.add_argument("--source", default=None)
         p.add_argument("-G", "--group", default="main")
+        p.add_argument("--lock", action="store_true")
+        p.add_argument("--no-lock", action="store_true")
+        p.add_argument("--dry-run", action="store_true")
+        p.add_argument("--no-live", action="store_true")
+        p.add_argument("--break-system-packages", action="store_true")
         found = self._parse(line, local_ns)
         with self._secrets(found, "The password in the URL", URL_HINT):
             ns = p.parse_args(arguments(found.parsed))
+            if ns.lock and ns.no_lock:
+                raise UsageError("%add: give --lock or --no-lock, not both.")
             self._notices()
-            emit(self.ws.add(ns.requirement, source=ns.source, group=ns.group))
+            if ns.no_lock:
+                emit(self.ws.add(ns.requirement, source=ns.source, group=ns.group))
+                return None
+            ws = self.ws
+            live = None
+            if not ns.lock and self._in_kernel() and not ns.no_live:
+                live = LiveInstall(ns.requirement)
+                display(live)  # type: ignore[no-untyped-call]
+                ws.log_sinks.append(live.event)
+            try:
+                return ws.add(
+                    ns.requirement,
+                    source=ns.source,
+                    group=ns.group,
+                    lock=True,
+                    install=not ns.lock,
+                    dry_run=ns.dry_run,
+                    observer=live,
+                    break_system_packages=ns.break_system_packages,
+                )
+            finally:
+                if live is not None:
+                    ws.log_sinks.remove(live.event)
+                    live.finish()

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from nbext.cache.artifacts import ArtifactCache
-from nbext.errors import NbextError
+from nbext.errors import InstallError, NbextError
 from nbext.index.files import File
 from nbext.redact import redact_url
 from nbext.resolve.fetch import Fetch
@@ -29,11 +29,6 @@ from nbext.resolve.repository import SourceRepository
 from nbext.resolve.results import InstallStep
 
 __all__ = ["InstallError", "InstallObserver", "InstallStep", "KernelExecutor"]
-
-
-class InstallError(NbextError):
-    """Nothing was installed: a file could not be chosen, downloaded or verified, or the
-    install backend failed (the message says which and the fix)."""
 
 
 class InstallObserver(Protocol):
@@ -68,8 +63,10 @@ class KernelExecutor:
         backend: Backend,
         executor: ThreadPoolExecutor,
         observer: InstallObserver | None = None,
+        io: Any = None,
     ) -> None:
         self._chooser = Chooser(pool, env, config)
+        self._io = io
         self._pool = pool
         self._fetch = fetch
         self._artifacts = artifacts
@@ -114,13 +111,21 @@ class KernelExecutor:
         return self._counts["uninstall"]
 
     def execute(self, operations: Sequence[Any]) -> int:
-        """Choose, download and verify every file, then install them all at once."""
+        """Choose, download and verify every file, then install them all at once. Poetry's
+        summary and operation lines go to ``io`` (with the source and the file of each)."""
         todo = [op for op in operations if not op.skipped]
         self.steps = [self._step(op) for op in todo]
+        if operations and (self._enabled or self._dry_run):
+            self._summary()
         if self._dry_run or not todo:
+            for s in self.steps:
+                self._write(s.line())
             return 0
-        chosen = [self._choose(op, step) for op, step in zip(todo, self.steps, strict=True)]
-        wanted = [c for c in chosen if c is not None]
+        wanted = [
+            self._choose(op.target_package if op.job_type == "update" else op.package, step)
+            for op, step in zip(todo, self.steps, strict=True)
+            if step.action != "uninstall"
+        ]
         paths = list(self._threads.map(self._download, wanted))
         for c in wanted:
             self._tell(c.step, "installing")
@@ -134,7 +139,26 @@ class KernelExecutor:
         for s in self.steps:
             self._counts[s.action] = self._counts.get(s.action, 0) + 1
             self._tell(s, "done")
+            self._write(s.line())
         return 0
+
+    def _summary(self) -> None:
+        """Poetry's ``Executor._display_summary``, word for word."""
+        counts = {a: sum(1 for s in self.steps if s.action == a) for a in self._counts}
+        self._write("")
+        if not any(counts.values()):
+            self._write("No dependencies to install or update")
+            return
+        installs, updates, removals = counts["install"], counts["update"], counts["uninstall"]
+        self._write(
+            f"Package operations: {installs} install{_s(installs)}, {updates} "
+            f"update{_s(updates)}, {removals} removal{_s(removals)}"
+        )
+        self._write("")
+
+    def _write(self, line: str) -> None:
+        if self._io is not None:
+            self._io.write_line(line)
 
     # -- the steps ----------------------------------------------------------------------------
     def _step(self, op: Any) -> InstallStep:
@@ -154,16 +178,24 @@ class KernelExecutor:
         self._tell(step, "waiting")
         return step
 
-    def _choose(self, op: Any, step: InstallStep) -> _Chosen | None:
-        if step.action == "uninstall":
-            return None
-        package = op.package if op.job_type != "update" else op.target_package
+    def fetch(self, packages: Sequence[Any]) -> list[Path]:
+        """These packages' files, chosen as for an install, downloaded and verified (an
+        sdist's build requirements: they go into the build's environment, not the target)."""
+        wanted = []
+        for package in packages:
+            step = InstallStep(
+                name=package.pretty_name, version=package.full_pretty_version, action="build"
+            )
+            wanted.append(self._choose(package, step))
+        return list(self._threads.map(self._download, wanted))
+
+    def _choose(self, package: Any, step: InstallStep) -> _Chosen:
         try:
             link = self._chooser.choose_for(package)
         except PoetryRuntimeError as exc:
             step.error = _poetry_text(exc)
             self._tell(step, "failed")
-            raise InstallError(f"{step.name} {step.version}: {step.error}") from None
+            raise InstallError(f"{step.error}\n\nNothing was installed.") from None
         repository = self._chooser._get_repository(package)
         assert isinstance(repository, SourceRepository)
         file = repository.file_for(link.url_without_fragment)
@@ -234,5 +266,17 @@ def _matches(data: bytes, expected: str) -> bool:
 
 
 def _poetry_text(exc: PoetryRuntimeError) -> str:
-    """A Poetry error's text without its console markup (and without the debug lines)."""
-    return exc.get_text(debug=False, strip=True).strip()
+    """A Poetry error's text without its console markup, its debug lines and the hint to run
+    ``poetry`` with ``-v`` (there is no such command here); ``poetry lock`` and ``poetry
+    cache clear`` in its solutions read as nbext's ``%lock`` and ``%cache clear``."""
+    text = exc.get_text(debug=False, strip=True)
+    text = text.split("You can also run your poetry command with -v")[0].strip()
+    return (
+        text.replace("poetry lock --no-cache --regenerate", "%lock --regenerate --no-cache")
+        .replace("poetry cache clear --all", "%cache clear --all")
+        .replace("poetry update --no-cache", "%lock --regenerate; %install")
+    )
+
+
+def _s(n: int) -> str:
+    return "" if n == 1 else "s"

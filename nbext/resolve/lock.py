@@ -56,15 +56,26 @@ class _ProjectOnly(Factory):
         return RepositoryPool(config=config)
 
 
-def lock(ws: LookupWorkspace, project_dir: Path, *, regenerate: bool = False) -> LockResult:
+def lock(
+    ws: LookupWorkspace,
+    project_dir: Path,
+    *,
+    regenerate: bool = False,
+    whitelist: list[str] | None = None,
+    dry_run: bool = False,
+    no_cache: bool = False,
+) -> LockResult:
     """Lock the project at ``project_dir`` as ``poetry lock`` would (``--regenerate``: ignore
-    the versions of the existing lock)."""
+    the versions of the existing lock). ``whitelist``: as ``poetry add --lock`` locks after
+    adding these packages (they are resolved afresh, the rest keeps its locked versions);
+    ``dry_run``: nothing is written; ``no_cache``: no cache is read or written (Poetry's
+    ``--no-cache``)."""
     started = time.monotonic()
     io = OneStream()
     poetry = project_poetry(project_dir, io)
     pool = ws.sources
     before = read_locked(poetry.locker.lock) if poetry.locker.lock.exists() else []
-    run = new_lookup(ws, pool)
+    run = new_lookup(ws, pool, no_cache=no_cache)
     fetch = Fetch(run, pool, ws.python)
     requests_before = sum(1 for e in ws.http.events if e.is_request)
     fetch.ahead(list(poetry.package.all_requires))
@@ -77,7 +88,13 @@ def lock(ws: LookupWorkspace, project_dir: Path, *, regenerate: bool = False) ->
         poetry.config,
         installed=InstalledRepository(),
     )
-    installer.lock(update=regenerate)
+    if whitelist:  # poetry add --lock (AddCommand): update, these packages, no operations
+        installer.update(True)
+        installer.whitelist(whitelist)
+        installer.execute_operations(False)
+    else:
+        installer.lock(update=regenerate)
+    installer.dry_run(dry_run)
     try:
         with locked(poetry.locker.lock):
             installer.run()
@@ -88,7 +105,7 @@ def lock(ws: LookupWorkspace, project_dir: Path, *, regenerate: bool = False) ->
     except IndexError as exc:  # Poetry's 'Repository "x" does not exist.'
         raise LockError(str(exc).strip("'\"")) from None
     output = io.lines()
-    after = read_locked(poetry.locker.lock)
+    after = read_locked(poetry.locker.lock) if poetry.locker.lock.exists() else []
     return LockResult(
         path=poetry.locker.lock,
         packages=after,

@@ -7,7 +7,16 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["InstallResult", "InstallStep", "LockResult", "LockedPackage", "read_locked"]
+from nbext.report import Report
+
+__all__ = [
+    "AddResult",
+    "InstallResult",
+    "InstallStep",
+    "LockResult",
+    "LockedPackage",
+    "read_locked",
+]
 
 
 @dataclass(frozen=True)
@@ -139,21 +148,13 @@ class InstallResult:
         return [s.name for s in self.steps if s.action == "uninstall"]
 
     def text(self) -> str:
-        lines = [line for line in self.output if line.strip()]
-        counts = {a: sum(1 for s in self.steps if s.action == a) for a in _ACTIONS}
-        if not self.steps:
-            lines.append("No dependencies to install or update")
-        else:
-            verb = "would be" if self.dry_run else "done"
-            lines.append(
-                f"Package operations ({verb}): {_count(counts['install'], 'install')}, "
-                f"{_count(counts['update'], 'update')}, {_count(counts['uninstall'], 'removal')}"
-            )
-            lines.append("")
-            lines.extend(s.line() for s in self.steps)
+        """Poetry's words (its summary and one line per package, with the source and the file
+        nbext took), then what to do next."""
+        lines = list(self.output)
+        while lines and not lines[0].strip():
+            lines.pop(0)
         if self.notes:
-            lines.append("")
-            lines.extend(self.notes)
+            lines += ["", *self.notes]
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -163,8 +164,21 @@ class InstallResult:
         p.text(self.text())  # type: ignore[attr-defined]
 
 
-_ACTIONS = ("install", "update", "uninstall")
+@dataclass(repr=False)
+class AddResult(Report):
+    """What ``%add`` did: Poetry's messages about pyproject.toml (the :class:`Report` part),
+    then the lock or the install."""
 
+    lock: LockResult | None = None
+    install: InstallResult | None = None
 
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}{'s' if n != 1 else ''}"
+    def text(self) -> str:
+        parts = [Report.__repr__(self)]
+        if self.lock is not None:
+            parts.append(self.lock.text())
+        if self.install is not None:
+            parts.append(self.install.text())
+        return "\n\n".join(p for p in parts if p.strip())
+
+    def __repr__(self) -> str:
+        return self.text()

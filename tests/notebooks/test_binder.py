@@ -247,6 +247,11 @@ def test_postbuild_installs_offline_in_a_fresh_venv_and_a_tutorial_runs(tmp_path
     assert rc == 0, f"binder/postBuild failed (exit {rc})\n{out}"
     assert (site / "nbext" / "__init__.py").is_file(), out
     assert any((site / "nbext" / "demo").iterdir()), "nbext.demo is not installed"
+    # Tutorial 09's kernel: a throwaway venv, registered where JupyterLab looks (sys.prefix).
+    spec = json.loads((venv / "share/jupyter/kernels/nbext-tutorial/kernel.json").read_text())
+    assert Path(spec["argv"][0]).is_relative_to(
+        (venv / "share/jupyter/nbext-tutorial-venv").resolve()
+    )
     [dist_info] = site.glob("nbext-*.dist-info")
     direct_url = dist_info / "direct_url.json"
     if direct_url.exists():

@@ -26,6 +26,8 @@ NOTEBOOK_DIR = ROOT / "notebooks"
 SANITIZE = Path(__file__).resolve().parent / "nbval-sanitize.cfg"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 
+#: The kernelspec of the tutorials that install into their kernel (scripts/tutorial_kernel.py).
+TUTORIAL_KERNEL = "nbext-tutorial"
 RUN_TIMEOUT = 600  # seconds for a whole notebook, kernel start included
 CELL_TIMEOUT = 120
 
@@ -60,12 +62,24 @@ def test_notebook_passes_strict_nbval(notebook: Path, tmp_path: Path) -> None:
     shutil.copy2(notebook, work / notebook.name)
     shutil.copy2(SANITIZE, work / SANITIZE.name)
     (work / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+    env = _isolated_env(tmp_path / "env")
+    kernel = ["--nbval-current-env"]
+    if _load(notebook)["metadata"]["kernelspec"]["name"] == TUTORIAL_KERNEL:
+        # Tutorial 09 installs into its kernel: a throwaway venv, never this environment.
+        env["JUPYTER_PATH"] = str(tmp_path / "jupyter-path")
+        subprocess.run(
+            [sys.executable, str(ROOT / "scripts" / "tutorial_kernel.py"), env["JUPYTER_PATH"]],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+        kernel = []
     cmd = [
         sys.executable,
         "-m",
         "pytest",
         "--nbval",
-        "--nbval-current-env",
+        *kernel,
         "--nbval-sanitize-with",
         SANITIZE.name,
         "--nbval-cell-timeout",
@@ -78,7 +92,7 @@ def test_notebook_passes_strict_nbval(notebook: Path, tmp_path: Path) -> None:
     proc = subprocess.run(
         cmd,
         cwd=work,
-        env=_isolated_env(tmp_path / "env"),
+        env=env,
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,

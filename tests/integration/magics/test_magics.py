@@ -99,8 +99,8 @@ def test_add_and_lookup_with_pin(
     run(ip, f"source add -p primary public {other.url}")
     run(ip, f"source add -p explicit corp {corp.url}")
     with pytest.raises(nbext.UnknownSourceError, match='Repository "nope" does not exist'):
-        run(ip, "add acme --source nope")
-    out, _, _ = run(ip, "add acme --source corp")
+        run(ip, "add acme --source nope --no-lock")
+    out, _, _ = run(ip, "add acme --source corp --no-lock")
     assert out == (
         "Using version ^2.0.0 for acme\n"
         'Added acme (^2.0.0) to project.dependencies with source = "corp".\n'
@@ -111,7 +111,7 @@ def test_add_and_lookup_with_pin(
     _, _, res = run(ip, "lookup acme")
     assert (res.chosen.version, res.chosen.source) == ("2.0.0", "corp")
     assert other.project_requests("acme") == []
-    out, _, _ = run(ip, "add acme-core@* --source corp --group pins")
+    out, _, _ = run(ip, "add acme-core@* --source corp --group pins --no-lock")
     assert out == 'Added acme-core (*) to dependency-groups.pins with source = "corp".\n'
     text = (project_dir / "pyproject.toml").read_text()
     assert '[tool.poetry.group.pins.dependencies]\nacme-core = {source = "corp"}' in text

@@ -20,7 +20,7 @@ def test_lock_magic_writes_the_lock_and_shows_each_package(
         api="json",
     )
     run(ip, f"source add --priority primary corp {corp.url}")
-    run(ip, "add acme@^1.0 --source corp")
+    run(ip, "add acme@^1.0 --source corp --no-lock")
     _, _, result = run(ip, "lock --no-live")
     assert isinstance(result, LockResult)
     assert (project_dir / "poetry.lock").is_file()
@@ -39,7 +39,7 @@ def test_lock_magic_conflict_fails_the_cell_in_poetrys_words(
 ) -> None:
     corp = index_factory([Dist("acme", "1.0.0")], api="json")
     run(ip, f"source add --priority primary corp {corp.url}")
-    run(ip, "add acme@^1.0 --source corp")
+    run(ip, "add acme@^1.0 --source corp --no-lock")
     text = (project_dir / "pyproject.toml").read_text()
     assert "acme (>=1.0,<2.0)" in text, text
     (project_dir / "pyproject.toml").write_text(text.replace(">=1.0,<2.0", ">=2.0"))
