@@ -2,16 +2,45 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from IPython.core.magic import line_magic, magics_class, needs_local_scope, no_var_expand
 from IPython.display import display
 
+from nbext.facade import Workspace
+from nbext.lookup.timing import time_by_source
 from nbext.magics.base import NbextMagicsBase, arguments, parser
+from nbext.net.client import Event
 from nbext.resolve.results import InstallResult, LockResult
 from nbext.ui.installview import LiveInstall, LiveLock
 
-__all__ = ["InstallMagics"]
+__all__ = ["InstallMagics", "network_log"]
+
+
+@contextlib.contextmanager
+def network_log(ws: Workspace, verbosity: int) -> Iterator[None]:
+    """``-v``: where the time went per source (pages, metadata and files, bytes, requests);
+    ``-vv``: every request; ``-vvv``: with its (redacted) headers. Printed when the command
+    ends, whether it succeeded or not."""
+    if verbosity < 1:
+        yield
+        return
+    events: list[Event] = []
+    ws.log_sinks.append(events.append)
+    try:
+        yield
+    finally:
+        ws.log_sinks.remove(events.append)
+        for source, spent in time_by_source(events).items():
+            print(f"Source ({source}): {spent.text()}")
+        if verbosity >= 2:
+            for event in events:
+                print("  " + event.line())
+                if verbosity >= 3:
+                    for line in event.detail_lines():
+                        print("  " + line)
 
 
 @magics_class
@@ -33,7 +62,8 @@ class InstallMagics(NbextMagicsBase):
         and hashes as ``poetry lock``, which accepts the file as fresh. An existing lock's
         versions are kept where they still fit; ``--regenerate`` ignores them; ``--no-cache``
         reads and writes no cache. A conflict is explained in Poetry's words, and nothing is
-        written.
+        written. ``-v`` adds where the time went per source, ``-vv`` every request, ``-vvv``
+        their (redacted) headers.
         """
         p = parser("%lock")
         p.add_argument("--regenerate", action="store_true")
@@ -48,7 +78,8 @@ class InstallMagics(NbextMagicsBase):
             display(live)  # type: ignore[no-untyped-call]
             ws.log_sinks.append(live.event)
         try:
-            return ws.lock(regenerate=ns.regenerate, no_cache=ns.no_cache)
+            with network_log(ws, ns.verbose):
+                return ws.lock(regenerate=ns.regenerate, no_cache=ns.no_cache)
         finally:
             if live is not None:
                 ws.log_sinks.remove(live.event)
@@ -73,7 +104,8 @@ class InstallMagics(NbextMagicsBase):
         and verified is anything installed. Versions already installed are kept when they
         satisfy. A module that is already imported and was upgraded or downgraded needs a
         kernel restart: the result says which. An environment marked externally managed
-        (PEP 668) is refused unless ``--break-system-packages`` is given.
+        (PEP 668) is refused unless ``--break-system-packages`` is given. ``-v`` adds where
+        the time went per source, ``-vv`` every request, ``-vvv`` their (redacted) headers.
         """
         p = parser("%install")
         p.add_argument("requirements", nargs="*")
@@ -93,15 +125,16 @@ class InstallMagics(NbextMagicsBase):
             display(live)  # type: ignore[no-untyped-call]
             ws.log_sinks.append(live.event)
         try:
-            return ws.install(
-                ns.requirements or None,
-                source=ns.source,
-                sync=ns.sync,
-                dry_run=ns.dry_run,
-                groups=ns.only,
-                observer=live,
-                break_system_packages=ns.break_system_packages,
-            )
+            with network_log(ws, ns.verbose):
+                return ws.install(
+                    ns.requirements or None,
+                    source=ns.source,
+                    sync=ns.sync,
+                    dry_run=ns.dry_run,
+                    groups=ns.only,
+                    observer=live,
+                    break_system_packages=ns.break_system_packages,
+                )
         finally:
             if live is not None:
                 ws.log_sinks.remove(live.event)

@@ -9,6 +9,7 @@ from IPython.core.magic import line_magic, magics_class, needs_local_scope, no_v
 from IPython.display import display
 
 from nbext.magics.base import URL_HINT, NbextMagicsBase, arguments, emit, parser
+from nbext.magics.install import network_log
 from nbext.magics.linesecrets import LineSecrets
 from nbext.ui.installview import LiveInstall
 
@@ -117,7 +118,7 @@ class SourceMagics(NbextMagicsBase):
         Usage::
 
           %add PKG[@CONSTRAINT] [--source NAME] [--group GROUP]
-               [--lock | --no-lock] [--dry-run] [--no-live] [--break-system-packages]
+               [--lock | --no-lock] [--dry-run] [-v] [--no-live] [--break-system-packages]
 
         As ``poetry add``: pyproject.toml gets the dependency, poetry.lock is updated for it
         (everything else keeps its locked version), and the package is installed into this
@@ -148,6 +149,7 @@ class SourceMagics(NbextMagicsBase):
         p.add_argument("--lock", action="store_true")
         p.add_argument("--no-lock", action="store_true")
         p.add_argument("--dry-run", action="store_true")
+        p.add_argument("-v", "--verbose", action="count", default=0)
         p.add_argument("--no-live", action="store_true")
         p.add_argument("--break-system-packages", action="store_true")
         found = self._parse(line, local_ns)
@@ -166,16 +168,17 @@ class SourceMagics(NbextMagicsBase):
                 display(live)  # type: ignore[no-untyped-call]
                 ws.log_sinks.append(live.event)
             try:
-                return ws.add(
-                    ns.requirement,
-                    source=ns.source,
-                    group=ns.group,
-                    lock=True,
-                    install=not ns.lock,
-                    dry_run=ns.dry_run,
-                    observer=live,
-                    break_system_packages=ns.break_system_packages,
-                )
+                with network_log(ws, ns.verbose):
+                    return ws.add(
+                        ns.requirement,
+                        source=ns.source,
+                        group=ns.group,
+                        lock=True,
+                        install=not ns.lock,
+                        dry_run=ns.dry_run,
+                        observer=live,
+                        break_system_packages=ns.break_system_packages,
+                    )
             finally:
                 if live is not None:
                     ws.log_sinks.remove(live.event)

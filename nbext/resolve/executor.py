@@ -220,10 +220,19 @@ class KernelExecutor:
         response, answer = requests.get(source, file.url, None, None, requests.http.limits.download)
         if response is None or response.status_code != 200:
             step.error = answer.error or answer.warning or f"HTTP {answer.status}"
+            if response is not None and response.status_code in (401, 403):
+                # Poetry's warning, and what to do about it (the lookup's 401 row says the same)
+                step.error = f"Source ({source.name}): Authorization error accessing " + (
+                    redact_url(file.url)
+                )
+                hint = self._fetch.lookup.page_fetcher.auth_hint
+                if hint is not None:
+                    sent = "authorization" in response.request.headers
+                    step.error += hint(source.name, response.status_code, sent)
             self._tell(step, "failed")
             raise InstallError(
-                f"{file.filename} could not be downloaded from {source.name} "
-                f"({redact_url(step.error)}). Nothing was installed."
+                f"{file.filename} could not be downloaded from {source.name}: "
+                f"{redact_url(step.error)}. Nothing was installed."
             )
         data = response.content
         step.size = len(data)

@@ -58,16 +58,22 @@ class SourceRepository(Repository):
         self.url = source.url.rstrip("/")
         self._releases: dict[str, list[Release]] = {}
         self._files: dict[str, File] = {}
+        self._refused: dict[str, str] = {}
 
-    def releases(self, name: str) -> list[Release]:
-        """The releases on the source's page for ``name`` (a canonical name)."""
-        if name in self._releases:
-            return self._releases[name]
-        page = self.fetch.page(self.source, name)
-        if page.error:
-            raise SourceUnavailableError(page.error, source=self.source.name)
-        self._releases[name] = page.releases
-        return page.releases
+    def releases(self, name: str, *, refused_is_error: bool = False) -> list[Release]:
+        """The releases on the source's page for ``name`` (a canonical name). A page the
+        source refused (401/403) lists none, as in Poetry, unless ``refused_is_error``: then
+        Poetry's warning and nbext's fix are the error (an install cannot go on without it)."""
+        if name not in self._releases:
+            page = self.fetch.page(self.source, name)
+            if page.error:
+                raise SourceUnavailableError(page.error, source=self.source.name)
+            self._releases[name] = page.releases
+            if page.warning:
+                self._refused[name] = page.warning
+        if refused_is_error and name in self._refused:
+            raise SourceUnavailableError(self._refused[name], source=self.source.name)
+        return self._releases[name]
 
     def _find_packages(self, name: Any, constraint: VersionConstraint) -> list[Package]:
         packages = []
@@ -116,9 +122,8 @@ class SourceRepository(Repository):
         hash Poetry would record (the first of sha512, sha384, sha256 the index gave, else
         the sha256 of the downloaded file, as ``HTTPRepository.calculate_sha256`` gives the
         chooser), with the file's Requires-Python and yanked reason."""
-        release = next(
-            (r for r in self.releases(package.name) if r.version == package.version), None
-        )
+        releases = self.releases(package.name, refused_is_error=True)
+        release = next((r for r in releases if r.version == package.version), None)
         if release is None:
             return []
         links = []

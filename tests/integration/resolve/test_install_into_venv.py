@@ -163,3 +163,25 @@ def test_dry_run_changes_nothing(
     assert "Package operations: 3 installs, 0 updates, 0 removals" in result.text()
     assert venv.installed() == {}
     assert _downloads(corp) == [] and _downloads(public) == []
+
+
+def test_a_401_on_one_file_mid_install_installs_nothing_and_says_the_fix(
+    servers: tuple[IndexServer, IndexServer], make_venv: MakeVenv, tmp_path: Path
+) -> None:
+    corp, public = servers
+    project = _project(tmp_path / "app", corp, public, '"acme (>=1.0,<3.0)"')
+    venv = make_venv()
+    with nbext.Workspace(project) as ws:
+        ws.lock()
+    # The pages answer; the one wheel of acme on corp needs a login the kernel does not have.
+    corp.set_fault(
+        "/files/acme-2.0.0", status=401, headers={"WWW-Authenticate": 'Basic realm="corp"'}
+    )
+    with nbext.Workspace(project) as ws, pytest.raises(nbext.NbextError) as info:
+        install(ws, project, target=venv)
+    message = str(info.value)
+    assert "acme-2.0.0-py3-none-any.whl could not be downloaded from corp" in message
+    assert "Source (corp): Authorization error accessing" in message
+    assert "(no credentials for corp: %config http-basic.corp USERNAME)" in message
+    assert message.endswith("Nothing was installed.")
+    assert venv.installed() == {}

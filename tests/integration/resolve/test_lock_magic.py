@@ -49,3 +49,24 @@ def test_lock_magic_conflict_fails_the_cell_in_poetrys_words(
     assert "version solving failed" in message
     assert "Nothing was written to poetry.lock." in message
     assert not (project_dir / "poetry.lock").exists()
+
+
+def test_lock_magic_verbose_says_where_the_time_went_and_every_request(
+    ip: InteractiveShell, project_dir: Path, index_factory: type[IndexServer]
+) -> None:
+    corp = index_factory(
+        [Dist("acme", "1.0.0", requires_dist=("acme-core>=1",)), Dist("acme-core", "1.2.0")],
+        api="json",
+    )
+    run(ip, f"source add --priority primary corp {corp.url}")
+    run(ip, "add acme@^1.0 --source corp --no-lock")
+    out, _, _ = run(ip, "lock --no-live -v")
+    assert out.startswith("Source (corp): pages ") and "requests" in out
+    assert "/simple/acme/" not in out  # -v: one line per source only
+    out, _, _ = run(ip, "lock --no-live --regenerate --no-cache -vvv")
+    lines = out.splitlines()
+    assert any("/simple/acme/" in line and "200" in line for line in lines)
+    assert any("/simple/acme-core/" in line for line in lines)
+    assert any(
+        line.strip() == "< content-type: application/vnd.pypi.simple.v1+json" for line in lines
+    )
