@@ -20,7 +20,13 @@ Owns:
   asks for what it will likely ask next, concurrently (the solver itself is sequential).
 * ``repository`` - a source as a Poetry repository; the pool in Poetry's order.
 * ``lock`` - ``Workspace.lock()``: Poetry's installer in lock mode over that pool.
-* ``results`` - what a lock did (data and text).
+* ``install`` - ``Workspace.install()``: the lock (Poetry's installer) or named requirements
+  (Poetry's solver for a root that is the kernel) into the target; ``executor`` - Poetry's
+  operations carried out by nbext: each file chosen by Poetry's chooser, downloaded through
+  nbext, verified against the lock, then installed all at once.
+* ``add`` - ``%add``: pyproject.toml, then the lock and the install, as ``poetry add``.
+* ``poetry_api`` - the parts of Poetry's application nbext drives, imported once.
+* ``results`` - what a lock, an install or an add did (data and text; light to import).
 
 ``%install``'s environment side (local files in, no index; imports nothing above
 ``nbext.errors``):
