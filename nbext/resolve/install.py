@@ -35,6 +35,7 @@ from nbext.resolve.imported import restart_needed
 from nbext.resolve.installer import install_files
 from nbext.resolve.lock import lock_failure, project_poetry
 from nbext.resolve.poetry_api import (
+    GenericEnv,
     InstalledRepository,
     Installer,
     OneStream,
@@ -68,12 +69,13 @@ class Session:
         self.started = time.monotonic()
         self.ws = ws
         self.env = target or TargetEnvironment.current()
-        self.notes = _notices(self.env)
         self.env.check_can_install(break_system_packages=break_system_packages)
+        self.io = io or OneStream()
+        for note in _notices(self.env):  # said before anything is installed
+            self.io.write_line(note)
         self.before = self.env.installed()
         self.pool = ws.sources
         self.fetch = Fetch(new_lookup(ws, self.pool), self.pool, ws.python)
-        self.io = io or OneStream()
         self.poetry_env = _poetry_env(self.env)
         self.installed = InstalledRepository.load(self.poetry_env)
         self.requests_before = sum(1 for e in ws.http.events if e.is_request)
@@ -133,7 +135,7 @@ class Session:
         self.executor.close()
         importlib.invalidate_caches()
         after = self.env.installed() if not dry_run else self.before
-        notes = list(self.notes)
+        notes: list[str] = []
         if self.env.running:
             notes += restart_needed(self.before, after)
         return InstallResult(
@@ -277,7 +279,9 @@ def _poetry_env(env: TargetEnvironment) -> Any:
     its installed distributions)."""
     if env.is_venv:
         return VirtualEnv(Path(env.prefix), Path(env.base_prefix))
-    return SystemEnv(Path(env.prefix))
+    if env.running:
+        return SystemEnv(Path(env.prefix))  # this interpreter, asked in-process
+    return GenericEnv(Path(env.prefix))  # another installation: its python, asked
 
 
 def _kernel_root(

@@ -34,7 +34,7 @@ with warnings.catch_warnings():
     from poetry.repositories.installed_repository import InstalledRepository
     from poetry.repositories.repository import Repository
     from poetry.repositories.repository_pool import Priority, RepositoryPool
-    from poetry.utils.env import NullEnv, SystemEnv, VirtualEnv
+    from poetry.utils.env import GenericEnv, NullEnv, SystemEnv, VirtualEnv
 
 __all__ = [
     "IO",
@@ -42,6 +42,7 @@ __all__ = [
     "Chooser",
     "Config",
     "Factory",
+    "GenericEnv",
     "InstalledRepository",
     "Installer",
     "Link",

@@ -185,3 +185,29 @@ def test_a_401_on_one_file_mid_install_installs_nothing_and_says_the_fix(
     assert "(no credentials for corp: %config http-basic.corp USERNAME)" in message
     assert message.endswith("Nothing was installed.")
     assert venv.installed() == {}
+
+
+def test_outside_a_venv_the_output_says_so_first_and_pep_668_refuses(
+    servers: tuple[IndexServer, IndexServer], system_python: Path, tmp_path: Path
+) -> None:
+    from nbext.errors import ExternallyManagedError
+    from nbext.resolve.environment import TargetEnvironment
+
+    corp, public = servers
+    project = _project(tmp_path / "app", corp, public, "")
+    target = TargetEnvironment.for_python(system_python)
+    with nbext.Workspace(project) as ws:
+        result = install(ws, project, ["tinyhttp"], target=target, dry_run=True)
+    first = result.text().splitlines()[0]
+    assert first.startswith(f"Note: this kernel's Python ({target.python}) is not in a virtual")
+    marker = Path(target.stdlib) / "EXTERNALLY-MANAGED"
+    marker.write_text("[externally-managed]\nError=Use the distribution's packages.\n")
+    public.clear_log()
+    try:
+        with nbext.Workspace(project) as ws, pytest.raises(ExternallyManagedError) as info:
+            install(ws, project, ["tinyhttp"], target=TargetEnvironment.for_python(system_python))
+    finally:
+        marker.unlink()
+    assert "Use the distribution's packages." in str(info.value)
+    assert "--break-system-packages" in str(info.value)
+    assert public.requests == []  # refused before anything was asked
