@@ -111,3 +111,28 @@ def test_conflict_is_poetrys_explanation_and_nothing_is_written(demo: Demo, tmp_
     assert "version solving failed" in str(info.value)
     assert "acme-utils" in str(info.value)
     assert not (ours / "poetry.lock").exists()
+
+
+def test_poetry_installs_from_the_lock_without_relocking(
+    demo: Demo, tmp_path: Path, poetry: Path
+) -> None:
+    ours = _project(tmp_path / "nbext", demo)
+    with nbext.Workspace(ours) as ws:
+        ws.lock()
+    before = (ours / "poetry.lock").read_bytes()
+    with tempfile.TemporaryDirectory(prefix="poetry-home-") as home:
+        env = poetry_env(Path(home))
+        # Poetry's own venv for the project, inside the (temporary) project directory.
+        env.update({"POETRY_VIRTUALENVS_CREATE": "true", "POETRY_VIRTUALENVS_IN_PROJECT": "true"})
+        proc = run_captured(
+            [str(poetry), "install", "--no-root", "--no-ansi", "--no-interaction"],
+            env=env,
+            cwd=ours,
+            timeout=300,
+        )
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out
+    assert "Installing dependencies from lock file" in out
+    assert "Resolving dependencies" not in out and "Writing lock file" not in out
+    assert "Installing acme-utils (2.1.0)" in out and "Installing gpu-kernels (2.0.0)" in out
+    assert (ours / "poetry.lock").read_bytes() == before
