@@ -29,7 +29,7 @@ from nbext.files.atomic import write_cache_file
 from nbext.index.files import File, Release
 from nbext.index.metadata import ReleaseMetadata
 
-__all__ = ["CACHE_VERSION", "MetadataCache", "entry_path"]
+__all__ = ["CACHE_VERSION", "MetadataCache", "entry_path", "no_userinfo"]
 
 logger = logging.getLogger("nbext.cache")
 
@@ -53,7 +53,8 @@ def _file_hash(f: File) -> str | None:
     return None
 
 
-def _no_userinfo(url: str) -> str:
+def no_userinfo(url: str) -> str:
+    """``url`` without credentials in its authority (what Poetry writes to caches and locks)."""
     scheme, sep, rest = url.partition("://")
     if not sep:
         return url
@@ -74,7 +75,7 @@ def _files(release: Release) -> list[dict[str, Any]] | None:
         digest = _file_hash(f)
         if digest is None:
             return None
-        item: dict[str, Any] = {"file": f.filename, "hash": digest, "url": _no_userinfo(f.url)}
+        item: dict[str, Any] = {"file": f.filename, "hash": digest, "url": no_userinfo(f.url)}
         if f.size is not None:
             item["size"] = f.size
         out.append(item)
@@ -116,7 +117,7 @@ class MetadataCache:
         cached_names = {
             (str(f.get("file")), str(f.get("url", ""))) for f in cached_files if isinstance(f, dict)
         }
-        listed = {(f.filename, _no_userinfo(f.url)) for f in _kept(release)}
+        listed = {(f.filename, no_userinfo(f.url)) for f in _kept(release)}
         if cached_names != listed:
             # the index lists other files now, or the source moved: refetch (Poetry 2.3+
             # compares the lock file's files the same way)

@@ -16,7 +16,24 @@ from nbext.net.client import Event
 from nbext.resolve.results import InstallResult, LockResult
 from nbext.ui.installview import LiveInstall, LiveLock
 
-__all__ = ["InstallMagics", "network_log"]
+__all__ = ["InstallMagics", "network_log", "watched"]
+
+
+@contextlib.contextmanager
+def watched(ws: Workspace, what: str, live: bool, verbosity: int) -> Iterator[LiveInstall | None]:
+    """An install's live view (``live``: in a kernel, not ``--no-live``) and its ``-v`` log
+    around the body; the view is closed when the body ends, whatever happened."""
+    view = LiveInstall(what) if live else None
+    if view is not None:
+        display(view)  # type: ignore[no-untyped-call]
+        ws.log_sinks.append(view.event)
+    try:
+        with network_log(ws, verbosity):
+            yield view
+    finally:
+        if view is not None:
+            ws.log_sinks.remove(view.event)
+            view.finish()
 
 
 @contextlib.contextmanager
@@ -119,23 +136,14 @@ class InstallMagics(NbextMagicsBase):
         ns = p.parse_args(arguments(self._parse(line, local_ns).parsed))
         self._notices()
         ws = self.ws
-        live = None
-        if self._in_kernel() and not ns.no_live:
-            live = LiveInstall(" ".join(ns.requirements))
-            display(live)  # type: ignore[no-untyped-call]
-            ws.log_sinks.append(live.event)
-        try:
-            with network_log(ws, ns.verbose):
-                return ws.install(
-                    ns.requirements or None,
-                    source=ns.source,
-                    sync=ns.sync,
-                    dry_run=ns.dry_run,
-                    groups=ns.only,
-                    observer=live,
-                    break_system_packages=ns.break_system_packages,
-                )
-        finally:
-            if live is not None:
-                ws.log_sinks.remove(live.event)
-                live.finish()
+        live = self._in_kernel() and not ns.no_live
+        with watched(ws, " ".join(ns.requirements), live, ns.verbose) as view:
+            return ws.install(
+                ns.requirements or None,
+                source=ns.source,
+                sync=ns.sync,
+                dry_run=ns.dry_run,
+                groups=ns.only,
+                observer=view,
+                break_system_packages=ns.break_system_packages,
+            )

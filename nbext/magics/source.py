@@ -6,12 +6,10 @@ from typing import Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import line_magic, magics_class, needs_local_scope, no_var_expand
-from IPython.display import display
 
 from nbext.magics.base import URL_HINT, NbextMagicsBase, arguments, emit, parser
-from nbext.magics.install import network_log
+from nbext.magics.install import watched
 from nbext.magics.linesecrets import LineSecrets
-from nbext.ui.installview import LiveInstall
 
 __all__ = ["SourceMagics"]
 
@@ -162,24 +160,15 @@ class SourceMagics(NbextMagicsBase):
                 emit(self.ws.add(ns.requirement, source=ns.source, group=ns.group))
                 return None
             ws = self.ws
-            live = None
-            if not ns.lock and self._in_kernel() and not ns.no_live:
-                live = LiveInstall(ns.requirement)
-                display(live)  # type: ignore[no-untyped-call]
-                ws.log_sinks.append(live.event)
-            try:
-                with network_log(ws, ns.verbose):
-                    return ws.add(
-                        ns.requirement,
-                        source=ns.source,
-                        group=ns.group,
-                        lock=True,
-                        install=not ns.lock,
-                        dry_run=ns.dry_run,
-                        observer=live,
-                        break_system_packages=ns.break_system_packages,
-                    )
-            finally:
-                if live is not None:
-                    ws.log_sinks.remove(live.event)
-                    live.finish()
+            live = not ns.lock and self._in_kernel() and not ns.no_live
+            with watched(ws, ns.requirement, live, ns.verbose) as view:
+                return ws.add(
+                    ns.requirement,
+                    source=ns.source,
+                    group=ns.group,
+                    lock=True,
+                    install=not ns.lock,
+                    dry_run=ns.dry_run,
+                    observer=view,
+                    break_system_packages=ns.break_system_packages,
+                )

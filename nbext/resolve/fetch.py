@@ -23,7 +23,8 @@ from typing import Any
 from poetry.core.constraints.version import VersionConstraint
 from poetry.core.packages.dependency import Dependency
 
-from nbext.cache.metadata import CACHE_VERSION
+from nbext.cache.artifacts import POETRY_HASH_PRIORITY
+from nbext.cache.metadata import CACHE_VERSION, no_userinfo
 from nbext.index.files import File, Release
 from nbext.lookup.answers import MetadataResult, PageResult
 from nbext.lookup.rules import filter_releases, python_for, python_ok
@@ -57,29 +58,10 @@ def file_hash(f: File) -> str | None:
     return None
 
 
-#: The hash Poetry checks a downloaded file against, best first: Poetry's
-#: ``poetry.utils.helpers.prioritised_hash_types`` (then any other algorithm hashlib has; there
-#: in a set's order, here sorted by name).
-_CHECK_HASHES = (
-    "sha3_512",
-    "sha3_384",
-    "sha3_256",
-    "sha3_224",
-    "sha512",
-    "sha384",
-    "sha256",
-    "sha224",
-    "shake_256",
-    "shake_128",
-    "blake2s",
-    "blake2b",
-)
-
-
 def _check_hash(hashes: Mapping[str, str]) -> str | None:
     """Poetry's ``get_highest_priority_hash_type``: the link's hash a download is checked
     against (None when hashlib knows none of them)."""
-    for name in _CHECK_HASHES:
+    for name in POETRY_HASH_PRIORITY:  # Poetry's prioritised_hash_types
         if name in hashes and name in hashlib.algorithms_available:
             return name
     return next((name for name in sorted(hashes) if name in hashlib.algorithms_available), None)
@@ -98,14 +80,6 @@ def release_files(release: Release) -> list[File]:
     if release.yanked:
         return list(release.files)
     return [f for f in release.files if not f.yanked]
-
-
-def _no_userinfo(url: str) -> str:
-    scheme, sep, rest = url.partition("://")
-    if not sep:
-        return url
-    host, slash, path = rest.partition("/")
-    return f"{scheme}://{host.rpartition('@')[2]}{slash}{path}"
 
 
 class Fetch:
@@ -153,7 +127,7 @@ class Fetch:
             # Poetry's "Failed to determine hash of ... Skipping file." cannot happen here, nor
             # in Poetry: a file without a strong hash always gets one (see computed_hash).
             digest = file_hash(f) or self.computed_hash(source, f)
-            item: dict[str, Any] = {"file": f.filename, "hash": digest, "url": _no_userinfo(f.url)}
+            item: dict[str, Any] = {"file": f.filename, "hash": digest, "url": no_userinfo(f.url)}
             if f.size is not None:
                 item["size"] = f.size
             recorded.append(item)

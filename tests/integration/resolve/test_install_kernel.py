@@ -72,7 +72,7 @@ def test_add_and_install_in_a_kernel_of_a_fresh_venv(
         f"%source add --priority supplemental public {public.url}",
         "%add acme-utils --source corp --no-live",
         "import acme_utils, acme_core\nprint(acme_utils.__name__, acme_core.__name__)",
-        "%install tinyhttp --no-live",
+        "%install tinyhttp",  # with its live view (a widget), as in JupyterLab
         "%install acme-utils==1.0.0 --source corp --no-live",
     ]
     nb = nbformat.v4.new_notebook()
@@ -91,6 +91,7 @@ def test_add_and_install_in_a_kernel_of_a_fresh_venv(
     assert "Installing acme-utils (2.1.0) from corp" in added
     assert imported.strip() == "acme_utils acme_core"
     assert "Installing tinyhttp (0.9.0) from public" in tiny
+    assert "%install tinyhttp: live view (closed when the install ends" in tiny
     assert "Updating acme-utils (2.1.0 -> 1.0.0) from corp" in downgraded
     assert "restart the kernel" in downgraded and "acme_utils" in downgraded
     got = venv.installed()
