@@ -70,6 +70,7 @@ __all__ = [
     "SourceError",
     "TlsConnectError",
     "UnknownSourceError",
+    "UnsafeDependencies",
     "UploadFailed",
 ]
 
@@ -266,3 +267,8 @@ class BuildError(InstallError):
     def __init__(self, message: str, *, path: str | None = None, output: str = "") -> None:
         super().__init__(message, path=path)
         self.output = output
+
+
+class UnsafeDependencies(NbextError):
+    """``%source audit --strict`` found dependencies a copy on another source could replace
+    (dependency confusion); the message names each and its fix."""

@@ -31,7 +31,7 @@ from nbext.sources.pool import Priority
 
 if TYPE_CHECKING:
     from nbext.resolve.executor import InstallObserver
-    from nbext.resolve.results import InstallResult, LockResult
+    from nbext.resolve.results import AuditResult, InstallResult, LockResult
 
 __all__ = ["Workspace"]
 
@@ -200,6 +200,24 @@ class Workspace(WorkspaceBase):
             observer=observer,
             break_system_packages=break_system_packages,
         )
+
+    def audit(self, *, public: bool | None = None) -> AuditResult:
+        """The dependency-confusion radar over the project (``%source audit``): each
+        dependency (direct and locked) with its source, its pin, where else its name exists
+        (``elsewhere``: source -> highest version) and a verdict, ``"safe"``, ``"unsafe"``
+        or ``"declared"`` (PEP 708). ``public``: ask the public index too when it is not a
+        source (default: ``%config radar.public``, on)."""
+        project = self.project
+        if project is None:
+            raise ProjectError(
+                f"%source audit checks a project's dependencies, and there is no "
+                f"pyproject.toml in {self.directory} or its parents."
+            )
+        from nbext.resolve.audit import audit  # Poetry's application: loaded on first use
+
+        if public is None:
+            public = self.settings.flag("radar.public", True)
+        return audit(self, project.root, public=public)
 
     # -- %cache -------------------------------------------------------------------------------
     def cache_list(self) -> CacheTable:

@@ -6,7 +6,9 @@ from typing import Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import line_magic, magics_class, needs_local_scope, no_var_expand
+from IPython.display import display
 
+from nbext.errors import UnsafeDependencies
 from nbext.magics.base import URL_HINT, NbextMagicsBase, arguments, emit, parser
 from nbext.magics.install import watched
 from nbext.magics.linesecrets import LineSecrets
@@ -30,6 +32,7 @@ class SourceMagics(NbextMagicsBase):
           %source show [NAME ...]
           %source remove NAME
           %source diagnose NAME
+          %source audit [--strict] [--no-public]
 
         ``add`` appends a ``[[tool.poetry.source]]`` entry to the project's pyproject.toml (or
         updates the one with the same name, keeping its comments). Without a project, the
@@ -58,6 +61,15 @@ class SourceMagics(NbextMagicsBase):
           %source remove gpu
           %source diagnose corp      (which trust store accepts its certificate, TLS version,
                                      subject, issuer and expiry)
+          %source audit --strict     (the dependency-confusion radar: fails the cell when a
+                                     dependency could be taken from another source)
+
+        ``audit`` lists every dependency of the project (direct and locked) with its source,
+        its pin, where else its name exists (every other source, and the public index unless
+        ``--no-public`` or ``%config radar.public false``; asked without credentials) and a
+        verdict: safe (pinned, found nowhere else, or no other copy can win under the
+        priorities), declared (the indexes say they are the same project, PEP 708) or unsafe
+        (a copy elsewhere could be chosen: the fix, a pin, is given).
         """
         found = self._parse(line, local_ns)
         with self._secrets(
@@ -73,10 +85,11 @@ class SourceMagics(NbextMagicsBase):
             # Reading the sources for the notices validates them; `remove` must work on a
             # file Poetry can no longer read, to take out the entry that broke it.
             self._notices()
-        if not args or args[0] not in ("add", "show", "remove", "diagnose"):
+        if not args or args[0] not in ("add", "show", "remove", "diagnose", "audit"):
             raise UsageError(
                 "Usage: %source add [--priority P] NAME [URL] | %source show [NAME ...] | "
-                "%source remove NAME | %source diagnose NAME  (see %source?)"
+                "%source remove NAME | %source diagnose NAME | %source audit [--strict]  "
+                "(see %source?)"
             )
         command, rest = args[0], args[1:]
         if command == "add":
@@ -90,6 +103,20 @@ class SourceMagics(NbextMagicsBase):
             emit(report)
             self._notices()
             return None
+        if command == "audit":
+            p = parser("%source audit")
+            p.add_argument("--strict", action="store_true")
+            p.add_argument("--no-public", action="store_true")
+            ns = p.parse_args(rest)
+            result = self.ws.audit(public=False if ns.no_public else None)
+            if ns.strict and result.unsafe:
+                display(result)  # type: ignore[no-untyped-call]
+                raise UnsafeDependencies(
+                    f"{len(result.unsafe)} dependenc{'y' if len(result.unsafe) == 1 else 'ies'} "
+                    "could be taken from another source: "
+                    + "; ".join(f"{r.name} (fix: {r.radar.fix})" for r in result.unsafe)
+                )
+            return result
         if command == "diagnose":
             p = parser("%source diagnose")
             p.add_argument("name")

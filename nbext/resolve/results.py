@@ -7,10 +7,13 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nbext.report import Report
+from nbext.lookup.radar import RadarVerdict
+from nbext.report import Report, text_table
 
 __all__ = [
     "AddResult",
+    "AuditResult",
+    "AuditRow",
     "InstallResult",
     "InstallStep",
     "LockResult",
@@ -182,3 +185,74 @@ class AddResult(Report):
 
     def __repr__(self) -> str:
         return self.text()
+
+
+@dataclass
+class AuditRow:
+    """One dependency: where it comes from and what the radar says."""
+
+    name: str
+    version: str  # the locked version ("" when not locked)
+    source: str
+    pinned: str | None
+    direct: bool
+    radar: RadarVerdict
+
+    @property
+    def elsewhere(self) -> dict[str, str]:
+        return self.radar.elsewhere
+
+    @property
+    def verdict(self) -> str:
+        return self.radar.verdict
+
+
+@dataclass
+class AuditResult:
+    """The audit: one row per dependency, sorted by name."""
+
+    rows: list[AuditRow] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def unsafe(self) -> list[AuditRow]:
+        return [r for r in self.rows if r.verdict == "unsafe"]
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def text(self) -> str:
+        headers = ("package", "version", "source", "pinned", "also on", "verdict")
+        cells = [
+            (
+                r.name,
+                r.version or "-",
+                r.source,
+                r.pinned or "-",
+                ", ".join(f"{s} {v}" for s, v in r.elsewhere.items()) or "-",
+                r.verdict,
+            )
+            for r in self.rows
+        ]
+        lines = text_table(headers, cells)
+        for r in self.rows:
+            if r.verdict != "safe" or r.elsewhere:
+                fix = f" Fix: {r.radar.fix}" if r.radar.fix else ""
+                lines.append(f"{r.name}: {r.radar.reason}{fix}")
+        lines += self.notes
+        if not self.rows:
+            lines.append("No dependencies to audit.")
+        elif self.unsafe:
+            lines.append(f"{len(self.unsafe)} unsafe: " + ", ".join(r.name for r in self.unsafe))
+        else:
+            lines.append("No dependency could be taken from another source.")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return self.text()
+
+    def _repr_pretty_(self, p: object, cycle: bool) -> None:
+        p.text(self.text())  # type: ignore[attr-defined]

@@ -20,7 +20,7 @@ from typing import Any
 from nbext.lookup.timing import SourceTime
 from nbext.net.client import Event
 from nbext.report import size_text
-from nbext.resolve.results import InstallResult, InstallStep, LockResult
+from nbext.resolve.results import AuditResult, InstallResult, InstallStep, LockResult
 from nbext.ui.html import html_table, to_html
 from nbext.ui.views import INTERVAL, Throttle, WidgetView
 
@@ -60,6 +60,31 @@ def lock_html(result: LockResult) -> str:
         "</div>",
     ]
     return "".join(parts)
+
+
+@to_html.register
+def audit_html(result: AuditResult) -> str:
+    """``%source audit``: one row per dependency; unsafe rows say why and the fix."""
+    rows = [
+        [
+            r.name,
+            r.version or "-",
+            r.source,
+            r.pinned or "-",
+            ", ".join(f"{s} {v}" for s, v in r.elsewhere.items()) or "-",
+            r.verdict,
+            r.radar.reason + (f" Fix: {r.radar.fix}" if r.radar.fix else ""),
+        ]
+        for r in result.rows
+    ]
+    unsafe = len(result.unsafe)
+    head = f"{unsafe} unsafe" if unsafe else "no dependency could be taken from another source"
+    return (
+        f"<div class='nbext-audit'><p><b>%source audit</b>: {html.escape(head)}</p>"
+        + html_table(["package", "version", "source", "pinned", "also on", "verdict", "why"], rows)
+        + _pre(result.notes)
+        + "</div>"
+    )
 
 
 @to_html.register

@@ -1,0 +1,152 @@
+"""``%source audit`` / ``Workspace.audit()`` against real local indexes and a stand-in for the
+public index (``NBEXT_PYPI_URL``): safe, unsafe and "exists on the public index" verdicts, the
+fix, and ``--strict`` failing the cell."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from IPython.core.interactiveshell import InteractiveShell
+
+import nbext
+from nbext.demo import Dist, IndexServer
+from tests.support.shell import run
+
+
+@pytest.fixture
+def indexes(
+    index_factory: type[IndexServer], monkeypatch: pytest.MonkeyPatch
+) -> tuple[IndexServer, IndexServer, IndexServer]:
+    corp = index_factory(
+        [
+            Dist("acme-utils", "2.1.0", requires_dist=("acme-core>=1,<2",)),
+            Dist("acme-core", "1.2.0"),
+        ],
+        name="corp",
+        api="json",
+    )
+    mirror = index_factory([Dist("acme-core", "6.6.6"), Dist("tinyhttp", "1.0.0")], name="mirror")
+    public = index_factory([Dist("acme-utils", "9.9.9"), Dist("tinyhttp", "1.0.0")], name="pypi")
+    monkeypatch.setenv("NBEXT_PYPI_URL", public.url)
+    return corp, mirror, public
+
+
+def _project(where: Path, corp: IndexServer, mirror: IndexServer, mirror_priority: str) -> Path:
+    (where / "pyproject.toml").write_text(
+        f"""[project]
+name = "app"
+version = "0.1.0"
+requires-python = ">=3.11"
+dependencies = ["acme-utils (>=2)", "tinyhttp (>=1)"]
+
+[tool.poetry]
+package-mode = false
+
+[tool.poetry.dependencies]
+acme-utils = {{source = "corp"}}
+
+[[tool.poetry.source]]
+name = "corp"
+url = "{corp.url}"
+priority = "primary"
+
+[[tool.poetry.source]]
+name = "mirror"
+url = "{mirror.url}"
+priority = "{mirror_priority}"
+"""
+    )
+    return where
+
+
+def test_audit_verdicts(
+    project_dir: Path,
+    indexes: tuple[IndexServer, IndexServer, IndexServer],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    corp, mirror, public = indexes
+    monkeypatch.setenv("POETRY_HTTP_BASIC_CORP_USERNAME", "alice")
+    monkeypatch.setenv("POETRY_HTTP_BASIC_CORP_PASSWORD", "corp-secret")
+    _project(project_dir, corp, mirror, "primary")
+    with nbext.Workspace(project_dir) as ws:
+        ws.lock()
+        result = ws.audit()
+    rows = {r.name: r for r in result}
+    assert set(rows) == {"acme-utils", "acme-core", "tinyhttp"}
+    # Pinned to corp: safe, though the public index has a higher version.
+    utils = rows["acme-utils"]
+    assert (utils.source, utils.pinned, utils.verdict) == ("corp", "corp", "safe")
+    assert utils.elsewhere == {"public index": "9.9.9"}
+    assert "pinned to corp" in utils.radar.reason
+    # A transitive dependency from corp that the primary mirror also lists: a stranger's
+    # 6.6.6 there would win as soon as the constraint allows it (with acme-core>=1 it would
+    # already have).
+    core = rows["acme-core"]
+    assert (core.source, core.pinned, core.verdict) == ("corp", None, "unsafe")
+    assert core.elsewhere == {"mirror": "6.6.6"}
+    assert core.radar.fix == "%add acme-core --source corp"
+    # tinyhttp comes from the mirror; the public index (not a source here) has it too.
+    tiny = rows["tinyhttp"]
+    assert (tiny.source, tiny.verdict) == ("mirror", "safe")
+    assert tiny.elsewhere == {"public index": "1.0.0"}
+    assert "public index is not one of the sources" in tiny.radar.reason.lower()
+    text = result.text()
+    assert "acme-core: A copy on mirror could be chosen instead" in text
+    assert "1 unsafe: acme-core" in text
+    # The public index was asked once per name, never with credentials.
+    asked = [r for r in public.requests if r.path.startswith("/simple/")]
+    assert sorted(r.path for r in asked) == [
+        "/simple/acme-core/",
+        "/simple/acme-utils/",
+        "/simple/tinyhttp/",
+    ]
+    assert not any(r.has_auth for r in asked)
+    assert all(r.has_auth for r in corp.requests if r.path.startswith("/simple/"))
+
+
+def test_a_supplemental_copy_cannot_win_and_no_public_is_asked_when_off(
+    project_dir: Path, indexes: tuple[IndexServer, IndexServer, IndexServer]
+) -> None:
+    corp, mirror, public = indexes
+    _project(project_dir, corp, mirror, "supplemental")
+    with nbext.Workspace(project_dir) as ws:
+        ws.lock()
+        result = ws.audit(public=False)
+    core = {r.name: r for r in result}["acme-core"]
+    assert core.verdict == "safe" and core.elsewhere == {"mirror": "6.6.6"}
+    assert "mirror is supplemental" in core.radar.reason
+    assert public.requests == []
+
+
+def test_source_audit_strict_fails_the_cell(
+    ip: InteractiveShell,
+    project_dir: Path,
+    indexes: tuple[IndexServer, IndexServer, IndexServer],
+) -> None:
+    corp, mirror, _ = indexes
+    _project(project_dir, corp, mirror, "primary")
+    run(ip, "lock --no-live")
+    _, _, result = run(ip, "source audit")
+    assert "1 unsafe: acme-core" in repr(result)
+    cell = ip.run_cell("%source audit --strict")
+    assert isinstance(cell.error_in_exec, nbext.NbextError)
+    assert "acme-core (fix: %add acme-core --source corp)" in str(cell.error_in_exec)
+    run(ip, "add acme-core@* --source corp --group pins --no-lock")
+    _, _, fixed = run(ip, "source audit --strict")
+    assert "No dependency could be taken from another source." in repr(fixed)
+
+
+def test_audit_html_names_the_verdict_and_the_fix(
+    project_dir: Path, indexes: tuple[IndexServer, IndexServer, IndexServer]
+) -> None:
+    from nbext.ui.html import to_html
+
+    corp, mirror, _ = indexes
+    _project(project_dir, corp, mirror, "primary")
+    with nbext.Workspace(project_dir) as ws:
+        ws.lock()
+        page = to_html(ws.audit())
+    assert "<b>%source audit</b>: 1 unsafe" in page
+    assert "Fix: %add acme-core --source corp" in page
+    assert "text-align:left" in page
