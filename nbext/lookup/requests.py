@@ -71,6 +71,7 @@ class SourceRequests:
                 cap=cap,
                 outages=self.outages,
                 consume=consume,
+                retries=not source.probe,
             )
         except Exception as exc:  # the boundary: whatever reading a source raises is its row
             result.events = list(getattr(exc, "nbext_events", []))

@@ -140,6 +140,7 @@ class Http:
         cap: Cap | None = None,
         outages: Outages | None = None,
         consume: Callable[[Iterator[bytes]], object] | None = None,
+        retries: bool = True,
     ) -> tuple[httpx.Response, list[Event]]:
         """GET ``url`` for ``source`` with Poetry's retry loop (:func:`nbext.net.retry.retrying`:
         with ``outages`` a source that cannot be reached costs its retries once per lookup);
@@ -150,7 +151,8 @@ class Http:
         retried). ``cap`` bounds the body (default: the page cap). With ``consume``, a 200's body
         is not read whole: ``consume`` gets its chunks and may stop early (the rest is never
         downloaded); what it returns, or the exception it raised, is in the response's
-        ``nbext_consumed`` extension.
+        ``nbext_consumed`` extension. ``retries=False``: one attempt, whatever it gets (the
+        radar's look at an index that is not a source must never hold a lookup up).
         """
         target, credentials = _split_userinfo(url)
         events: list[Event] = []
@@ -198,6 +200,11 @@ class Http:
             self._hop_events(hops, url, source, attempt, wall, note, started)
             return response
 
+        if not retries:
+            try:
+                return send(1), events
+            except httpx.HTTPError as exc:
+                raise self._final(exc, url, 1, events) from None
         response = retrying(
             send,
             source=source,

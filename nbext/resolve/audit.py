@@ -34,7 +34,9 @@ def public_source(pool: SourcePool, enabled: bool) -> Source | None:
     """The public index as an undeclared source, when the radar should ask it."""
     if not enabled or any(s.kind == "pypi" for s in pool):
         return None
-    return Source(name=PUBLIC_NAME, url=pypi_simple_url().rstrip("/"), priority=Priority.PRIMARY)
+    return Source(
+        name=PUBLIC_NAME, url=pypi_simple_url().rstrip("/"), priority=Priority.PRIMARY, probe=True
+    )
 
 
 def audit(ws: LookupWorkspace, project_dir: Path, *, public: bool = True) -> AuditResult:

@@ -82,6 +82,9 @@ class Source:
     url: str
     priority: Priority
     implicit: bool = False
+    #: Not a source of the project: an index the dependency-confusion radar looks at (the
+    #: public index when it is not declared). Asked once per page, without retries.
+    probe: bool = False
 
     @property
     def kind(self) -> str:

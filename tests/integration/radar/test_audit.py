@@ -150,3 +150,26 @@ def test_audit_html_names_the_verdict_and_the_fix(
     assert "<b>%source audit</b>: 1 unsafe" in page
     assert "Fix: %add acme-core --source corp" in page
     assert "text-align:left" in page
+
+
+def test_an_unreachable_public_index_costs_one_attempt_and_is_named(
+    project_dir: Path,
+    indexes: tuple[IndexServer, IndexServer, IndexServer],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import time
+
+    corp, mirror, _ = indexes
+    monkeypatch.setenv("NBEXT_PYPI_URL", "http://127.0.0.1:9/simple/")  # nothing listens
+    _project(project_dir, corp, mirror, "primary")
+    with nbext.Workspace(project_dir) as ws:
+        ws.lock()
+        started = time.monotonic()
+        result = ws.audit()
+        took = time.monotonic() - started
+        attempts = [e for e in ws.events if e.source == "public index"]
+    tiny = {r.name: r for r in result}["tinyhttp"]
+    assert tiny.radar.unknown == ["public index"] and tiny.elsewhere == {}
+    assert "(not known for: public index)" in tiny.radar.line()
+    assert len(attempts) == 3  # one per name, no retries (Poetry's loop would wait seconds)
+    assert took < 5
