@@ -28,6 +28,8 @@ for var in $(compgen -e); do
             unset "$var" ;;
     esac
 done
+# The kernel imports this checkout's nbext (not another checkout's editable install).
+export PYTHONPATH="$PWD"
 export HOME="$tmp/home"
 export XDG_CONFIG_HOME="$HOME/.config" XDG_CACHE_HOME="$HOME/.cache" XDG_DATA_HOME="$HOME/.local/share"
 export XDG_RUNTIME_DIR="$tmp/runtime"

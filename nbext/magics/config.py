@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Collection
 from typing import Any
 
 from IPython.core.error import UsageError
@@ -14,7 +16,31 @@ from nbext.magics.base import NbextMagicsBase, arguments, emit, form_save, parse
 from nbext.magics.linesecrets import LineSecrets, config_arguments
 from nbext.ui.prompt import choose_prompt
 
-__all__ = ["ConfigMagics"]
+__all__ = ["ConfigMagics", "ipython_syntax"]
+
+#: IPython's assignment, ``Class.trait = value`` or ``Class.trait=value``
+#: (IPython.core.magics.config runs ``cfg.`` + the line).
+_ASSIGNMENT = re.compile(r"\s*\w+\.\w+\s*=")
+#: A class name (``Completer``, ``InlineBackend.figure_format``) or an IPython ``$variable``:
+#: Poetry's keys are lower case.
+_IPYTHON_FIRST = re.compile(r"[A-Z$]")
+
+
+def ipython_syntax(line: str, classnames: Collection[str]) -> bool:
+    """Whether a ``%config`` line is IPython's own: nothing (the list of configurables), a
+    class (``Completer``), a trait (``Class.trait``), an assignment (``Class.trait = value``),
+    or anything about a configurable of this shell (``classnames``).
+
+    Every other line is Poetry's (``poetry config``), also with a key Poetry does not have:
+    nbext then answers as Poetry does (``Setting not.a.key does not exist``).
+    """
+    stripped = line.strip()
+    if not stripped or _ASSIGNMENT.match(stripped) or _IPYTHON_FIRST.match(stripped):
+        return True
+    first = re.split(r"[.=\s]", stripped, maxsplit=1)[0]
+    names = {n.lower() for n in classnames}
+    # IPython's "Did you mean Completer (note the case)?" for `%config completer`.
+    return first in classnames or stripped.lower() in names
 
 
 @magics_class
@@ -51,22 +77,24 @@ class ConfigMagics(NbextMagicsBase):
         IPython history, also when the line fails; prefer ``%config http-basic.NAME USERNAME``
         and the field.
 
-        Any other line (``%config InlineBackend.figure_format = 'svg'``, ``%config`` alone,
-        ``%config HistoryManager``) goes to IPython's ``%config`` unchanged. ``%nbconfig`` is
-        this magic under a name IPython does not use.
+        IPython's own lines (``%config InlineBackend.figure_format = 'svg'``, ``%config``
+        alone, ``%config HistoryManager``: a class name, ``Class.trait``, an assignment) go to
+        IPython's ``%config`` unchanged. Any other key is Poetry's: one Poetry does not have
+        gets Poetry's answer (``Setting not.a.key does not exist``). ``%nbconfig`` is this
+        magic under a name IPython does not use.
         """
-        tokens = line.split()
-        if not tokens or not self._claims(tokens[0]):
+        if not self._claims(line):
             return self._ipython_config(line, local_ns)
         return self.nbconfig_magic(line, local_ns)
 
-    def _claims(self, first: str) -> bool:
-        if first.startswith("--"):
+    def _claims(self, line: str) -> bool:
+        """Whether ``line`` is Poetry's (options, Poetry's keys, any key that is not in
+        IPython's syntax) rather than IPython's own ``%config``."""
+        tokens = line.split()
+        if tokens and (tokens[0].startswith("-") or is_poetry_key(tokens[0])):
             return True
-        configurables = {type(c).__name__ for c in getattr(self.shell, "configurables", [])}
-        if first.split(".")[0] in configurables:
-            return False
-        return is_poetry_key(first)
+        configurables = [type(c).__name__ for c in getattr(self.shell, "configurables", [])]
+        return not ipython_syntax(line, configurables)
 
     def _ipython_config(self, line: str, local_ns: dict[str, Any] | None) -> Any:
         original = saved.get("config")

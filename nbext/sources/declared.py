@@ -25,40 +25,63 @@ CURRENT_PRIORITIES = ("primary", "supplemental", "explicit")
 _SCHEMA_URI = re.compile(r"^\w+:(\/?\/?)[^\s]+")
 
 
-def _bad_name(name: str) -> str | None:
-    """Why ``name`` cannot name a source, or None."""
+_IN_THE_CACHE = "a source name is also a directory name in the cache"
+
+
+def _bad_name(name: str) -> tuple[str, str] | None:
+    """Why ``name`` cannot name a source, and what it would break; or None."""
     if any(not ch.isprintable() for ch in name):
-        return "it contains a line break or another control character"
+        return (
+            "it contains a line break or another control character",
+            "a command line cannot type it and an output does not show it as it is",
+        )
+    if any(ch.isspace() for ch in name):
+        # Poetry accepts it (`poetry source add 'my corp' URL`), but every command that names
+        # the source then needs quotes, which the hints printed with the name do not have.
+        return (
+            "it contains a space",
+            "every command that names a source, such as %config http-basic.NAME USERNAME or "
+            "%add PKG --source NAME, would take it for two words, and its POETRY_HTTP_BASIC_* "
+            "variables cannot be set from a shell",
+        )
     if "/" in name or "\\" in name:
-        return "it contains a slash"
+        return "it contains a slash", _IN_THE_CACHE
     if ".." in name:
-        return 'it contains ".."'
+        return 'it contains ".."', _IN_THE_CACHE
     if name == ".":
-        return 'it is "."'
+        return 'it is "."', _IN_THE_CACHE
     return None
+
+
+def _suggested(name: str) -> str | None:
+    """A name that works, from a refused one (``my corp`` -> ``my-corp``), or None."""
+    suggestion = re.sub(r"[^\w.-]+", "-", name).strip("-.")
+    return suggestion if suggestion and _bad_name(suggestion) is None else None
 
 
 def validate_name(name: str, *, where: str = "") -> str:
     """Check a source name: it names the source's cache directory
-    (``<cache-dir>/cache/repositories/<name>``), its keyring service and its config keys, so
-    a line break, a control character, a slash or ``..`` is refused (Poetry accepts them, and
-    a name like ``../x`` then points its cache outside the cache directory).
+    (``<cache-dir>/cache/repositories/<name>``), its keyring service, its config keys and
+    ``POETRY_*`` variables, and it is typed in commands (``%config http-basic.NAME``,
+    ``%add --source NAME``), so a line break, a control character, a space, a slash or ``..``
+    is refused. Poetry accepts them all; a name like ``../x`` then points its cache outside
+    the cache directory, and one with a space needs quotes in every command.
 
     ``where`` says where the name was read (a pyproject.toml entry), for the fix.
     Returns the name unchanged. Raises :class:`SourceError` naming the source and the fix.
     """
-    reason = _bad_name(name)
-    if reason is None:
+    bad = _bad_name(name)
+    if bad is None:
         return name
+    reason, why = bad
+    suggestion = _suggested(name)
     if where:
-        fix = f"rename the source in {where} (and in the source = ... pins that use it)"
+        to = f" to {suggestion!r}" if suggestion else ""
+        fix = f"rename the source in {where}{to} (and in the source = ... pins that use it)"
     else:
         fix = "choose a name of letters, digits, '-', '_' and '.'"
-    raise SourceError(
-        f"Invalid source name {name!r}: {reason} (a source name is also a directory name "
-        f"in the cache). Fix: {fix}.",
-        source=name,
-    )
+        fix += f", such as {suggestion!r}" if suggestion else ""
+    raise SourceError(f"Invalid source name {name!r}: {reason} ({why}). Fix: {fix}.", source=name)
 
 
 def _bad_port(url: str) -> str | None:

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.env import isolated_environ
+from tests.support.env import NBEXT_ROOT, isolated_environ
 from tests.support.paths import REPO_ROOT
 
 ROOT = REPO_ROOT
@@ -48,8 +48,12 @@ _SECRET_PATTERNS = {
 
 
 def _isolated_env(base: Path) -> dict[str, str]:
-    """The environment the notebook kernel runs in (same as scripts/refresh-notebooks.sh)."""
-    return isolated_environ(dict(os.environ), base / "home")
+    """The environment the notebook kernel runs in (same as scripts/refresh-notebooks.sh),
+    with the nbext under test first on the kernel's path (not another checkout's editable
+    install)."""
+    env = isolated_environ(dict(os.environ), base / "home")
+    env["PYTHONPATH"] = NBEXT_ROOT
+    return env
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
@@ -158,6 +162,32 @@ def test_committed_notebook_is_clean_and_has_outputs(notebook: Path) -> None:
             for what, pattern in _SECRET_PATTERNS.items():
                 match = re.search(pattern, text)
                 assert match is None, f"{where}: looks like {what}: {match.group(0)!r}"
+
+
+def _strings(value: Any) -> list[str]:
+    """Every string in a saved output (stream text, every MIME type, an error's traceback)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return ["".join(value)] if all(isinstance(v, str) for v in value) else []
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    return []
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_committed_outputs_hold_no_terminal_escapes(notebook: Path) -> None:
+    # A viewer (GitHub, nbviewer, a text/plain reader) shows them as garbage: ``[1m[92m``.
+    code = [c for c in _load(notebook)["cells"] if c["cell_type"] == "code"]
+    for i, cell in enumerate(code, 1):
+        for output in cell.get("outputs", []):
+            for text in _strings({k: v for k, v in output.items() if k != "metadata"}):
+                at = text.find("\x1b[")
+                assert at < 0, (
+                    f"code cell {i} ({''.join(cell['source'])[:60]!r}) saved a terminal escape: "
+                    f"{text[max(0, at - 40) : at + 40]!r}; fix what prints it, then run: "
+                    f"bash scripts/refresh-notebooks.sh {notebook.relative_to(ROOT)}"
+                )
 
 
 @pytest.mark.parametrize(

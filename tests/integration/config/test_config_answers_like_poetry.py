@@ -43,7 +43,7 @@ _NEW_KEYS_REASON = (
     "installer.builtin-uninstall, null for solver.min-release-age-exclude[-source] and 'No "
     "packages configured with build config settings.' for installer.build-config-settings "
     "(poetry/console/commands/config.py:96,108-115,173-191); nbext says 'There is no ... "
-    "setting.' (and is_poetry_key() is false for them: %config hands them to IPython)"
+    "setting.' (so does %config: a key in Poetry's form is never handed to IPython)"
 )
 
 

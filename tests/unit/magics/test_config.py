@@ -14,6 +14,7 @@ from IPython.utils.capture import capture_output
 
 import nbext
 from nbext import kernel as _workspace
+from nbext.magics.config import ipython_syntax
 from tests.support.projects import toml
 
 # -- %config next to IPython's own -----------------------------------------------------------
@@ -57,6 +58,100 @@ def test_config_magic_coexists_with_ipythons(ip: InteractiveShell, cfg_dir: Path
     with pytest.raises(UsageError, match="Invalid config statement"):
         ip.run_line_magic("config", "http-basic.foo alice")
     assert ip.find_line_magic("nbconfig") is None
+
+
+_CLASSES = ("InteractiveShell", "IPCompleter", "HistoryManager")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "",
+        "  ",
+        "IPCompleter",  # a configurable's help
+        "Completer",  # a class name this shell does not have: IPython says so
+        "ipcompleter",  # IPython's "Did you mean IPCompleter (note the case)?"
+        "InteractiveShell.autocall",  # a trait's value
+        "InteractiveShell.autocall = 0",
+        "InteractiveShell.autocall=0",
+        "  InteractiveShell.autocall =0",
+        "InlineBackend.figure_format = 'svg'",  # a configurable of later (%matplotlib inline)
+        "InteractiveShell.autocall 0",  # IPython's "should be `Class.trait = value`"
+        "lowercase.trait = 1",  # IPython's assignment, whatever the case
+        "$cls",
+    ],
+)
+def test_ipythons_own_config_lines(line: str) -> None:
+    assert ipython_syntax(line, _CLASSES)
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["not.a.key 1", "not.a.key", "notakey 1", "not.a.key = 1", "installer.unknown-key true"],
+)
+def test_other_keys_are_poetrys(line: str) -> None:
+    assert not ipython_syntax(line, _CLASSES)
+
+
+#: IPython's own %config lines: the same output and outcome with nbext loaded as without.
+IPYTHON_LINES = [
+    "",
+    "IPCompleter",
+    "Completer",
+    "ipcompleter",
+    "InteractiveShell.autocall = 0",
+    "InteractiveShell.autocall=1",
+    "InteractiveShell.autocall",
+    "InteractiveShell.autocall 0",
+]
+
+
+def _ipython_answers(ip: InteractiveShell) -> list[tuple[str, str, object]]:
+    out: list[tuple[str, str, object]] = []
+    for line in IPYTHON_LINES:
+        with capture_output() as cap:
+            result = ip.run_cell(f"%config {line}")
+        error = result.error_before_exec or result.error_in_exec
+        out.append((cap.stdout, str(error), result.result))
+    return out
+
+
+def test_ipythons_config_is_unchanged_by_nbext(ip: InteractiveShell) -> None:
+    before = _ipython_answers(ip)
+    assert "Available objects for config:" in before[0][0]
+    assert "autocall" in before[1][0] or "IPCompleter" in before[1][0]
+    assert "Invalid config statement" in before[3][1]  # `%config InteractiveShell.autocall 0`
+    ip.run_line_magic("load_ext", "nbext")
+    try:
+        assert _ipython_answers(ip) == before
+        assert ip.autocall == 1
+    finally:
+        ip.run_line_magic("unload_ext", "nbext")
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("not.a.key 1", "Setting not.a.key does not exist"),
+        ("notakey 1", "Setting notakey does not exist"),
+        ("--unset not.a.key", "Setting not.a.key does not exist"),
+        ("--local not.a.key 1", "Setting not.a.key does not exist"),
+        ("-- not.a.key -1", "Setting not.a.key does not exist"),
+        ("not.a.key", "There is no not.a.key setting."),
+    ],
+)
+def test_a_key_poetry_does_not_have_gets_poetrys_answer(
+    ip: InteractiveShell, cfg_dir: Path, line: str, message: str
+) -> None:
+    ip.run_line_magic("load_ext", "nbext")
+    try:
+        with capture_output():
+            result = ip.run_cell(f"%config {line}")
+        assert isinstance(result.error_in_exec, nbext.ConfigError)  # a failed cell
+        assert str(result.error_in_exec) == message
+        assert not (cfg_dir / "config.toml").exists() or toml(cfg_dir / "config.toml") == {}
+    finally:
+        ip.run_line_magic("unload_ext", "nbext")
 
 
 def test_password_on_the_line_is_scrubbed_from_history(

@@ -12,7 +12,7 @@ import nbext
 from nbext.errors import ConfigurationError, SourceError
 from nbext.sources.declared import parse_source_table, validate_url
 from nbext.sources.pool import Priority
-from tests.support.projects import P, project
+from tests.support.projects import P, project, toml
 from tests.support.shell import one_line
 
 
@@ -61,7 +61,19 @@ def test_bad_url_names_the_source_and_the_fix(url: str) -> None:
 
 # -- source names and URLs -----------------------------------------------------------------------
 
-BAD_NAMES = ["a\nb", "a/b", "..", "../escape", "a\\b", "tab\there"]
+BAD_NAMES = [
+    "a\nb",
+    "a/b",
+    "..",
+    "../escape",
+    "a\\b",
+    "tab\there",
+    "bell\x07",
+    "my corp",
+    " corp",
+    "corp ",
+    "nb\u00a0space",  # a no-break space (not printable to Python)
+]
 
 
 @pytest.mark.parametrize("name", BAD_NAMES, ids=repr)
@@ -75,6 +87,81 @@ def test_source_add_refuses_names_that_are_not_directory_names(
     assert repr(name) in text and "Fix:" in text
     assert exc.value.source == name
     assert path.read_text() == P
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        (
+            "my corp",
+            "Invalid source name 'my corp': it contains a space (every command that names a "
+            "source, such as %config http-basic.NAME USERNAME or %add PKG --source NAME, would "
+            "take it for two words, and its POETRY_HTTP_BASIC_* variables cannot be set from a "
+            "shell). Fix: choose a name of letters, digits, '-', '_' and '.', such as 'my-corp'.",
+        ),
+        (
+            "a/b",
+            "Invalid source name 'a/b': it contains a slash (a source name is also a directory "
+            "name in the cache). Fix: choose a name of letters, digits, '-', '_' and '.', such "
+            "as 'a-b'.",
+        ),
+        (
+            "corp\x1b[1m",
+            "Invalid source name 'corp\\x1b[1m': it contains a line break or another control "
+            "character (a command line cannot type it and an output does not show it as it "
+            "is). Fix: choose a name of letters, digits, '-', '_' and '.', such as 'corp-1m'.",
+        ),
+        (  # no name to suggest
+            "..",
+            "Invalid source name '..': it contains \"..\" (a source name is also a directory "
+            "name in the cache). Fix: choose a name of letters, digits, '-', '_' and '.'.",
+        ),
+    ],
+    ids=["space", "slash", "control", "dots"],
+)
+def test_a_refused_name_says_why_and_suggests_one(
+    name: str, message: str, tmp_path: Path, cfg: Path
+) -> None:
+    project(tmp_path, P)
+    with nbext.Workspace(tmp_path) as ws, pytest.raises(nbext.SourceError) as exc:
+        ws.add_source(name, "https://corp.example/simple/", "primary")
+    assert str(exc.value) == message
+    assert one_line(exc.value) == f"SourceError: {message}"
+
+
+@pytest.mark.parametrize("name", ["corp", "My_Corp-2", "my.dotted", "café", "a.b-c_d"])
+def test_other_names_are_added_as_before(name: str, tmp_path: Path, cfg: Path) -> None:
+    path = project(tmp_path, P)
+    with nbext.Workspace(tmp_path) as ws:
+        report = ws.add_source(name, "https://corp.example/simple/", "primary")
+        assert report.info == [f"Adding source with name {name}."]
+        assert [s.name for s in ws.sources] == [name]
+    assert toml(path)["tool"] == {
+        "poetry": {
+            "source": [{"name": name, "url": "https://corp.example/simple/", "priority": "primary"}]
+        }
+    }
+
+
+def test_a_name_with_a_space_in_pyproject_is_refused_and_removable(
+    tmp_path: Path, cfg: Path
+) -> None:
+    """Poetry writes `name = "my corp"` (`poetry source add 'my corp' URL`): nbext says which
+    entry to rename, and removes it when asked."""
+    text = P + '\n[[tool.poetry.source]]\nname = "my corp"\nurl = "https://c.example/"\n'
+    path = project(tmp_path, text)
+    with nbext.Workspace(tmp_path) as ws:
+        with pytest.raises(nbext.SourceError) as exc:
+            ws.lookup("acme")
+        shown = one_line(exc.value)
+        assert "'my corp': it contains a space" in shown
+        assert shown.endswith(
+            "Fix: rename the source in pyproject.toml (tool.poetry.source[0]) to 'my-corp' (and "
+            "in the source = ... pins that use it)."
+        )
+        assert path.read_text() == text
+        ws.remove_source("my corp")
+    assert "my corp" not in path.read_text()
 
 
 def test_a_bad_name_in_pyproject_is_refused_and_removable(tmp_path: Path, cfg: Path) -> None:
