@@ -7,8 +7,8 @@ ensure_venv test
 bash scripts/system-deps.sh
 "$VENV/bin/python" -m pip check >/dev/null
 echo "== ruff"
-"$VENV/bin/ruff" check nbext tests benchmarks
-"$VENV/bin/ruff" format --check nbext tests benchmarks
+"$VENV/bin/ruff" check nbext tests benchmarks scripts hatch_build.py
+"$VENV/bin/ruff" format --check nbext tests benchmarks scripts hatch_build.py
 echo "== mypy"
 "$VENV/bin/mypy"
 echo "== pytest"

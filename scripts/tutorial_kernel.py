@@ -32,9 +32,7 @@ def main(argv: list[str]) -> int:
     if venv.is_dir():
         shutil.rmtree(venv)  # ours (the name is fixed, under the data directory given)
     base = getattr(sys, "_base_executable", sys.executable)
-    subprocess.run(
-        [base, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=300
-    )
+    subprocess.run([base, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=300)
     python = venv / "bin" / "python"
     site = subprocess.run(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],

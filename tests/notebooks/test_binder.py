@@ -13,17 +13,20 @@ import shutil
 import signal
 import subprocess
 import sys
-import sysconfig
 import time
 from pathlib import Path
 
-import pytest
-
 from tests.support.env import isolated_environ
+from tests.support.offline import (
+    copy_checkout,
+    fresh_env,
+    fresh_venv,
+    offline_pip_env,
+    run_group,
+    shared_site,
+)
 from tests.support.paths import REPO_ROOT
-from tests.support.procs import run_captured
 from tests.support.servers import free_port
-from tests.support.toolvenvs import base_python as _base_python
 
 BINDER = REPO_ROOT / "binder"
 
@@ -84,101 +87,11 @@ def test_start_serves_the_demo_index_then_runs_the_command(tmp_path: Path) -> No
 
 # --- binder's install step, offline, in a fresh venv; then a tutorial from that environment ---
 
-ROOT = BINDER.parent
 TUTORIAL = "notebooks/01-sources.ipynb"
 SANITIZE = "tests/notebooks/nbval-sanitize.cfg"
-VENV_TIMEOUT = 120  # seconds for `python -m venv` (ensurepip included)
 INSTALL_TIMEOUT = 300  # for binder/postBuild
 NBVAL_TIMEOUT = 600  # for the tutorial, kernel start included
 CELL_TIMEOUT = 120
-
-
-def _checkout_files() -> list[str]:
-    """What a clone of this checkout would hold: tracked files plus new, not ignored ones."""
-    cmd = ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"]
-    try:
-        proc = run_captured(cmd, cwd=ROOT, timeout=60)
-    except (OSError, subprocess.SubprocessError):
-        proc = None
-    if proc is None or proc.returncode != 0:
-        pytest.skip("needs a git checkout (git ls-files)")
-    out = proc.stdout
-    return [name for name in out.split("\0") if name and (ROOT / name).is_file()]
-
-
-def _copy_checkout(dest: Path) -> Path:
-    for name in _checkout_files():
-        target = dest / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / name, target)
-    return dest
-
-
-def _is_this_project(entry: Path) -> bool:
-    """The test venv's own nbext: its dist-info and the editable install's path hook."""
-    name = entry.name.lower().replace("-", "_")
-    if name == "nbext" or name.startswith(("nbext_", "nbext.", "__editable__.nbext")):
-        return True
-    if entry.suffix == ".pth":
-        text = entry.read_text(encoding="utf-8", errors="replace")
-        return "nbext" in entry.name.lower() or str(ROOT / "src") in text
-    return False
-
-
-def _shared_site(dest: Path) -> Path:
-    """The test venv's installed packages, offered to the fresh venv without the network.
-
-    A directory of links to every entry of this venv's site-packages except nbext itself, so
-    that pip in the fresh venv sees no nbext installed (and never touches this venv's), and
-    the fresh venv can only import the nbext that binder's install step puts there.
-    """
-    dest.mkdir()
-    for entry in Path(sysconfig.get_paths()["purelib"]).iterdir():
-        if not _is_this_project(entry):
-            (dest / entry.name).symlink_to(entry, target_is_directory=entry.is_dir())
-    return dest
-
-
-def _run(cmd: list[str], *, cwd: Path, env: dict[str, str], timeout: float) -> tuple[int, str]:
-    """Run ``cmd`` in its own process group (output merged); the group is killed at the end."""
-    proc = subprocess.Popen(
-        cmd,
-        cwd=cwd,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,  # a kernel or demo index it starts goes with the group
-    )
-    try:
-        out, _ = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        # A kernel (its own session) keeps the pipe open until it sees its parent gone.
-        try:
-            out, _ = proc.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            out = "(no output: the pipe stayed open)"
-        pytest.fail(f"timed out after {timeout} s: {cmd}\n{out}")
-    finally:
-        with contextlib.suppress(ProcessLookupError):  # leftovers of a failed run
-            os.killpg(proc.pid, signal.SIGKILL)
-    return proc.returncode, out
-
-
-def _fresh_env(home: Path, venv: Path) -> dict[str, str]:
-    """The isolated environment, with the fresh venv's bin first on PATH (binder's python)."""
-    env = isolated_environ(dict(os.environ), home)
-    env.pop("VIRTUAL_ENV", None)
-    this_bin = str(Path(sys.executable).parent)
-    path = [p for p in env.get("PATH", os.defpath).split(os.pathsep) if p and p != this_bin]
-    env["PATH"] = os.pathsep.join([str(venv / "bin"), *path])
-    env["PYTHONDONTWRITEBYTECODE"] = "1"  # nothing written into this venv's shared packages
-    env["PYTHONNOUSERSITE"] = "1"
-    return env
 
 
 def _probe_notebook(path: Path, venv: Path, site: Path) -> None:
@@ -203,42 +116,17 @@ def _probe_notebook(path: Path, venv: Path, site: Path) -> None:
 
 
 def test_postbuild_installs_offline_in_a_fresh_venv_and_a_tutorial_runs(tmp_path: Path) -> None:
-    checkout = _copy_checkout(tmp_path / "checkout")
+    checkout = copy_checkout(tmp_path / "checkout")
     venv = tmp_path / "venv"
-    env = _fresh_env(tmp_path / "home", venv)
+    env = fresh_env(tmp_path / "home", venv)
 
-    rc, out = _run(
-        [_base_python(), "-m", "venv", str(venv)], cwd=tmp_path, env=env, timeout=VENV_TIMEOUT
-    )
-    assert rc == 0, out
-    python = venv / "bin" / "python"
-    rc, out = _run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        cwd=tmp_path,
-        env=env,
-        timeout=60,
-    )
-    assert rc == 0, out
-    site = Path(out.strip())
-    assert site.resolve().is_relative_to(venv.resolve()), site
-    shared = _shared_site(tmp_path / "shared-site")
     # After the venv's own site-packages, so what postBuild installs there comes first.
-    (site / "zz-nbext-test-shared.pth").write_text(
-        f"import site; site.addsitedir({str(shared)!r})\n", encoding="utf-8"
-    )
+    python, site = fresh_venv(venv, env, [shared_site(tmp_path / "shared-site")])
 
-    # binder/postBuild as repo2docker runs it: from the checkout, `python` on PATH. pip has no
-    # index, no find-links and no config file; PIP_NO_BUILD_ISOLATION=0 is pip's (inverted)
-    # spelling of --no-build-isolation, so the build backend comes from the shared packages.
-    install_env = {
-        **env,
-        "PIP_CONFIG_FILE": os.devnull,
-        "PIP_NO_INDEX": "1",
-        "PIP_NO_BUILD_ISOLATION": "0",
-        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
-        "PIP_NO_INPUT": "1",
-    }
-    rc, out = _run(
+    # binder/postBuild as repo2docker runs it: from the checkout, `python` on PATH, pip offline
+    # (the build backend comes from the shared packages).
+    install_env = offline_pip_env(env)
+    rc, out = run_group(
         [str(checkout / "binder" / "postBuild")],
         cwd=checkout,
         env=install_env,
@@ -265,7 +153,7 @@ def test_postbuild_installs_offline_in_a_fresh_venv_and_a_tutorial_runs(tmp_path
     shutil.copy2(checkout / SANITIZE, work / Path(SANITIZE).name)
     (work / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
     _probe_notebook(work / "00-kernel-is-the-fresh-venv.ipynb", venv, site)
-    rc, out = _run(
+    rc, out = run_group(
         [
             str(python),
             "-m",
@@ -283,7 +171,7 @@ def test_postbuild_installs_offline_in_a_fresh_venv_and_a_tutorial_runs(tmp_path
             tutorial.name,
         ],
         cwd=work,
-        env=_fresh_env(tmp_path / "kernel-home", venv),
+        env=fresh_env(tmp_path / "kernel-home", venv),
         timeout=NBVAL_TIMEOUT,
     )
     assert rc == 0 and " passed" in out, (

@@ -1,7 +1,8 @@
 """Where things are in the repository, for helpers at any depth under ``tests/``.
 
-The tool venvs (``.venv-poetry``, ``.venv-twine``, ``.venv-devpi``) stay at the repository root
-(they are ``.gitignore``d there), whatever folder the helper that builds them lives in.
+The tool venvs (``.venv-poetry``, ``.venv-twine``, ``.venv-devpi``, ``.venv-readme``) stay at
+the repository root (they are ``.gitignore``d there), whatever folder the helper that builds
+them lives in.
 """
 
 from __future__ import annotations

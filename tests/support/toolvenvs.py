@@ -5,7 +5,10 @@
   it is complete) and reused by later runs.
 * :func:`poetry_bin`, :func:`twine_bin`, :func:`devpi_bin` - the executables of Poetry
   (``<repo>/.venv-poetry``), twine (``.venv-twine``) and devpi-server (``.venv-devpi``), at
-  the versions below, installed on first use. The venvs stay at the repository root
+  the versions below, installed on first use.
+* :func:`readme_renderer_python` - the python of ``.venv-readme``: readme_renderer with its
+  ``md`` extra (comrak), which renders Markdown as the package index does (without the extra,
+  readme_renderer renders no Markdown at all). The venvs stay at the repository root
   (``.gitignore``d there) wherever this module lives.
 """
 
@@ -28,14 +31,18 @@ __all__ = [
     "DEVPI_VERSION",
     "POETRY_VENV",
     "POETRY_VERSION",
+    "README_RENDERER_VERSION",
+    "README_VENV",
     "TWINE_VENV",
     "TWINE_VERSION",
     "DevpiUnavailable",
     "PoetryUnavailable",
+    "ReadmeRendererUnavailable",
     "TwineUnavailable",
     "base_python",
     "devpi_bin",
     "poetry_bin",
+    "readme_renderer_python",
     "tool_venv",
     "twine_bin",
 ]
@@ -46,6 +53,8 @@ DEVPI_VERSION = "6.20.3"
 POETRY_VENV = REPO_ROOT / ".venv-poetry"
 TWINE_VENV = REPO_ROOT / ".venv-twine"
 DEVPI_VENV = REPO_ROOT / ".venv-devpi"
+README_RENDERER_VERSION = "46.0"
+README_VENV = REPO_ROOT / ".venv-readme"
 INSTALL_TIMEOUT = 600.0  # seconds for venv + pip install
 LOCK_WAIT_TIMEOUT = 660.0  # seconds to wait for another run that is creating the venv
 
@@ -60,6 +69,10 @@ class TwineUnavailable(RuntimeError):
 
 class DevpiUnavailable(RuntimeError):
     """devpi-server could not be installed or started."""
+
+
+class ReadmeRendererUnavailable(RuntimeError):
+    """The readme_renderer[md] virtual environment could not be created."""
 
 
 def base_python() -> str:
@@ -187,3 +200,11 @@ def twine_bin(venv: Path = TWINE_VENV) -> Path:
 def devpi_bin(venv: Path = DEVPI_VENV) -> Path:
     """The ``devpi-server`` executable (``devpi-server==DEVPI_VERSION``), installed once."""
     return _pinned(venv, f"devpi-server=={DEVPI_VERSION}", DevpiUnavailable, "the tests need")
+
+
+def readme_renderer_python(venv: Path = README_VENV) -> Path:
+    """The python of a venv with ``readme-renderer[md]==README_RENDERER_VERSION`` (run
+    ``python -m readme_renderer FILE.md``), created if needed."""
+    requirement = f"readme-renderer[md]=={README_RENDERER_VERSION}"
+    hint = f"; the long-description check needs {requirement} from the package registry."
+    return tool_venv(venv, [requirement], "python", error=ReadmeRendererUnavailable, hint=hint)
