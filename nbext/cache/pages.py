@@ -8,12 +8,13 @@ cost about 2.5 s of CPU, more than the network. When the body is the same bytes 
 body and one ``marshal`` load instead of JSON, URL and file-name parsing.
 
 ``<cache-dir>/cache/nbext-pages/<source>/<sha256 of URL and project>``: a magic line, then
-``marshal`` data (the body's digest, the files as tuples, the notes). Beside Poetry's
-per-source directories, not in them, so Poetry's counts of a source's cache entries stay
-Poetry's; ``%cache clear SOURCE --all`` removes both. One file per page and project, replaced
-when the page changes, so it never grows stale. File URLs are kept without credentials: a
-source URL's userinfo is put back on load. An unreadable or foreign file is a miss; writes are
-atomic. Kept in memory too, for the next lookup.
+``marshal`` data (the body's digest, the files as tuples, the notes, PEP 708's two lists).
+Beside Poetry's per-source directories, not in them, so Poetry's counts of a source's cache
+entries stay Poetry's; ``%cache clear SOURCE --all`` removes both. One file per page and
+project, replaced when the page changes, so it never grows stale. File URLs are kept without
+credentials: a source URL's userinfo is put back on load (PEP 708's URLs have none). An
+unreadable or foreign file (another magic line: another version of this format) is a miss;
+writes are atomic. Kept in memory too, for the next lookup.
 """
 
 from __future__ import annotations
@@ -61,16 +62,19 @@ _FIELDS = (
     "metadata_hashes",
     "size",
 )
-_MAGIC = b"nbext-pages 3\n"
+_MAGIC = b"nbext-pages 4\n"  # 4: with PEP 708's tracks and alternate locations
 
 
 @dataclass
 class ReadPage:
-    """A project's releases on a page, and what reading the page left out."""
+    """A project's releases on a page, what reading the page left out, and the page's PEP 708
+    lists (``nbext.index.reader.ProjectPage.tracks`` and ``.alternate_locations``)."""
 
     releases: list[Release]
     skipped: list[str]
     skipped_count: int
+    tracks: tuple[str, ...] = ()
+    alternate_locations: tuple[str, ...] = ()
 
 
 class _StoredRelease(Release):
@@ -208,10 +212,18 @@ class ParsedPages:
         if not raw.startswith(_MAGIC):
             return None
         try:
-            stored, name, prefix, releases, skipped, count = marshal.loads(raw[len(_MAGIC) :])
+            stored, name, prefix, releases, skipped, count, tracks, alternates = marshal.loads(
+                raw[len(_MAGIC) :]
+            )
             if stored != digest:
                 return None
-            page = ReadPage(_releases(name, prefix, releases, base), list(skipped), int(count))
+            page = ReadPage(
+                _releases(name, prefix, releases, base),
+                list(skipped),
+                int(count),
+                tuple(str(url) for url in tracks),
+                tuple(str(url) for url in alternates),
+            )
         except (EOFError, ValueError, TypeError):
             return None  # damaged or from another version: read the page again
         self._remember(source, key, digest, page)
@@ -222,7 +234,16 @@ class ParsedPages:
         self._remember(source, key, digest, page)
         name, prefix, releases = _stored(page.releases)
         data = _MAGIC + marshal.dumps(
-            (digest, name, prefix, releases, page.skipped, page.skipped_count)
+            (
+                digest,
+                name,
+                prefix,
+                releases,
+                page.skipped,
+                page.skipped_count,
+                tuple(page.tracks),  # URLs without userinfo (nbext.index.pages)
+                tuple(page.alternate_locations),
+            )
         )
         path = self._path(source, key)
         try:

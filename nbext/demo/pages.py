@@ -1,5 +1,6 @@
-"""The bodies the demo index serves: PEP 503 HTML and PEP 691 JSON pages, the project
-pages, and the legacy JSON API's documents.  Pure functions from snapshots to bytes.
+"""The bodies the demo index serves: PEP 503 HTML and PEP 691 JSON pages (with PEP 708's
+"tracks" and "alternate locations" where set), the project pages, and the legacy JSON API's
+documents.  Pure functions from snapshots to bytes.
 
 Every page is deterministic (sorted, a fixed upload time), so its ETag is stable.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -16,14 +18,16 @@ from packaging.utils import parse_wheel_filename
 from packaging.version import Version
 
 from .dists import Dist
-from .store import File, ProjectView, Release
+from .store import File, Pep708Lists, ProjectView, Release
 
 __all__ = [
     "API_VERSION",
+    "PEP708_API_VERSION",
     "anchor",
     "html_doc",
     "json_api_doc",
     "links_html",
+    "pep708_meta",
     "project_json",
     "release_html",
     "root_html",
@@ -32,14 +36,24 @@ __all__ = [
 ]
 
 API_VERSION = "1.1"
+#: The version of a project page that serves PEP 708's lists (PEP 708 is API version 1.2);
+#: other pages keep :data:`API_VERSION`, which describes them as well.
+PEP708_API_VERSION = "1.2"
 #: PEP 700 ``upload-time``; fixed so that pages (and their ETags) are deterministic.
 _UPLOAD_TIME = "2024-01-01T00:00:00.000000Z"
 
 
-def html_doc(title: str, body: str) -> bytes:
+def html_doc(title: str, body: str, meta: Sequence[tuple[str, str]] = ()) -> bytes:
+    """A page; ``meta``: more ``<meta name content>`` pairs for its head (PEP 708's: the
+    repository version is then :data:`PEP708_API_VERSION`)."""
+    version = PEP708_API_VERSION if meta else API_VERSION
+    more = "".join(
+        f'    <meta name="{html.escape(name)}" content="{html.escape(content)}">\n'
+        for name, content in meta
+    )
     return (
         "<!DOCTYPE html>\n<html>\n  <head>\n"
-        f'    <meta name="pypi:repository-version" content="{API_VERSION}">\n'
+        f'    <meta name="pypi:repository-version" content="{version}">\n{more}'
         f"    <title>{html.escape(title)}</title>\n  </head>\n  <body>\n"
         f"    <h1>{html.escape(title)}</h1>\n{body}\n  </body>\n</html>\n"
     ).encode()
@@ -61,7 +75,24 @@ def root_html(items: list[tuple[str, str]]) -> bytes:
     return html_doc("Simple index", links)
 
 
-def project_json(key: str, versions: list[str], files: list[File], metadata: bool) -> bytes:
+def pep708_meta(pep708: Pep708Lists) -> list[tuple[str, str]]:
+    """PEP 708's HTML form: one ``pypi:tracks`` / ``pypi:alternate-locations`` meta tag per URL."""
+    tracks, alternates = pep708
+    return [("pypi:tracks", url) for url in tracks] + [
+        ("pypi:alternate-locations", url) for url in alternates
+    ]
+
+
+def project_json(
+    key: str,
+    versions: list[str],
+    files: list[File],
+    metadata: bool,
+    pep708: Pep708Lists = ((), ()),
+) -> bytes:
+    """A project's PEP 691 page; with PEP 708's lists (``(tracks, alternate locations)``),
+    ``meta.tracks`` and the top-level ``alternate-locations`` where PEP 708 puts them, and
+    ``meta.api-version`` :data:`PEP708_API_VERSION`."""
     entries = []
     for f in files:
         entry: dict[str, Any] = {
@@ -78,12 +109,16 @@ def project_json(key: str, versions: list[str], files: list[File], metadata: boo
         entry["size"] = len(f.data)
         entry["upload-time"] = _UPLOAD_TIME
         entries.append(entry)
-    doc = {
-        "meta": {"api-version": API_VERSION},
-        "name": key,
-        "versions": versions,
-        "files": entries,
+    tracks, alternates = pep708
+    meta: dict[str, Any] = {
+        "api-version": PEP708_API_VERSION if tracks or alternates else API_VERSION
     }
+    if tracks:
+        meta["tracks"] = list(tracks)
+    doc: dict[str, Any] = {"meta": meta, "name": key, "versions": versions}
+    if alternates:
+        doc["alternate-locations"] = list(alternates)
+    doc["files"] = entries
     return json.dumps(doc, indent=1).encode()
 
 
@@ -100,10 +135,17 @@ def anchor(f: File, href_prefix: str, metadata: bool) -> str:
     return f"<a {' '.join(attrs)}>{html.escape(f.filename)}</a>"
 
 
-def links_html(title: str, files: list[File], href_prefix: str, metadata: bool) -> bytes:
-    """A page of file links: a project's (PEP 503), a single-page source's, a release's."""
+def links_html(
+    title: str,
+    files: list[File],
+    href_prefix: str,
+    metadata: bool,
+    pep708: Pep708Lists = ((), ()),
+) -> bytes:
+    """A page of file links: a project's (PEP 503, with PEP 708's meta tags if given), a
+    single-page source's, a release's."""
     links = "\n".join(f"    {anchor(f, href_prefix, metadata)}<br/>" for f in files)
-    return html_doc(title, links)
+    return html_doc(title, links, pep708_meta(pep708))
 
 
 # -- project pages (``/project/<name>/``) ----------------------------------------------

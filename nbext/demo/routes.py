@@ -107,10 +107,11 @@ class Router:
         if listing is None:
             return not_found(f"no project named {key!r}")
         versions, files = listing
+        pep708 = self.store.pep708(key)
         return self._negotiated(
             headers,
-            lambda: pages.project_json(key, versions, files, s.metadata),
-            lambda: pages.links_html(f"Links for {key}", files, "../../files/", s.metadata),
+            lambda: pages.project_json(key, versions, files, s.metadata, pep708),
+            lambda: pages.links_html(f"Links for {key}", files, "../../files/", s.metadata, pep708),
         )
 
     @staticmethod

@@ -1,4 +1,4 @@
-"""An in-process package index speaking PEP 503, 691, 658, 700 and 714.
+"""An in-process package index speaking PEP 503, 691, 658, 700, 708 and 714.
 
 :class:`IndexServer` runs a :class:`http.server.ThreadingHTTPServer` in a daemon
 thread, bound to 127.0.0.1 only.  It is meant for demos and tests: it records
@@ -45,6 +45,9 @@ class IndexServer:
     mirror).  ``metadata`` toggles PEP 658/714 metadata files for wheels.
     ``layout="single-page"`` serves one flat page of links at ``/links.html``
     (what Poetry calls a single-page link source) instead of ``/simple/``.
+
+    :meth:`set_pep708` makes a project's Simple API page carry PEP 708's "tracks" and
+    "alternate locations" (the dependency-confusion mitigation's metadata).
 
     ``json_api=True`` adds the public index's legacy JSON API, which Poetry reads
     release metadata from (``GET /pypi/<name>/<version>/json``; the latest release
@@ -215,6 +218,38 @@ class IndexServer:
     def set_json_api_null_requires(self, name: str, version: str, null: bool = True) -> None:
         """Make the JSON API answer ``"requires_dist": null`` for one release (or stop)."""
         self._store.set_null_requires(name, version, null)
+
+    def set_pep708(
+        self,
+        name: str,
+        *,
+        tracks: Iterable[str] = (),
+        alternate_locations: Iterable[str] = (),
+    ) -> None:
+        """Serve PEP 708's lists on project ``name``'s page (any spelling; safe while serving,
+        and before the project has releases). ``tracks``: URLs of the project pages on other
+        repositories this index says the project tracks; ``alternate_locations``: URLs of the
+        same project on other repositories, as its owner would declare them. Served as given
+        (relative URLs too, for clients to resolve against the page's URL), in order.
+
+        The PEP 691 JSON page gets ``meta.tracks`` and a top-level ``alternate-locations``
+        (where PEP 708 puts them; a list only when non-empty), the HTML page one
+        ``<meta name="pypi:tracks" content="URL">`` or ``<meta
+        name="pypi:alternate-locations" content="URL">`` per URL; either then says API
+        version 1.2 (``meta.api-version``, ``pypi:repository-version``), which PEP 708
+        defines. Both empty: the page is as before (version 1.1). Only ``/simple/<name>/``
+        pages carry them; the single-page layout's one page does not.
+        """
+        lists = []
+        for what, urls in (("tracks", tracks), ("alternate_locations", alternate_locations)):
+            if isinstance(urls, str):
+                raise TypeError(f"{what} must be an iterable of URLs, not one string")
+            values = tuple(urls)
+            for url in values:
+                if not isinstance(url, str):
+                    raise TypeError(f"{what} must hold strings, not {type(url).__name__}")
+            lists.append(values)
+        self._store.set_pep708(name, lists[0], lists[1])
 
     @property
     def dists(self) -> list[Dist]:

@@ -16,7 +16,19 @@ from packaging.version import Version
 
 from .dists import Dist, build_wheel, core_metadata, dist_files
 
-__all__ = ["File", "Project", "ProjectView", "Release", "Store", "files_for", "latest"]
+__all__ = [
+    "File",
+    "Pep708Lists",
+    "Project",
+    "ProjectView",
+    "Release",
+    "Store",
+    "files_for",
+    "latest",
+]
+
+#: PEP 708's lists of a project page: ``(tracks, alternate locations)``, URLs as served.
+Pep708Lists = tuple[tuple[str, ...], tuple[str, ...]]
 
 
 @dataclass(frozen=True)
@@ -109,6 +121,7 @@ class Store:
         #: Canonical name -> project (tests read files from here).
         self.projects: dict[str, Project] = {}
         self._null_requires: set[tuple[str, Version]] = set()
+        self._pep708: dict[str, Pep708Lists] = {}  # canonical name -> its page's PEP 708 lists
         self._serial = 0  # the JSON API's last_serial: bumped by every add/remove
 
     # -- changes -----------------------------------------------------------------
@@ -142,6 +155,20 @@ class Store:
                 self._null_requires.add(key)
             else:
                 self._null_requires.discard(key)
+
+    def set_pep708(self, name: str, tracks: tuple[str, ...], alternates: tuple[str, ...]) -> None:
+        """PEP 708's lists for project ``name``'s page (both empty: none)."""
+        key = canonicalize_name(name)
+        with self._lock:
+            if tracks or alternates:
+                self._pep708[key] = (tracks, alternates)
+            else:
+                self._pep708.pop(key, None)
+
+    def pep708(self, key: str) -> Pep708Lists:
+        """PEP 708's lists for project ``key``'s page (empty when none were set)."""
+        with self._lock:
+            return self._pep708.get(key, ((), ()))
 
     def add_upload(
         self, name: str, version: Version, new: File, dist_for: Callable[[Dist | None], Dist]

@@ -1,8 +1,12 @@
 """Links on a simple-index page, PEP 503 HTML or PEP 691 JSON (pure; no I/O), read exactly as
 Poetry reads them (spec 8.1-8.2): HTML as ``html.parser`` reads it (a faster tokenizer checked
-against it), ``json`` for PEP 691, in about 0.1 ms a page. Not pypi-simple (a test oracle
-instead): it imports pydantic (0.5 s on every kernel's first lookup) and parses with
-BeautifulSoup (1.6 ms a page): a 60-package lookup spent more time in it than on the network.
+against it, :mod:`nbext.index.tags`), ``json`` for PEP 691, in about 0.1 ms a page. Not
+pypi-simple (a test oracle instead): it imports pydantic (0.5 s on every kernel's first
+lookup) and parses with BeautifulSoup (1.6 ms a page): a 60-package lookup spent more time in
+it than on the network.
+
+Also the page's PEP 708 lists, which Poetry does not read: "tracks" and "alternate locations"
+(:func:`pep708_from_meta`, :func:`pep708_from_json`).
 """
 
 from __future__ import annotations
@@ -13,10 +17,21 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
 
-from nbext.errors import MarkupError
 from nbext.index.files import LinkFacts
+from nbext.index.tags import Attrs
+from nbext.index.tags import start_tags as _start_tags
+from nbext.redact import split_userinfo
 
-__all__ = ["Link", "links_from_anchors", "links_from_html", "links_from_json"]
+__all__ = [
+    "Link",
+    "Pep708",
+    "links_from_anchors",
+    "links_from_html",
+    "links_from_json",
+    "page_base",
+    "pep708_from_json",
+    "pep708_from_meta",
+]
 
 #: Hash names Poetry takes from a link's URL fragment (spec 8.2).
 _FRAGMENT_HASHES = frozenset({"sha1", "sha224", "sha256", "sha384", "sha512", "md5"})
@@ -44,149 +59,6 @@ def _metadata_attr(value: str | None) -> tuple[bool, dict[str, str]]:
         return True, {m[1].lower(): m[2].lower()}
     # Poetry's Link: "true" is available, "" and "false" are not, anything else is a value
     return value.strip().lower() not in ("", "false"), {}
-
-
-# -- start tags, read as html.parser reads them ------------------------------------------------
-#
-# Poetry reads a page with ``html.parser`` (its HTMLPageParser: ``feed`` only, never ``close``).
-# The tokenizer below reads the same tags and attributes: html.parser's own patterns (CPython
-# 3.11's ``locatestarttagend_tolerant``, ``tagfind_tolerant`` and ``attrfind_tolerant``, copied)
-# and its rules for comments, declarations, processing instructions, end tags, the raw text of
-# <script>/<style>, tags that are data, and input that ends inside a construct (a fed parser
-# waits for more: nothing after it counts). tests/unit/index/test_pages.py checks it on tests/data/.
-#
-# Why not html.parser itself: it is 2-3x slower. On a single-page index with 400,000 links
-# (benchmarks/bench_pages.py, Python 3.11, the 2-core machine) an HTMLParser subclass took
-# 3.0 s for a 32 MB page where this tokenizer took 1.45 s (quiet machine), and 6.0 s against
-# 2.1 s on the 24 MB benchmark page (busy machine, best of 3): everything that is not an <a>,
-# <base>, <script> or <style> start tag (text, end tags, other tags, comments) is skipped by
-# one regular expression, in C, instead of a Python call per piece of text. The regular
-# expression it replaces (1.0 s and 1.2 s) stopped a tag at the first ">", even inside a
-# quoted value (data-requires-python=">=3.6" data-yanked=""), and lost the attributes after it.
-
-_TAG_REST = (  # locatestarttagend_tolerant after "<" and the tag name's first letter
-    r"""[^\t\n\r\f />\x00]*(?:[\s/]*(?:(?<=['"\s/])[^\s/>][^\s/=>]*(?:\s*=+\s*"""
-    r"""(?:'[^']*'|"[^"]*"|(?!['"])[^>\s]*)\s*)?(?:\s|/(?!>))*)*)?\s*"""
-)
-_LOCATE_TAG_END = re.compile(r"<[a-zA-Z]" + _TAG_REST)
-_TAG_NAME = re.compile(r"([a-zA-Z][^\t\n\r\f />\x00]*)(?:\s|/(?!>))*")
-_ATTR = re.compile(
-    r"""((?<=['"\s/])[^\s/>][^\s/=>]*)(\s*=+\s*('[^']*'|"[^"]*"|(?!['"])[^>\s]*))?"""
-    r"""(?:\s|/(?!>))*"""
-)
-_READ_TAGS = r"(?i:a|base|script|style)(?:[\t\n\r\f />\x00]|$)"
-#: Everything up to the next construct that needs a look: text, end tags, closed comments,
-#: declarations and processing instructions, and well-formed start tags of other elements
-#: (the atomic group takes html.parser's match of the tag, then only ">" or "/>" may follow).
-_SKIP = re.compile(
-    r"(?>[^<]+"
-    r"|</[^>]*>"
-    r"|<!--.*?--\s*>"
-    r"|<!(?!--|\[)[^>]*>"
-    r"|<\?[^>]*>"
-    rf"|<(?!{_READ_TAGS})(?>[a-zA-Z]{_TAG_REST})/?>"
-    r"|<(?![a-zA-Z!?/]))*",
-    re.S,
-)
-_COMMENT_END = re.compile(r"--\s*>")
-_SECTION_NAME = re.compile(r"[a-zA-Z][-_.a-zA-Z0-9]*\s*")
-_SECTION_END = re.compile(r"]\s*]\s*>")
-_MS_SECTION_END = re.compile(r"]\s*>")
-_RAW_TEXT_END = {
-    "script": re.compile(r"</\s*script\s*>", re.I),
-    "style": re.compile(r"</\s*style\s*>", re.I),
-}
-_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
-_INCOMPLETE_AFTER = _LETTERS | {"=", "/"}
-
-Attrs = dict[str, str | None]
-
-
-def _attributes(text: str, k: int, end: int) -> tuple[Attrs, int]:
-    """html.parser's attribute loop over ``text[k:end]``: names lower-cased, quotes removed,
-    values HTML-unescaped, a valueless attribute None, the last of a repeated name kept."""
-    attrs: Attrs = {}
-    while k < end:
-        m = _ATTR.match(text, k)
-        if m is None:
-            break
-        name, rest, value = m.group(1, 2, 3)
-        if not rest:
-            value = None
-        elif value[:1] == "'" == value[-1:] or value[:1] == '"' == value[-1:]:
-            value = value[1:-1]
-        if value:
-            value = html.unescape(value)
-        attrs[name.lower()] = value
-        k = m.end()
-    return attrs, k
-
-
-def _start_tags(text: str) -> tuple[str | None, list[Attrs]]:
-    """``(first <base href>, attributes of every <a>)`` as Poetry's HTMLPageParser gets them.
-
-    Raises :class:`MarkupError` where html.parser raises (an unknown ``<![name`` section).
-    """
-    base: str | None = None
-    anchors: list[Attrs] = []
-    skip = _SKIP.match
-    n = len(text)
-    pos = 0
-    while True:
-        i = skip(text, pos).end()  # type: ignore[union-attr]  # the pattern matches ""
-        if i + 1 >= n:
-            break
-        second = text[i + 1]
-        if second in _LETTERS:
-            m = _LOCATE_TAG_END.match(text, i)
-            j = m.end()  # type: ignore[union-attr]  # "<" + a letter always matches
-            after = text[j : j + 1]
-            if after == ">":
-                end = j + 1
-            elif after == "/" and text.startswith("/>", j):
-                end = j + 2
-            elif after == "" or after in _INCOMPLETE_AFTER:
-                break  # html.parser waits for the rest of the tag, which never comes
-            else:
-                end = j if j > i else i + 1
-            name = _TAG_NAME.match(text, i + 1)
-            tag = name.group(1).lower()  # type: ignore[union-attr]
-            attrs, k = _attributes(text, name.end(), end)  # type: ignore[union-attr]
-            closing = text[k:end].strip()
-            if closing in (">", "/>"):  # else html.parser takes the tag as text
-                if tag == "a":
-                    anchors.append(attrs)
-                elif tag == "base":
-                    if base is None and attrs.get("href") is not None:
-                        base = attrs["href"]
-                elif closing == ">" and tag in _RAW_TEXT_END:
-                    raw_end = _RAW_TEXT_END[tag].search(text, end)
-                    if raw_end is None:
-                        break  # the rest of the page is the script's text
-                    end = raw_end.end()
-            pos = end
-        elif second == "/":
-            break  # an end tag without ">" (the closed ones were skipped)
-        elif text.startswith("<!--", i):
-            close = _COMMENT_END.search(text, i + 4)
-            if close is None:
-                break
-            pos = close.end()
-        elif text.startswith("<![", i):
-            section_name = _SECTION_NAME.match(text, i + 3)
-            section = section_name.group().strip().lower() if section_name else ""
-            if section in ("temp", "cdata", "ignore", "include", "rcdata"):
-                close = _SECTION_END.search(text, i + 3)
-            elif section in ("if", "else", "endif"):
-                close = _MS_SECTION_END.search(text, i + 3)
-            else:
-                raise MarkupError(f"unknown marked section <![{section}")
-            if close is None:
-                break
-            pos = close.end()
-        else:  # "<!" or "<?" without a ">"
-            break
-    return base, anchors
 
 
 _ABSOLUTE = ("https://", "http://")
@@ -279,8 +151,22 @@ def links_from_html(
     text: str, base_url: str, skipped: list[str] | None = None, project: str | None = None
 ) -> list[Link]:
     """:func:`links_from_anchors` of the page's start tags (``_start_tags``)."""
-    base, anchors = _start_tags(text)
-    return links_from_anchors(base, anchors, base_url, skipped, project)
+    tags = _start_tags(text)
+    return links_from_anchors(tags.base, tags.anchors, base_url, skipped, project)
+
+
+def page_base(base: str | None, base_url: str, skipped: list[str] | None = None) -> str:
+    """What an HTML page's relative URLs resolve against: its first ``<base href>`` (itself
+    resolved against ``base_url``, the final response URL; Poetry: an empty one means the
+    page's URL), else ``base_url``. A ``<base href>`` that is no URL is passed over, and why
+    is appended to ``skipped``."""
+    if base:
+        try:
+            return urljoin(base_url, base)
+        except ValueError as exc:
+            if skipped is not None:
+                skipped.append(f"<base href> {base[:80]!r} is not a URL ({exc})")
+    return base_url
 
 
 def links_from_anchors(
@@ -300,14 +186,7 @@ def links_from_anchors(
     canonical name), links that cannot be that project's files (:func:`could_be_of`) are left
     out early.
     """
-    page_base = base_url
-    if base:  # Poetry: the first <base> with an href; an empty one means the page's URL
-        try:
-            page_base = urljoin(base_url, base)
-        except ValueError as exc:
-            if skipped is not None:
-                skipped.append(f"<base href> {base[:80]!r} is not a URL ({exc})")
-    resolve = _Resolver(page_base)
+    resolve = _Resolver(page_base(base, base_url, skipped))
     links: list[Link] = []
     for attrs in anchors:
         href = attrs.get("href")
@@ -398,3 +277,72 @@ def links_from_json(
         )
         links.append(link)
     return links
+
+
+# -- PEP 708: "tracks" and "alternate locations" ----------------------------------------------
+
+#: A project page's PEP 708 lists: ``(tracks, alternate_locations)``, absolute URLs.
+Pep708 = tuple[tuple[str, ...], tuple[str, ...]]
+
+_TRACKS = "pypi:tracks"
+_ALTERNATE_LOCATIONS = "pypi:alternate-locations"
+
+
+def _pep708_urls(values: list[Any], base: str) -> tuple[str, ...]:
+    """The URLs of a PEP 708 list: strings only, stripped, resolved against ``base`` (as a
+    link's href is), without userinfo, each once, in page order. An empty value, or one
+    that is no URL, is passed over.
+
+    Without userinfo: a repository is named by its scheme, host, port and path, and a
+    relative URL would otherwise carry the credentials of the page's own URL into results,
+    displays and the kept-as-read cache.
+    """
+    out: dict[str, None] = {}
+    for value in values:
+        if not isinstance(value, str) or not value.strip():
+            continue
+        try:
+            url = urljoin(base, value.strip())
+            _ = urlsplit(url).port  # a port that is no number raises here, not in a reader
+            url.encode()  # a lone surrogate (a JSON \ud800 escape) is no URL either
+        except ValueError:  # also UnicodeEncodeError
+            continue
+        out[(split_userinfo(url) or (url,))[0]] = None
+    return tuple(out)
+
+
+def pep708_from_meta(base: str | None, meta: list[tuple[str, str]], base_url: str) -> Pep708:
+    """PEP 708's lists of an HTML page from its ``pypi:`` meta tags (``StartTags.meta``): one
+    ``<meta name="pypi:tracks" content="URL">`` or ``<meta name="pypi:alternate-locations"
+    content="URL">`` per URL, any number of each. Relative URLs resolve as the page's links
+    do (:func:`page_base`)."""
+    if not meta:
+        return (), ()
+    resolved = page_base(base, base_url)
+    tracks = [content for name, content in meta if name == _TRACKS]
+    alternates = [content for name, content in meta if name == _ALTERNATE_LOCATIONS]
+    return _pep708_urls(tracks, resolved), _pep708_urls(alternates, resolved)
+
+
+def _json_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def pep708_from_json(data: Any, base_url: str) -> Pep708:
+    """PEP 708's lists of a PEP 691 project page: ``meta.tracks`` (where PEP 708 puts it; a
+    top-level ``tracks`` is read too) and the top-level ``alternate-locations``. Relative
+    URLs resolve against ``base_url`` (PEP 691: as if the page were HTML).
+
+    A value that is not a list, and an entry that is not a string, is passed over without
+    failing the page: PEP 708 says nothing of malformed values, PEP 691 has clients ignore
+    what they do not understand, and both lists only ever permit merging a project's
+    namespaces, so a list passed over can only make a client more careful. The page's files
+    stay readable either way.
+    """
+    if not isinstance(data, dict):
+        return (), ()
+    meta = data.get("meta")
+    tracks = _json_list(meta.get("tracks")) if isinstance(meta, dict) else []
+    tracks = tracks + _json_list(data.get("tracks"))
+    alternates = _json_list(data.get("alternate-locations"))
+    return _pep708_urls(tracks, base_url), _pep708_urls(alternates, base_url)

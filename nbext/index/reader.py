@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import posixpath
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -24,10 +24,12 @@ from nbext.index.filenames import METADATA_FORMATS, parse_filename, splitext
 from nbext.index.files import File, new_file
 from nbext.index.pages import (
     Link,
-    _start_tags,
     links_from_anchors,
     links_from_json,
+    pep708_from_json,
+    pep708_from_meta,
 )
+from nbext.index.tags import start_tags as _start_tags
 
 __all__ = [
     "MAX_SKIPPED_NOTES",
@@ -69,6 +71,16 @@ class ProjectPage:
     #: version Python cannot read), one line each; at most :data:`MAX_SKIPPED_NOTES`.
     skipped: list[str] = field(default_factory=list)
     skipped_count: int = 0
+    #: PEP 708 "tracks": the project pages on other repositories this repository's operator
+    #: says this project extends (JSON ``meta.tracks``, HTML ``<meta name="pypi:tracks">``).
+    #: Absolute URLs without userinfo, each once, in page order. On a single-page index, the
+    #: page's, for every project asked.
+    tracks: tuple[str, ...] = ()
+    #: PEP 708 "alternate locations": the same project on other repositories, as its owner
+    #: declares them (JSON ``alternate-locations``, HTML ``pypi:alternate-locations``), as
+    #: :attr:`tracks`. As declared: PEP 708 has clients count the URL the page was fetched
+    #: from as listed too, which a client comparing sources adds itself.
+    alternate_locations: tuple[str, ...] = ()
 
 
 MAX_SKIPPED_NOTES = 3
@@ -185,10 +197,14 @@ class PageReader:
                 links = links_from_json(parsed, self.url, skipped, wanted)
             except ValueError as exc:
                 raise PageFormatError(f"malformed PEP 691 JSON page ({exc})") from exc
+            pep708 = pep708_from_json(parsed, self.url)
         else:
-            base, anchors = parsed
-            links = links_from_anchors(base, anchors, self.url, skipped, wanted)
-        return _files_of(links, wanted, skipped)
+            links = links_from_anchors(parsed.base, parsed.anchors, self.url, skipped, wanted)
+            pep708 = pep708_from_meta(parsed.base, parsed.meta, self.url)
+        page = _files_of(links, wanted, skipped)
+        if pep708 == ((), ()):
+            return page
+        return replace(page, tracks=pep708[0], alternate_locations=pep708[1])
 
 
 def _files_of(links: list[Link], wanted: str, skipped: list[str]) -> ProjectPage:

@@ -28,6 +28,10 @@ class PageResult:
     unreachable: bool = False  # not asked: the source could not be reached earlier
     gave_up: str | None = None  # why a 429/5xx was not retried (a Retry-After over the cap)
     notes: list[str] = field(default_factory=list)  # what reading the page left out, and why
+    #: The page's PEP 708 lists (``nbext.index.reader.ProjectPage``): the project pages on
+    #: other repositories this one tracks, and the project's declared alternate locations.
+    tracks: tuple[str, ...] = ()
+    alternate_locations: tuple[str, ...] = ()
 
 
 @dataclass

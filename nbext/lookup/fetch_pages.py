@@ -174,7 +174,13 @@ class PageFetcher:
                 f"({type(exc).__name__}: {redact_url(str(exc)[:200])}); please report this."
             )
             return
-        read = ReadPage(group_releases(page.files), page.skipped, page.skipped_count)
+        read = ReadPage(
+            group_releases(page.files),
+            page.skipped,
+            page.skipped_count,
+            page.tracks,
+            page.alternate_locations,
+        )
         if digest is not None and self.parsed is not None:
             self.parsed.put(source.name, base, name, digest, read)
         self._take(result, read, url)
@@ -183,6 +189,8 @@ class PageFetcher:
     def _take(result: PageResult, page: ReadPage, url: str) -> None:
         source = result.source
         result.releases = page.releases
+        result.tracks = page.tracks
+        result.alternate_locations = page.alternate_locations
         if page.skipped_count:
             more = page.skipped_count - len(page.skipped)
             result.notes.append(

@@ -50,6 +50,13 @@ class SourceRow:
     pending: bool = False  # asked, no answer yet (only while a live view shows it)
     cache: str = ""  # the HTTP cache's answer for the page: miss, hit (age), revalidated (304)
     unreachable: bool = False  # not asked: it could not be reached earlier in this lookup
+    #: PEP 708, from the source's page for the project (empty when it says nothing, or was
+    #: not read): the project pages on other repositories this source's operator says the
+    #: project tracks, and the other repositories its owner declares as the same project's
+    #: (as declared: PEP 708 counts the page's own URL among them). Absolute URLs without
+    #: userinfo. For a dependency-confusion check; not shown in the table.
+    tracks: tuple[str, ...] = ()
+    alternate_locations: tuple[str, ...] = ()
 
     @property
     def outcome(self) -> str:

@@ -56,6 +56,8 @@ def search(
         row.warning = page.warning
         row.versions = [str(r.version) for r in found]
         row.listed = len(page.releases)
+        row.tracks = page.tracks
+        row.alternate_locations = page.alternate_locations
         if not row.events:
             row.requests = sum(1 for e in page.events if e.is_request)
             row.events = list(page.events)

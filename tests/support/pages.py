@@ -30,6 +30,8 @@ PROJECT = {
     "devpi-style.html": "mixed",
     "unfinished.html": "cut",
     "json-odd.json": "oddjson",
+    "pep708-tracks.html": "trackme",
+    "pep708-tracks.json": "trackme",
 }
 PAGE_URL = "https://idx.example/simple/{}/"
 JSON_V1 = "application/vnd.pypi.simple.v1+json"

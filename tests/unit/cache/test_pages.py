@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import marshal
 from pathlib import Path
 
 from nbext.cache.pages import ParsedPages, ReadPage, body_digest, pages_root
 from nbext.index.files import group_releases
-from nbext.index.reader import parse_project_page
+from nbext.index.reader import parse_project_page, read_project_page
 
 BASE = "https://alice:S3cret@corp.example/simple/acme/"
 PAGE = (
@@ -60,3 +61,41 @@ def test_the_process_shares_one_instance_per_directory(tmp_path: Path) -> None:
     root = tmp_path / "repositories"
     assert ParsedPages.at(root) is ParsedPages.at(root)
     assert ParsedPages.at(root) is not ParsedPages.at(tmp_path / "other")
+
+
+def test_pep708_lists_come_back_with_the_page(tmp_path: Path) -> None:
+    body = (
+        b'<meta name="pypi:tracks" content="https://up.example/simple/acme/">'
+        b'<meta name="pypi:tracks" content="../mirror/acme/">'
+        b'<meta name="pypi:alternate-locations" content="https://gpu.example/simple/acme/">' + PAGE
+    )
+    read = read_project_page("acme", body, content_type="text/html", url=BASE)
+    assert read.tracks == (
+        "https://up.example/simple/acme/",
+        "https://corp.example/simple/mirror/acme/",  # no credentials of BASE's
+    )
+    page = ReadPage(group_releases(read.files), [], 0, read.tracks, read.alternate_locations)
+    ParsedPages(tmp_path / "repositories").put("corp", BASE, "acme", body_digest(body), page)
+    again = ParsedPages(tmp_path / "repositories").get("corp", BASE, "acme", body_digest(body))
+    assert again is not None
+    assert again.tracks == read.tracks
+    assert again.alternate_locations == ("https://gpu.example/simple/acme/",)
+    assert [r.files for r in again.releases] == [r.files for r in page.releases]
+    # a page without them comes back without them
+    ParsedPages(tmp_path / "other").put("corp", BASE, "acme", body_digest(PAGE), _page())
+    plain = ParsedPages(tmp_path / "other").get("corp", BASE, "acme", body_digest(PAGE))
+    assert plain is not None and (plain.tracks, plain.alternate_locations) == ((), ())
+
+
+def test_a_file_of_the_format_before_pep708_is_read_again(tmp_path: Path) -> None:
+    """Files written before the lists were kept (magic line 3) are misses: their page is read
+    again, so its lists are not lost to the cache."""
+    pages = ParsedPages(tmp_path / "repositories")
+    pages.put("corp", BASE, "acme", body_digest(PAGE), _page())
+    (stored,) = [p for p in pages_root(tmp_path / "repositories").rglob("*") if p.is_file()]
+    magic, _, data = stored.read_bytes().partition(b"\n")
+    assert magic == b"nbext-pages 4"
+    old = marshal.loads(data)[:6]  # version 3: no tracks, no alternate locations
+    stored.write_bytes(b"nbext-pages 3\n" + marshal.dumps(old))
+    fresh = ParsedPages(tmp_path / "repositories")
+    assert fresh.get("corp", BASE, "acme", body_digest(PAGE)) is None

@@ -1,5 +1,6 @@
 """The page link parsers (nbext.index.pages, pure): links from HTML and JSON, tags read as
-html.parser reads them, on the captured pages of ``tests/data`` and on random markup.
+html.parser reads them (nbext.index.tags: ``<base>``, ``<a>`` and the ``pypi:`` ``<meta>``
+tags), on the captured pages of ``tests/data`` and on random markup.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from html.parser import HTMLParser
 
 import pytest
 
+from nbext.errors import MarkupError
 from nbext.index.files import group_releases
-from nbext.index.pages import MarkupError, _start_tags, links_from_html, links_from_json
+from nbext.index.pages import _start_tags, links_from_html, links_from_json
 from nbext.index.reader import read_project_page
 from tests.support.pages import DATA, HTML_PAGES, JSON_PAGES, PAGE_URL, PROJECT
 
@@ -97,13 +99,18 @@ def test_json_that_is_not_a_project_page(doc: object) -> None:
         links_from_json(doc, BASE)
 
 
+Tags = tuple[str | None, list[dict[str, str | None]], list[tuple[str, str]]]
+
+
 class _PoetrysParser(HTMLParser):
-    """Poetry 2.5.1's HTMLPageParser (poetry/repositories/parsers/html_page_parser.py)."""
+    """Poetry 2.5.1's HTMLPageParser (poetry/repositories/parsers/html_page_parser.py), and
+    the ``<meta name="pypi:..." content="...">`` tags nbext reads besides (PEP 629, 708)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.base_url: str | None = None
         self.anchors: list[dict[str, str | None]] = []
+        self.meta: list[tuple[str, str]] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "base" and self.base_url is None:
@@ -112,20 +119,26 @@ class _PoetrysParser(HTMLParser):
                 self.base_url = base_url
         elif tag == "a":
             self.anchors.append(dict(attrs))
+        elif tag == "meta":
+            found = dict(attrs)
+            name, content = found.get("name") or "", found.get("content")
+            # HTML compares meta names ASCII-case-insensitively
+            if content is not None and name.isascii() and name.lower().startswith("pypi:"):
+                self.meta.append((name.lower(), content))
 
 
-def _html_parser_tags(text: str) -> tuple[str | None, list[dict[str, str | None]]] | str:
+def _html_parser_tags(text: str) -> Tags | str:
     parser = _PoetrysParser()
     try:
         parser.feed(text)  # Poetry feeds and never closes
     except AssertionError:  # html.parser's way of refusing markup
         return "refused"
-    return parser.base_url, parser.anchors
+    return parser.base_url, parser.anchors, parser.meta
 
 
-def _our_tags(text: str) -> tuple[str | None, list[dict[str, str | None]]] | str:
+def _our_tags(text: str) -> Tags | str:
     try:
-        return _start_tags(text)
+        return tuple(_start_tags(text))  # type: ignore[return-value]
     except MarkupError:
         return "refused"
 
@@ -199,6 +212,74 @@ def test_tags_on_random_markup_are_read_as_html_parser_reads_them() -> None:
         if _our_tags(text) != _html_parser_tags(text):
             mismatches.append(text)
     assert mismatches == []
+
+
+def test_meta_tags_on_random_markup_are_read_as_html_parser_reads_them() -> None:
+    """The same, with the pieces of ``<meta name="pypi:..." content="...">`` tags (PEP 708):
+    any case, quoted or bare, valueless, repeated attributes, ``>`` and entities in values,
+    ``<metadata>`` (another element), tags cut short, inside comments and scripts."""
+    pieces = [
+        "<meta ",
+        "<META\t",
+        "<meta",
+        "<metadata ",
+        "<meta/",
+        "name=",
+        "NAME=",
+        "content=",
+        "Content",
+        '"pypi:tracks"',
+        "'pypi:alternate-locations'",
+        "pypi:tracks",
+        '"PyPI:Tracks"',
+        '"pypi:repository-version"',
+        '"pypi\u0130:tracks"',
+        '"\u212aypi:x"',
+        '"https://a.example/simple/p/"',
+        "'../other/p/?a=1&amp;b=2'",
+        '"a>b"',
+        "&quot;",
+        "&",
+        "=",
+        " ",
+        "/",
+        ">",
+        "/>",
+        '"',
+        "'",
+        "<a href=x>",
+        "<base href=/b/>",
+        "<!--",
+        "-->",
+        "<script>",
+        "</script>",
+        "<",
+        "\n",
+        "x",
+        # whole pieces, so that many snippets hold a tag html.parser takes
+        '<meta name="pypi:tracks" ',
+        "<meta name=pypi:alternate-locations ",
+        "<META Name='PYPI:Tracks' ",
+        '<meta content="https://b.example/simple/p/" ',
+        'content="https://a.example/simple/p/">',
+        "content='../../mirror/p/?q=1&amp;r=&lt;2&gt;'>",
+        "content=bare/x/>",
+        'content="">',
+        "content>",
+        'name="pypi:tracks" content="x" name="other">',
+    ]
+    rnd = random.Random(20270708)
+    mismatches = []
+    found = 0
+    for _ in range(30_000):
+        text = "".join(rnd.choice(pieces) for _ in range(rnd.randint(1, 20)))
+        theirs = _html_parser_tags(text)
+        if _our_tags(text) != theirs:
+            mismatches.append(text)
+        elif not isinstance(theirs, str) and theirs[2]:
+            found += 1
+    assert mismatches == []
+    assert found > 1000  # the comparison is not vacuous: many snippets have pypi: meta tags
 
 
 def test_a_quoted_value_with_gt_keeps_the_attributes_after_it() -> None:

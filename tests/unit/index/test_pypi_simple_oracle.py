@@ -25,6 +25,8 @@ Where they legitimately differ:
   ``.whl``, ``.tar.gz``, ``.zip`` and ``.tar.bz2`` files (not ``.tar.xz``).
 * JSON ``"yanked": 0``: pypi-simple refuses the page (its model takes a bool or a string);
   Poetry reads it as not yanked. The page is given to pypi-simple with ``false`` there.
+* PEP 708's lists (Poetry reads neither): pypi-simple keeps each URL as written, nbext
+  resolves it against the page's URL, without userinfo, and keeps each once.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ import html
 import json
 import posixpath
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import pypi_simple
 import pytest
@@ -119,6 +121,26 @@ def test_captured_pages_read_as_pypi_simple_reads_them(page: str) -> None:
             poetry_asks = splitext(ours_file.filename)[1] in METADATA_FORMATS
             assert ours_file.has_metadata == (pkg.has_metadata and poetry_asks)
             assert ours_file.metadata_hashes == _lower(pkg.metadata_digests)
+
+
+@pytest.mark.parametrize("page", sorted(PROJECT))
+def test_pep708_lists_read_as_pypi_simple_reads_them(page: str) -> None:
+    body = (DATA / page).read_bytes()
+    content_type = "text/html" if page.endswith(".html") else JSON_MEDIA_TYPE
+    url = PAGE_URL.format(PROJECT[page])
+    ours = read_project_page(PROJECT[page], body, content_type=content_type, url=url)
+    theirs = _pypi_simple_page(page)
+
+    def resolved(urls: list[str]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(urljoin(url, u.strip()) for u in urls))
+
+    assert ours.tracks == resolved(theirs.tracks)
+    assert ours.alternate_locations == resolved(theirs.alternate_locations)
+
+
+def test_the_oracle_compares_pep708_lists_somewhere() -> None:
+    pages = [_pypi_simple_page(page) for page in PROJECT]
+    assert sum(bool(p.tracks) and bool(p.alternate_locations) for p in pages) >= 2
 
 
 def test_the_oracle_compares_something_on_every_kind_of_page() -> None:
