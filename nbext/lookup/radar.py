@@ -160,7 +160,7 @@ def sighting(source: Source, page: PageResult, *, declared: bool = True) -> Sigh
         priority=source.priority.value if declared else "not a source",
         url=page.url,
         highest=str(max(versions)) if versions else "",
-        tracks=tuple(getattr(page, "tracks", ())),
-        alternate_locations=tuple(getattr(page, "alternate_locations", ())),
+        tracks=tuple(page.tracks),
+        alternate_locations=tuple(page.alternate_locations),
         error=error if not versions else "",
     )

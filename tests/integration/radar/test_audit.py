@@ -173,3 +173,41 @@ def test_an_unreachable_public_index_costs_one_attempt_and_is_named(
     assert "(not known for: public index)" in tiny.radar.line()
     assert len(attempts) == 3  # one per name, no retries (Poetry's loop would wait seconds)
     assert took < 5
+
+
+def test_pep_708_declared_alternate_locations_make_it_declared(
+    project_dir: Path, indexes: tuple[IndexServer, IndexServer, IndexServer]
+) -> None:
+    corp, mirror, _ = indexes
+    corp.set_pep708("acme-core", alternate_locations=[mirror.url + "acme-core/"])
+    mirror.set_pep708("acme-core", alternate_locations=[corp.url + "acme-core/"])
+    _project(project_dir, corp, mirror, "primary")
+    with nbext.Workspace(project_dir) as ws:
+        ws.lock()
+        core = {r.name: r for r in ws.audit(public=False)}["acme-core"]
+    assert core.verdict == "declared" and core.elsewhere == {"mirror": "6.6.6"}
+    assert "PEP 708" in core.radar.reason and core.radar.fix == ""
+
+
+def test_pep_708_one_sided_alternate_locations_stay_unsafe(
+    project_dir: Path, indexes: tuple[IndexServer, IndexServer, IndexServer]
+) -> None:
+    corp, mirror, _ = indexes
+    corp.set_pep708("acme-core", alternate_locations=[mirror.url + "acme-core/"])
+    _project(project_dir, corp, mirror, "primary")
+    with nbext.Workspace(project_dir) as ws:
+        ws.lock()
+        core = {r.name: r for r in ws.audit(public=False)}["acme-core"]
+    assert core.verdict == "unsafe"
+
+
+def test_pep_708_tracks_make_it_declared(
+    project_dir: Path, indexes: tuple[IndexServer, IndexServer, IndexServer]
+) -> None:
+    corp, mirror, _ = indexes
+    mirror.set_pep708("acme-core", tracks=[corp.url + "acme-core/"])
+    _project(project_dir, corp, mirror, "primary")
+    with nbext.Workspace(project_dir) as ws:
+        ws.lock()
+        core = {r.name: r for r in ws.audit(public=False)}["acme-core"]
+    assert core.verdict == "declared"
