@@ -7,15 +7,20 @@
 #
 # The kernel runs in the same isolated environment as tests/notebooks/test_notebooks.py: HOME,
 # XDG_*, Jupyter/IPython and Poetry directories under a temporary directory, no CA-bundle, proxy
-# or pip variables, and the public index pointed at a closed local port.
+# or pip variables, the public index pointed at a closed local port, and this checkout's nbext
+# first on PYTHONPATH (the venv's editable install may point at another checkout).
+#
+# NBEXT_NO_INSTALL=1 uses the venv as it is (${NBEXT_VENV:-.venv}) instead of installing this
+# checkout into it: for a venv shared between checkouts.
 set -euo pipefail
 notebooks=()
 for nb in "$@"; do notebooks+=("$(realpath "$nb")"); done
 cd "$(dirname "$0")/.."
 if [ "${#notebooks[@]}" -eq 0 ]; then notebooks=(notebooks/*.ipynb); fi
 . scripts/_venv.sh
-ensure_venv test
+if [ -n "${NBEXT_NO_INSTALL:-}" ]; then VENV="${NBEXT_VENV:-.venv}"; else ensure_venv test; fi
 PY="$VENV/bin/python"
+checkout="$PWD"
 
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
@@ -41,6 +46,7 @@ export POETRY_DATA_DIR="$HOME/poetry-data"
 export PYTHON_KEYRING_BACKEND=keyring.backends.null.Keyring
 export NBEXT_PYPI_URL="http://127.0.0.1:9/simple/" NBEXT_PYPI_UPLOAD_URL="http://127.0.0.1:9/legacy/"
 export NO_PROXY='*'
+export PYTHONPATH="$checkout"
 mkdir -p "$HOME" "$XDG_RUNTIME_DIR" "$JUPYTER_RUNTIME_DIR"
 chmod 700 "$XDG_RUNTIME_DIR"
 # Tutorial 09 installs into its kernel: a throwaway venv (the nbext-tutorial kernelspec).
@@ -53,7 +59,8 @@ for nb in "${notebooks[@]}"; do
 done
 
 # Widget state can hold secrets (a Password's value) and model ids; execution timestamps
-# change on every run. Neither belongs in a committed notebook.
+# change on every run. Neither belongs in a committed notebook. Nor do the empty outputs that
+# live views leave when they take themselves out of the cell (a display updated to nothing).
 "$PY" - "${notebooks[@]}" <<'EOF'
 import sys
 
@@ -64,6 +71,10 @@ for path in sys.argv[1:]:
     nb.metadata.pop("widgets", None)
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
+        if cell.cell_type == "code":
+            cell.outputs = [
+                o for o in cell.outputs if not (o.output_type == "display_data" and not o.data)
+            ]
     nbformat.validate(nb)
     nbformat.write(nb, path)
     print(f"stripped {path}")

@@ -12,7 +12,8 @@ Owns, bottom up: ``dists`` (sample wheels and sdists, built deterministically),
 ``upload_form`` (the upload form: parsing and the public index's checks), ``upload``
 (accepting an upload: credentials, storing, the record), ``handler`` (the HTTP server and
 request handler: the wire), ``server`` (``IndexServer``: settings, lifecycle, dispatch),
-``catalogue`` (the tutorial's three sources), ``__main__`` (``python -m nbext.demo``).
+``catalogue`` (the tutorial's three sources), ``scratch`` (a tutorial's throwaway
+directory, removed however its kernel ends), ``__main__`` (``python -m nbext.demo``).
 
 May import: the standard library and ``packaging``; nothing else from ``nbext``, so the
 demo index stays an independent check of the client code it serves.
@@ -24,6 +25,7 @@ from .catalogue import Demo, start
 from .dists import Dist, build_sdist, build_wheel, core_metadata, write_dists
 from .faults import FaultAction
 from .records import RequestRecord, UploadRecord
+from .scratch import throwaway_dir
 from .server import IndexServer
 
 __all__ = [
@@ -37,5 +39,6 @@ __all__ = [
     "build_wheel",
     "core_metadata",
     "start",
+    "throwaway_dir",
     "write_dists",
 ]

@@ -17,6 +17,7 @@ from nbext.errors import ProjectError
 from nbext.facade.base import WorkspaceBase
 from nbext.lookup import batch
 from nbext.lookup.add import add_dependency
+from nbext.lookup.jobs import build_jobs
 from nbext.lookup.results import LookupResult, LookupResults
 from nbext.lookup.run import LookupObserver
 from nbext.net.diagnose import Diagnosis, diagnose
@@ -132,6 +133,12 @@ class Workspace(WorkspaceBase):
             [requirement], source=source, observer=observer, refresh=refresh, no_cache=no_cache
         )[0]
 
+    def check_lookup(self, requirements: Iterable[str], *, source: str | None = None) -> None:
+        """Raise what ``lookup_many`` would raise before asking anything: a requirement that is
+        neither PEP 508 nor Poetry's form, a pin (the project's, or ``source``) to a source
+        that is not declared. Nothing is sent; ``%lookup`` checks before showing its view."""
+        build_jobs(self.declared, self.sources, requirements, source)
+
     def lookup_many(
         self,
         requirements: Iterable[str],
@@ -239,8 +246,9 @@ class Workspace(WorkspaceBase):
 
     def status(self) -> Status:
         """``%nbext``: project, sources with priorities, where credentials are configured
-        (never their values; the keyring is not read), cache size, version."""
-        return status(self.project, self.sources, self.resolved)
+        (never their values; the keyring is not read), cache size, version, and a warning for
+        each dependency pinned to a source that is not declared."""
+        return status(self.project, self.sources, self.resolved, self.declared.pins())
 
     def publish(
         self,

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from IPython.core.magic import line_magic, magics_class, needs_local_scope, no_var_expand
-from IPython.display import display
 
 from nbext.facade import Workspace
 from nbext.lookup.timing import time_by_source
@@ -22,10 +21,11 @@ __all__ = ["InstallMagics", "network_log", "watched"]
 @contextlib.contextmanager
 def watched(ws: Workspace, what: str, live: bool, verbosity: int) -> Iterator[LiveInstall | None]:
     """An install's live view (``live``: in a kernel, not ``--no-live``) and its ``-v`` log
-    around the body; the view is closed when the body ends, whatever happened."""
+    around the body; the view is closed and taken out of the cell when the body ends,
+    whatever happened."""
     view = LiveInstall(what) if live else None
     if view is not None:
-        display(view)  # type: ignore[no-untyped-call]
+        view.show()
         ws.log_sinks.append(view.event)
     try:
         with network_log(ws, verbosity):
@@ -92,7 +92,7 @@ class InstallMagics(NbextMagicsBase):
         ws = self.ws
         live = LiveLock() if self._in_kernel() and not ns.no_live else None
         if live is not None:
-            display(live)  # type: ignore[no-untyped-call]
+            live.show()
             ws.log_sinks.append(live.event)
         try:
             with network_log(ws, ns.verbose):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from IPython.core.magic import line_magic, magics_class, needs_local_scope, no_var_expand
-from IPython.display import display
 
 from nbext.lookup.results import LookupResult, LookupResults
 from nbext.magics.base import URL_HINT, NbextMagicsBase, arguments, parser
@@ -46,8 +45,9 @@ class LookupMagics(NbextMagicsBase):
 
         In a notebook a live view shows each source's row as it answers (with a progress bar
         for more than three packages, and the requests streaming by at ``-vv``/``-vvv``);
-        when the lookup ends it closes and the result takes its place. ``--no-live`` turns
-        it off. ``%netlog`` shows every request of the session.
+        when the lookup ends it goes away and the result takes its place (a saved notebook
+        keeps only the result). ``--no-live`` turns it off. ``%netlog`` shows every request
+        of the session.
 
         Caches: pages the server says are fresh cost no request, expired ones are revalidated
         (the ``cache`` column says which). ``--refresh`` revalidates these packages' pages and
@@ -68,8 +68,11 @@ class LookupMagics(NbextMagicsBase):
         ws = self.ws
         live: LiveLookup | None = None
         if self._in_kernel() and not ns.no_live:
+            with self._redacting(found):
+                # A line that cannot be looked up fails here, before a view is shown.
+                ws.check_lookup(ns.requirements, source=ns.source)
             live = LiveLookup(ns.requirements, verbosity=ns.verbose)
-            display(live)  # type: ignore[no-untyped-call]
+            live.show()
             if ns.verbose >= 1:  # -v: where the time goes; -vv: every request too
                 ws.log_sinks.append(live.event)
         try:

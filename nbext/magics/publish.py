@@ -82,7 +82,7 @@ class PublishMagics(NbextMagicsBase):
         observer: Any
         if self._in_kernel():
             view = PublishView(f"%publish {'-r ' + ns.repository if ns.repository else ''}".strip())
-            display(view)  # type: ignore[no-untyped-call]
+            view.show()
             observer = view
         else:
             observer = TextProgress(sys.stdout)

@@ -31,9 +31,10 @@ def html_table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _tr(*cells: str) -> str:
-    """A table row of cells that are HTML already."""
-    return "<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
+def _tr(*cells: str, style: str = "") -> str:
+    """A table row of cells that are HTML already (each with ``style``, if given)."""
+    td = f"<td style='{style}'>" if style else "<td>"
+    return "<tr>" + "".join(f"{td}{c}</td>" for c in cells) + "</tr>"
 
 
 @singledispatch
@@ -112,19 +113,20 @@ def _cache_table(table: CacheTable) -> str:
     return f"<div class='nbext-cache'>{body}{listed}{where}</div>"
 
 
+#: Every cell of a table reads left-aligned (JupyterLab right-aligns table cells by default).
+_LEFT = "text-align:left"
+
+
 @to_html.register
 def _status(status: Status) -> str:
     e = html.escape
     rows = "".join(
-        _tr(e(s.name), e(s.priority), e(s.credentials), f"<code>{e(s.url)}</code>")
+        _tr(e(s.name), e(s.priority), e(s.credentials), f"<code>{e(s.url)}</code>", style=_LEFT)
         for s in status.sources
     )
-    table = (
-        "<table><tr><th>source</th><th>priority</th><th>credentials</th><th>url</th></tr>"
-        f"{rows}</table>"
-        if rows
-        else "<p>sources: none</p>"
-    )
+    head = "".join(f"<th style='{_LEFT}'>{e(h)}</th>" for h in status.HEADERS)
+    table = f"<table><tr>{head}</tr>{rows}</table>" if rows else "<p>sources: none</p>"
+    warnings = "".join(f"<p style='color:#a60'><b>warning:</b> {e(w)}</p>" for w in status.warnings)
     repos = (
         "<p>publishing to: "
         + ", ".join(f"<b>{e(n)}</b> <code>{e(u)}</code>" for n, u in status.repositories)
@@ -135,7 +137,7 @@ def _status(status: Status) -> str:
     notes = "".join(f"<p>{e(n)}</p>" for n in status.notes)
     return (
         f"<div><p><b>nbext {e(status.version)}</b> &mdash; project: "
-        f"<code>{e(status.project)}</code></p>{table}{repos}"
+        f"<code>{e(status.project)}</code></p>{table}{warnings}{repos}"
         f"<p>caches: {e(size_text(status.cache_size))} in {status.cache_sources} source cache(s), "
         f"<code>{e(status.cache_dir)}</code></p>{notes}</div>"
     )

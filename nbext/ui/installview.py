@@ -4,11 +4,12 @@
   :class:`~nbext.resolve.executor.InstallObserver` and an event sink): resolving while the
   solver asks the sources (the requests per source so far), then a row per package that goes
   waiting -> downloading (bytes, or "cached") -> verified -> installing -> done, with the
-  source it comes from. When the install ends the view is closed and the static result
-  (:class:`~nbext.resolve.results.InstallResult`) takes its place.
+  source it comes from. When the install ends the view is closed and taken out of the cell;
+  the static result (:class:`~nbext.resolve.results.InstallResult`) takes its place.
 * :class:`LiveLock` shows the requests per source while Poetry's solver runs.
 
-Both keep a constant ``text/plain`` (nbval compares that, never widget state).
+Both are transient views (:class:`~nbext.ui.views.TransientView`): a saved notebook keeps
+only the result.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from nbext.net.client import Event
 from nbext.report import size_text
 from nbext.resolve.results import AuditResult, InstallResult, InstallStep, LockResult
 from nbext.ui.html import html_table, to_html
-from nbext.ui.views import INTERVAL, Throttle, WidgetView
+from nbext.ui.views import INTERVAL, Throttle, TransientView
 
 __all__ = ["LiveInstall", "LiveLock", "install_html", "lock_html"]
 
@@ -133,7 +134,7 @@ class _Activity:
         return html_table(["source", "so far"], rows) if rows else ""
 
 
-class LiveLock(WidgetView):
+class LiveLock(TransientView):
     """``%lock`` while Poetry's solver runs."""
 
     def __init__(self, *, interval: float = INTERVAL) -> None:
@@ -154,13 +155,14 @@ class LiveLock(WidgetView):
 
     def finish(self) -> None:
         self._throttle.stop()
+        self.hide()
         self.widget.close()
 
     def __repr__(self) -> str:
         return "%lock: live view (closed when the lock is written; the result follows)"
 
 
-class LiveInstall(WidgetView):
+class LiveInstall(TransientView):
     """``%install`` while it runs (see the module docstring)."""
 
     def __init__(self, what: str, *, interval: float = INTERVAL) -> None:
@@ -202,6 +204,7 @@ class LiveInstall(WidgetView):
 
     def finish(self) -> None:
         self._throttle.stop()
+        self.hide()
         self.widget.close()
 
     def __repr__(self) -> str:

@@ -3,8 +3,9 @@
 * :class:`LiveLookup` watches one ``%lookup`` (a :class:`~nbext.lookup.run.LookupObserver` and
   an event sink): a row per source that goes waiting -> asking... -> status, versions,
   time; a progress bar when more than :data:`PROGRESS_FROM` requirements are looked up; the
-  requests streaming by at ``-vv``/``-vvv``. When the lookup ends the view is closed and the
-  static, deterministic result takes its place.
+  requests streaming by at ``-vv``/``-vvv``. When the lookup ends the view is closed and taken
+  out of the cell (:class:`~nbext.ui.views.TransientView`): the static, deterministic result
+  takes its place, and a saved notebook keeps only that.
 * :class:`NetLog` is ``%netlog``: every HTTP exchange of the kernel, live, with a filter by
   source and a clear button.
 
@@ -25,7 +26,7 @@ from nbext.lookup.results import LookupResult
 from nbext.lookup.timing import SourceTime
 from nbext.net.client import Event
 from nbext.ui.html import lookup_html
-from nbext.ui.views import INTERVAL, LOG_STYLE, Throttle, WidgetView, event_text
+from nbext.ui.views import INTERVAL, LOG_STYLE, Throttle, TransientView, WidgetView, event_text
 
 __all__ = ["PROGRESS_FROM", "LiveLookup", "NetLog"]
 
@@ -33,7 +34,7 @@ __all__ = ["PROGRESS_FROM", "LiveLookup", "NetLog"]
 PROGRESS_FROM = 3
 
 
-class LiveLookup(WidgetView):
+class LiveLookup(TransientView):
     """The live view of one ``%lookup`` (see the module docstring)."""
 
     def __init__(
@@ -155,11 +156,13 @@ class LiveLookup(WidgetView):
             self.log.value = f"<pre style='{LOG_STYLE}'>{html.escape(text)}</pre>"
 
     def finish(self) -> None:
-        """Render the final state, then close the view: the static result replaces it."""
+        """Render the final state, then take the view out of the cell and close it: the
+        static result replaces it."""
         self._throttle.stop()
         self._render()
         if self.progress is not None:
             self.progress.bar_style = "success"
+        self.hide()
         self.widget.close()
 
     # -- display -----------------------------------------------------------------------------------

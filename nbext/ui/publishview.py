@@ -5,16 +5,16 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from nbext.ui.views import LOG_STYLE, WidgetView
+from nbext.ui.views import LOG_STYLE, TransientView
 
 __all__ = ["PublishView"]
 
 
-class PublishView(WidgetView):
+class PublishView(TransientView):
     """``%publish`` while it runs: the build output (collapsed) and a progress bar per file.
 
-    Closed when the publish ends; the result (with the build output in a ``<details>``)
-    takes its place.
+    Closed and taken out of the cell when the publish ends; the result (with the build output
+    in a ``<details>``) takes its place.
     """
 
     def __init__(self, title: str) -> None:
@@ -63,6 +63,7 @@ class PublishView(WidgetView):
         label.value = f"<code>{html.escape(name)}</code> {html.escape(shown)}"
 
     def finish(self) -> None:
+        self.hide()
         self.widget.close()
 
     def __repr__(self) -> str:

@@ -6,6 +6,11 @@ per ``interval``; a timer renders what a throttled update left behind), so 60 pa
 sources do not flood the front end. Each view has a constant ``text/plain``
 (:class:`WidgetView`): nbval compares that text and ignores widget state, so notebooks that
 show live views stay reproducible.
+
+The live views of a running command (``%lookup``, ``%lock``, ``%install``, ``%add``,
+``%publish``) are transient (:class:`TransientView`): shown in the cell while the command
+runs, then taken out of the cell's outputs when it ends, so a saved notebook keeps only the
+result.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from typing import Any
 
 from nbext.net.client import Event
 
-__all__ = ["INTERVAL", "LOG_STYLE", "Throttle", "WidgetView", "event_text"]
+__all__ = ["INTERVAL", "LOG_STYLE", "Throttle", "TransientView", "WidgetView", "event_text"]
 
 #: Seconds between two renders of a view (updates in between are merged).
 INTERVAL = 0.1
@@ -45,6 +50,34 @@ class WidgetView:
         bundle: dict[str, Any] = self.widget._repr_mimebundle_(**kwargs) or {}
         bundle["text/plain"] = repr(self)
         return bundle
+
+
+class TransientView(WidgetView):
+    """A live view shown in the running cell only while its command runs.
+
+    :meth:`show` displays the widget under a display id; :meth:`hide` (called by the view's
+    ``finish``) updates that display to nothing, so the front end drops it and a saved
+    notebook holds no trace of it (JupyterLab and nbclient apply the update to the saved
+    output). Shown without its ``text/plain``: nbval compares the first display of a cell
+    with the saved output and ignores display updates, so a placeholder text would be
+    compared with the emptied output; the widget's own data is never compared.
+    """
+
+    _handle: Any = None
+
+    def show(self) -> None:
+        """Display the view in the running cell (in a kernel: the caller checks)."""
+        from IPython.display import display
+
+        bundle: dict[str, Any] = self.widget._repr_mimebundle_() or {}
+        bundle.pop("text/plain", None)
+        self._handle = display(bundle, raw=True, display_id=True)  # type: ignore[no-untyped-call]
+
+    def hide(self) -> None:
+        """Take the view out of the cell's outputs (nothing if it was never shown)."""
+        handle, self._handle = self._handle, None
+        if handle is not None:
+            handle.update({}, raw=True)
 
 
 class Throttle:

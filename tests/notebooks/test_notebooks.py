@@ -3,13 +3,16 @@
 Strict nbval compares every code cell's fresh outputs with the saved ones (after the rules
 in ``tests/notebooks/nbval-sanitize.cfg``), so a tutorial whose text no longer matches what
 nbext prints fails here. Refresh the saved outputs with ``bash scripts/refresh-notebooks.sh``.
+Each run is also a check that the tutorial kept to its throwaway directory
+(:mod:`tests.support.tutorials`): nothing in the fresh HOME's Poetry directories, no
+throwaway directory left, no password of tutorial 03 in any file.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
+import secrets
 import shutil
 import subprocess
 import sys
@@ -18,16 +21,21 @@ from typing import Any
 
 import pytest
 
-from tests.support.env import NBEXT_ROOT, isolated_environ
-from tests.support.paths import REPO_ROOT
+from tests.support.paths import NOTEBOOKS_DIR, REPO_ROOT
+from tests.support.tutorials import (
+    NOTEBOOKS,
+    TUTORIAL_KERNEL,
+    TutorialEnv,
+    load,
+    poetry_dirs,
+    register_tutorial_kernel,
+    wait_for_no_leftovers,
+)
 
 ROOT = REPO_ROOT
-NOTEBOOK_DIR = ROOT / "notebooks"
+NOTEBOOK_DIR = NOTEBOOKS_DIR
 SANITIZE = Path(__file__).resolve().parent / "nbval-sanitize.cfg"
-NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 
-#: The kernelspec of the tutorials that install into their kernel (scripts/tutorial_kernel.py).
-TUTORIAL_KERNEL = "nbext-tutorial"
 RUN_TIMEOUT = 600  # seconds for a whole notebook, kernel start included
 CELL_TIMEOUT = 120
 
@@ -47,15 +55,6 @@ _SECRET_PATTERNS = {
 }
 
 
-def _isolated_env(base: Path) -> dict[str, str]:
-    """The environment the notebook kernel runs in (same as scripts/refresh-notebooks.sh),
-    with the nbext under test first on the kernel's path (not another checkout's editable
-    install)."""
-    env = isolated_environ(dict(os.environ), base / "home")
-    env["PYTHONPATH"] = NBEXT_ROOT
-    return env
-
-
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_notebook_passes_strict_nbval(notebook: Path, tmp_path: Path) -> None:
     # A private copy: the kernel's working directory holds nothing of the checkout, and the
@@ -66,17 +65,15 @@ def test_notebook_passes_strict_nbval(notebook: Path, tmp_path: Path) -> None:
     shutil.copy2(notebook, work / notebook.name)
     shutil.copy2(SANITIZE, work / SANITIZE.name)
     (work / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
-    env = _isolated_env(tmp_path / "env")
+    isolated = TutorialEnv(tmp_path / "env")
+    env = isolated.environ
+    # Tutorial 03 takes its demo password from here: then it is known, to look for afterwards.
+    password = env["NBEXT_DEMO_PASSWORD"] = secrets.token_urlsafe(16)
     kernel = ["--nbval-current-env"]
-    if _load(notebook)["metadata"]["kernelspec"]["name"] == TUTORIAL_KERNEL:
+    if load(notebook)["metadata"]["kernelspec"]["name"] == TUTORIAL_KERNEL:
         # Tutorial 09 installs into its kernel: a throwaway venv, never this environment.
         env["JUPYTER_PATH"] = str(tmp_path / "jupyter-path")
-        subprocess.run(
-            [sys.executable, str(ROOT / "scripts" / "tutorial_kernel.py"), env["JUPYTER_PATH"]],
-            check=True,
-            capture_output=True,
-            timeout=300,
-        )
+        register_tutorial_kernel(tmp_path / "jupyter-path")
         kernel = []
     cmd = [
         sys.executable,
@@ -108,6 +105,11 @@ def test_notebook_passes_strict_nbval(notebook: Path, tmp_path: Path) -> None:
         f"changed on purpose, run: bash scripts/refresh-notebooks.sh {notebook.relative_to(ROOT)}"
         f"\n--- stdout\n{proc.stdout}\n--- stderr\n{proc.stderr}"
     )
+    # The tutorial kept to its throwaway directory, and removed it.
+    assert poetry_dirs(isolated.home) == [], "the tutorial wrote to the user's Poetry dirs"
+    assert wait_for_no_leftovers(isolated.tmp) == [], "a throwaway directory was left behind"
+    written = [p for p in (tmp_path / "env").rglob("*") if p.is_file()]
+    assert [p for p in written if password.encode() in p.read_bytes()] == []
 
 
 def _texts(cell: dict[str, Any]) -> list[str]:
@@ -122,11 +124,6 @@ def _texts(cell: dict[str, Any]) -> list[str]:
     return out
 
 
-def _load(notebook: Path) -> dict[str, Any]:
-    nb: dict[str, Any] = json.loads(notebook.read_text(encoding="utf-8"))
-    return nb
-
-
 def test_there_are_notebooks() -> None:
     assert NOTEBOOKS, f"no notebooks in {NOTEBOOK_DIR}"
     assert SANITIZE.is_file()
@@ -134,7 +131,7 @@ def test_there_are_notebooks() -> None:
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_committed_notebook_is_clean_and_has_outputs(notebook: Path) -> None:
-    nb = _load(notebook)
+    nb = load(notebook)
     assert "widgets" not in nb.get("metadata", {}), (
         "metadata.widgets is saved (widget state can hold secrets): "
         "run bash scripts/refresh-notebooks.sh"
@@ -158,6 +155,8 @@ def test_committed_notebook_is_clean_and_has_outputs(notebook: Path) -> None:
             assert not errors, f"{where}: unexpected error {errors[0].get('ename')}"
         for output in cell.get("outputs", []):
             assert "application/vnd.jupyter.widget-state+json" not in output.get("data", {})
+            # A live view takes itself out of the cell when its command ends.
+            assert "live view (closed" not in json.dumps(output), f"{where}: a live view was saved"
         for text in [*_texts(cell), "".join(cell["source"])]:
             for what, pattern in _SECRET_PATTERNS.items():
                 match = re.search(pattern, text)
@@ -178,7 +177,7 @@ def _strings(value: Any) -> list[str]:
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_committed_outputs_hold_no_terminal_escapes(notebook: Path) -> None:
     # A viewer (GitHub, nbviewer, a text/plain reader) shows them as garbage: ``[1m[92m``.
-    code = [c for c in _load(notebook)["cells"] if c["cell_type"] == "code"]
+    code = [c for c in load(notebook)["cells"] if c["cell_type"] == "code"]
     for i, cell in enumerate(code, 1):
         for output in cell.get("outputs", []):
             for text in _strings({k: v for k, v in output.items() if k != "metadata"}):

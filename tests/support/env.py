@@ -8,6 +8,8 @@ temporary directory. The public index is never contacted (``NBEXT_PYPI_URL`` and
 * :func:`isolated_environ` - the isolation of the whole session (``tests/conftest.py``), of
   kernels, JupyterLab and nbval runs: ``base`` without the machine's settings, plus
   :func:`isolated_vars`.
+* :func:`kernel_environ` - :func:`isolated_environ` for a kernel (or an nbval run) that must
+  import the nbext under test, whichever checkout the venv's editable install points at.
 * :func:`poetry_env` - for running the real Poetry: its own dirs under ``home``, no keyring,
   no virtualenv creation, no proxy, no ``PYTHON*``/``PIP_*``/``NBEXT_*`` settings.
 * :func:`subprocess_env` - for server subprocesses (pypiserver, ``http.server``, devpi, twine):
@@ -36,6 +38,7 @@ __all__ = [
     "install_env",
     "isolated_environ",
     "isolated_vars",
+    "kernel_environ",
     "poetry_env",
     "scrubbed",
     "subprocess_env",
@@ -103,6 +106,16 @@ def isolated_environ(base: dict[str, str], home: Path) -> dict[str, str]:
     """``base`` without the machine's settings, plus :func:`isolated_vars`."""
     env = scrubbed(base, drop=DROP_EXACT, prefixes=DROP_PREFIXES)
     env.update(isolated_vars(home))
+    return env
+
+
+def kernel_environ(base: dict[str, str], home: Path) -> dict[str, str]:
+    """:func:`isolated_environ`, with the nbext under test (:data:`NBEXT_ROOT`) first on
+    ``PYTHONPATH``: a kernel started in another directory would otherwise import the nbext
+    the venv's editable install points at, which in a second checkout (a git worktree) is
+    not the code under test."""
+    env = isolated_environ(base, home)
+    env["PYTHONPATH"] = NBEXT_ROOT
     return env
 
 

@@ -32,7 +32,7 @@ from urllib.parse import quote
 
 import nbformat
 
-from tests.support.env import isolated_environ
+from tests.support.env import kernel_environ
 from tests.support.procs import spawn_logged, terminate
 from tests.support.servers import free_port
 
@@ -195,7 +195,7 @@ def start_lab(workdir: Path, extra_env: Mapping[str, str] | None = None) -> Lab:
     root = workdir / "root"
     home = workdir / "home"
     root.mkdir(parents=True, exist_ok=True)
-    env = isolated_environ(dict(os.environ), home)
+    env = kernel_environ(dict(os.environ), home)  # the kernels import the nbext under test
     env.pop("PYTHONWARNINGS", None)  # pytest's warning filters are not the lab's
     env["PYTHONUNBUFFERED"] = "1"
     env.update(extra_env or {})

@@ -284,11 +284,21 @@ def test_lookup_in_a_kernel_shows_the_live_view_first(
     ip.run_line_magic("source", f"add -p primary corp {corp.url}")
     monkeypatch.setattr(_magics, "in_kernel", lambda _shell: True)
     _, res, outputs = _run(ip, "lookup acme")
-    assert [o.data["text/plain"] for o in outputs] == [
-        "%lookup acme: live view (closed when the lookup ends; the result follows)"
-    ]
-    assert "application/vnd.jupyter.widget-view+json" in outputs[0].data
+    # The view (a widget, without a text that nbval would compare), then, when the lookup
+    # ended, its display updated to nothing: a saved notebook keeps only the result.
+    view, gone = outputs
+    assert list(view.data) == ["application/vnd.jupyter.widget-view+json"]
+    assert not view.update and view.transient["display_id"]
+    assert gone.update and gone.data == {}
+    assert gone.transient == view.transient
     assert res.chosen is not None and res.chosen.version == "1.0"
+    # A line that cannot be looked up shows no view at all.
+    with pytest.raises(nbext.RequirementError), capture_output() as cap:
+        ip.run_line_magic("lookup", "'not a requirement!!'")
+    assert cap.outputs == []
+    with pytest.raises(nbext.UnknownSourceError), capture_output() as cap:
+        ip.run_line_magic("lookup", "acme --source nowhere")
+    assert cap.outputs == []
     _, _, outputs = _run(ip, "lookup acme --no-live")
     assert outputs == []
     assert nbext.workspace().log_sinks == []  # the live view's sink is gone afterwards
