@@ -166,7 +166,10 @@ def test_dry_run_changes_nothing(
 
 
 def test_a_401_on_one_file_mid_install_installs_nothing_and_says_the_fix(
-    servers: tuple[IndexServer, IndexServer], make_venv: MakeVenv, tmp_path: Path
+    servers: tuple[IndexServer, IndexServer],
+    make_venv: MakeVenv,
+    tmp_path: Path,
+    config_dir: Path,  # no credentials for corp, whatever other tests saved
 ) -> None:
     corp, public = servers
     project = _project(tmp_path / "app", corp, public, '"acme (>=1.0,<3.0)"')
