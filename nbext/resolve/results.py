@@ -206,6 +206,18 @@ class AuditRow:
     def verdict(self) -> str:
         return self.radar.verdict
 
+    def cells(self) -> list[str]:
+        """The audit table's cells for this dependency."""
+        also = ", ".join(f"{s} {v}" for s, v in self.elsewhere.items())
+        return [
+            self.name,
+            self.version or "-",
+            self.source,
+            self.pinned or "-",
+            also or "-",
+            self.verdict,
+        ]
+
 
 @dataclass
 class AuditResult:
@@ -224,20 +236,11 @@ class AuditResult:
     def __len__(self) -> int:
         return len(self.rows)
 
+    #: The table's columns (the HTML view adds "why").
+    HEADERS = ("package", "version", "source", "pinned", "also on", "verdict")
+
     def text(self) -> str:
-        headers = ("package", "version", "source", "pinned", "also on", "verdict")
-        cells = [
-            (
-                r.name,
-                r.version or "-",
-                r.source,
-                r.pinned or "-",
-                ", ".join(f"{s} {v}" for s, v in r.elsewhere.items()) or "-",
-                r.verdict,
-            )
-            for r in self.rows
-        ]
-        lines = text_table(headers, cells)
+        lines = text_table(self.HEADERS, [r.cells() for r in self.rows])
         for r in self.rows:
             if r.verdict != "safe" or r.elsewhere:
                 fix = f" Fix: {r.radar.fix}" if r.radar.fix else ""

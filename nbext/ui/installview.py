@@ -67,15 +67,7 @@ def lock_html(result: LockResult) -> str:
 def audit_html(result: AuditResult) -> str:
     """``%source audit``: one row per dependency; unsafe rows say why and the fix."""
     rows = [
-        [
-            r.name,
-            r.version or "-",
-            r.source,
-            r.pinned or "-",
-            ", ".join(f"{s} {v}" for s, v in r.elsewhere.items()) or "-",
-            r.verdict,
-            r.radar.reason + (f" Fix: {r.radar.fix}" if r.radar.fix else ""),
-        ]
+        [*r.cells(), r.radar.reason + (f" Fix: {r.radar.fix}" if r.radar.fix else "")]
         for r in result.rows
     ]
     unsafe = len(result.unsafe)
