@@ -70,7 +70,11 @@ class Session:
         self.env = target or TargetEnvironment.current()
         self.notes = _notices(self.env)
         self.env.check_can_install(break_system_packages=break_system_packages)
-        self.before = self.env.installed()
+        # What is installed before and after matters only for the kernel's own interpreter
+        # (restart_needed: modules it imported that changed). For another interpreter each
+        # answer is a subprocess (~60 ms, twice per install into a fresh venv), so it is not
+        # asked.
+        self.before = self.env.installed() if self.env.running else {}
         self.pool = ws.sources
         self.fetch = Fetch(new_lookup(ws, self.pool), self.pool, ws.python)
         self.io = io or OneStream()
@@ -132,9 +136,9 @@ class Session:
     def result(self, dry_run: bool) -> InstallResult:
         self.executor.close()
         importlib.invalidate_caches()
-        after = self.env.installed() if not dry_run else self.before
         notes = list(self.notes)
         if self.env.running:
+            after = self.env.installed() if not dry_run else self.before
             notes += restart_needed(self.before, after)
         return InstallResult(
             environment=self.env.prefix,
