@@ -401,7 +401,7 @@ def render(
         "venv: nbext vs uv, pip",
         "",
         f"- date: {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}; nbext checkout "
-        f"{_git_head()}" + (f" (worker imported `{nbext_file}`)" if nbext_file else ""),
+        f"{_git_head()}" + _imported(nbext_file),
         f"- machine: {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
         f"Python {platform.python_version()}; load average (1 min) {load[0]:.2f} before, "
         f"{load[1]:.2f} after"
@@ -438,6 +438,15 @@ def render(
     if notes:
         footer += ["", "Notes:", *(f"- {note}" for note in dict.fromkeys(notes))]
     return "\n".join([*header, *lines, *footer]) + "\n"
+
+
+def _imported(nbext_file: str) -> str:
+    """Which nbext the worker ran: this checkout's (as it should), or the path it found."""
+    if not nbext_file:
+        return ""
+    if Path(nbext_file).resolve().is_relative_to(REPO_ROOT):
+        return " (the worker imported this checkout's nbext)"
+    return f" (the worker imported `{nbext_file}`, NOT this checkout's nbext)"
 
 
 # -- main ----------------------------------------------------------------------------------------

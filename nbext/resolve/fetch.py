@@ -103,9 +103,9 @@ def build_poetry_parsers() -> None:
     poetry-core builds each on first use, without a lock
     (``poetry.core.version.parser.Parser.parse``), and the crawl's threads parse their first
     requirements at the same moment: in a process's first lock or install, each of them built
-    its own copy (measured: 4 to 6 builds of 20-45 ms CPU each, queued on the GIL, with the
-    solver's thread waiting behind them). Built here in one thread first (about 50 ms), they
-    are built once.
+    its own copy (measured: 4 to 6 builds, 15-35 ms each alone, queued on the GIL with the
+    solver's thread waiting behind them; ``benchmarks/bench_install.py``). Built here in one
+    thread first (about 50 ms), they are built once.
     """
     if _parsers_built.is_set():
         return
