@@ -22,6 +22,7 @@ from typing import Any
 
 from poetry.core.constraints.version import VersionConstraint
 from poetry.core.packages.dependency import Dependency
+from poetry.core.version.markers import parse_marker
 
 from nbext.cache.artifacts import POETRY_HASH_PRIORITY
 from nbext.cache.metadata import CACHE_VERSION, no_userinfo
@@ -74,6 +75,29 @@ def _hexdigest(name: str, data: bytes, expected: str) -> str:
     return h.hexdigest()
 
 
+_parsers_lock = threading.Lock()
+_parsers_built = threading.Event()
+
+
+def build_poetry_parsers() -> None:
+    """Build poetry-core's two PEP 508 parsers (Lark grammars) now, once per process.
+
+    poetry-core builds each on first use, without a lock
+    (``poetry.core.version.parser.Parser.parse``), and the crawl's threads parse their first
+    requirements at the same moment: in a process's first lock or install, each of them built
+    its own copy (measured: 4 to 6 builds, 15-35 ms each alone, queued on the GIL with the
+    solver's thread waiting behind them; ``benchmarks/bench_install.py``). Built here in one
+    thread first (about 50 ms), they are built once.
+    """
+    if _parsers_built.is_set():
+        return
+    with _parsers_lock:
+        if not _parsers_built.is_set():
+            Dependency.create_from_pep_508("nbext-parser-warm-up")  # pep508.lark
+            parse_marker('python_version >= "3"')  # markers.lark
+            _parsers_built.set()
+
+
 def release_files(release: Release) -> list[File]:
     """The files Poetry records for a release: yanked files dropped unless the whole release
     is yanked."""
@@ -86,6 +110,7 @@ class Fetch:
     """One resolution's questions to the pool, over one :class:`Lookup`'s fetchers."""
 
     def __init__(self, lookup: Lookup, pool: SourcePool, python: VersionConstraint) -> None:
+        build_poetry_parsers()  # before the crawl's threads need them
         self.lookup = lookup
         self.pool = pool
         self.python = python

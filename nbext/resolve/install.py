@@ -73,7 +73,11 @@ class Session:
         self.io = io or OneStream()
         for note in _notices(self.env):  # said before anything is installed
             self.io.write_line(note)
-        self.before = self.env.installed()
+        # What is installed before and after matters only for the kernel's own interpreter
+        # (restart_needed: modules it imported that changed). For another interpreter each
+        # answer is a subprocess (~60 ms, twice per install into a fresh venv), so it is not
+        # asked.
+        self.before = self.env.installed() if self.env.running else {}
         self.pool = ws.sources
         self.fetch = Fetch(new_lookup(ws, self.pool), self.pool, ws.python)
         self.poetry_env = _poetry_env(self.env)
@@ -134,9 +138,9 @@ class Session:
     def result(self, dry_run: bool) -> InstallResult:
         self.executor.close()
         importlib.invalidate_caches()
-        after = self.env.installed() if not dry_run else self.before
         notes: list[str] = []
         if self.env.running:
+            after = self.env.installed() if not dry_run else self.before
             notes += restart_needed(self.before, after)
         return InstallResult(
             environment=self.env.prefix,
