@@ -23,6 +23,7 @@ from nbext.cache.metadata import MetadataCache
 from nbext.cache.pages import ParsedPages
 from nbext.config.settings import Settings
 from nbext.lookup.jobs import build_jobs, refresh_names
+from nbext.lookup.radar import of_lookup
 from nbext.lookup.results import LookupResults
 from nbext.lookup.run import Lookup, LookupObserver
 from nbext.net.client import Http
@@ -83,6 +84,15 @@ def lookup_many(
         ws, pool, observer=observer, refresh=refresh_names(refresh, jobs), no_cache=no_cache
     )
     results = LookupResults(run.run(jobs))
+    for result in results:
+        if result.chosen is None:
+            continue
+        asked = [r.source for r in result.per_source if r.asked and not r.error]
+        result.radar = of_lookup(
+            run.page_fetcher, pool, result.name, result.chosen.source, asked, bool(result.pinned)
+        )
+        if result.radar is not None and result.radar.verdict != "safe":
+            result.notes.append(result.radar.line())
     for warning in authenticator.warnings[before:]:
         for result in results:
             result.notes.append(warning)

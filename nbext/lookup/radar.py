@@ -31,7 +31,7 @@ from nbext.lookup.answers import PageResult
 from nbext.lookup.fetch_pages import PageFetcher
 from nbext.sources.pool import Priority, Source
 
-__all__ = ["RadarVerdict", "Sighting", "judge", "survey"]
+__all__ = ["RadarVerdict", "Sighting", "judge", "of_lookup", "survey"]
 
 Verdict = Literal["safe", "unsafe", "declared"]
 _FIRST = (Priority.DEFAULT, Priority.PRIMARY, Priority.SECONDARY)
@@ -65,13 +65,23 @@ class RadarVerdict:
     fix: str = ""  # the line that makes it safe
     unknown: list[str] = field(default_factory=list)  # sources that could not be asked
 
+    def advice(self) -> str:
+        """The fix in words. The radar cannot tell which copy is yours, so the pin is to the
+        source it comes from now and the others are named: a shadowing stranger may be the
+        one chosen (empty when nothing needs fixing)."""
+        if not self.fix:
+            return ""
+        rest = " or ".join(f"--source {s}" for s in self.elsewhere)
+        text = f"Fix: pin it to the source you trust: {self.fix} (where it comes from now)"
+        return text + (f", or {rest}." if rest else ".")
+
     def line(self) -> str:
         """One line for a lookup's, a lock's or an audit's text."""
         where = ", ".join(f"{s} {v}" for s, v in self.elsewhere.items()) or "nowhere else"
         text = f"radar: {self.verdict}: {self.name} from {self.source}; also on: {where}. "
         text += self.reason
         if self.fix:
-            text += f" Fix: {self.fix}"
+            text += " " + self.advice()
         if self.unknown:
             text += f" (not known for: {', '.join(self.unknown)})"
         return text
@@ -164,3 +174,26 @@ def sighting(source: Source, page: PageResult, *, declared: bool = True) -> Sigh
         alternate_locations=tuple(page.alternate_locations),
         error=error if not versions else "",
     )
+
+
+def of_lookup(
+    pages: PageFetcher,
+    sources: Sequence[Source],
+    name: str,
+    chosen: str,
+    asked: Sequence[str],
+    pinned: bool,
+) -> RadarVerdict | None:
+    """The verdict for a lookup's choice, from the pages the lookup read (no request of its
+    own): ``chosen`` is the source it came from, ``asked`` the sources that answered. None
+    for a package from the public index. The copies that could win are on sources a lookup
+    always asks (every primary one), so the verdict is the audit's; ``elsewhere`` lists only
+    the sources asked (``%source audit`` asks the others and the public index too)."""
+    by_name = {s.name: s for s in sources}
+    mine = by_name.get(chosen)
+    if mine is None or mine.kind == "pypi":
+        return None
+    seen = {n: sighting(by_name[n], pages.page(by_name[n], name).result()) for n in asked}
+    others = [v for n, v in seen.items() if n != chosen]
+    here = seen.get(chosen) or Sighting(mine.name, mine.priority.value, "")
+    return judge(name, here, others, pinned)

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from nbext.index.metadata import ReleaseMetadata
 from nbext.net.client import Event
 from nbext.report import text_table
+
+if TYPE_CHECKING:
+    from nbext.lookup.radar import RadarVerdict
 
 __all__ = ["OFFLINE_NOT_CACHED", "Chosen", "LookupResult", "LookupResults", "SourceRow"]
 
@@ -155,6 +159,10 @@ class LookupResult:
     python: str = ""
     message: str = ""
     notes: list[str] = field(default_factory=list)
+    #: The dependency-confusion radar on the chosen package (:mod:`nbext.lookup.radar`):
+    #: ``verdict`` "safe", "unsafe" or "declared", ``elsewhere``; None for a package from the
+    #: public index or when nothing was chosen.
+    radar: RadarVerdict | None = None
 
     def columns(self) -> tuple[tuple[str, ...], bool]:
         """The table's headers: a cache column when the HTTP cache said anything."""

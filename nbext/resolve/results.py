@@ -243,8 +243,8 @@ class AuditResult:
         lines = text_table(self.HEADERS, [r.cells() for r in self.rows])
         for r in self.rows:
             if r.verdict != "safe" or r.elsewhere:
-                fix = f" Fix: {r.radar.fix}" if r.radar.fix else ""
-                lines.append(f"{r.name}: {r.radar.reason}{fix}")
+                advice = f" {r.radar.advice()}" if r.radar.fix else ""
+                lines.append(f"{r.name}: {r.radar.reason}{advice}")
         lines += self.notes
         if not self.rows:
             lines.append("No dependencies to audit.")

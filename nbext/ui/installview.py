@@ -67,7 +67,7 @@ def lock_html(result: LockResult) -> str:
 def audit_html(result: AuditResult) -> str:
     """``%source audit``: one row per dependency; unsafe rows say why and the fix."""
     rows = [
-        [*r.cells(), r.radar.reason + (f" Fix: {r.radar.fix}" if r.radar.fix else "")]
+        [*r.cells(), r.radar.reason + (f" {r.radar.advice()}" if r.radar.fix else "")]
         for r in result.rows
     ]
     unsafe = len(result.unsafe)

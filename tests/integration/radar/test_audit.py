@@ -148,7 +148,7 @@ def test_audit_html_names_the_verdict_and_the_fix(
         ws.lock()
         page = to_html(ws.audit())
     assert "<b>%source audit</b>: 1 unsafe" in page
-    assert "Fix: %add acme-core --source corp" in page
+    assert "%add acme-core --source corp (where it comes from now), or --source mirror." in page
     assert "text-align:left" in page
 
 
@@ -211,3 +211,19 @@ def test_pep_708_tracks_make_it_declared(
         ws.lock()
         core = {r.name: r for r in ws.audit(public=False)}["acme-core"]
     assert core.verdict == "declared"
+
+
+def test_a_lookup_carries_the_verdict_and_says_when_it_is_unsafe(
+    project_dir: Path, indexes: tuple[IndexServer, IndexServer, IndexServer]
+) -> None:
+    corp, mirror, public = indexes
+    _project(project_dir, corp, mirror, "primary")
+    with nbext.Workspace(project_dir) as ws:
+        core, utils = ws.lookup_many(["acme-core<2", "acme-utils"])
+    assert core.chosen is not None and core.chosen.source == "corp"
+    assert core.radar is not None and core.radar.verdict == "unsafe"
+    assert core.radar.elsewhere == {"mirror": "6.6.6"}
+    assert "! radar: unsafe: acme-core from corp; also on: mirror 6.6.6." in repr(core)
+    assert utils.radar is not None and utils.radar.verdict == "safe"  # pinned to corp
+    assert "radar" not in repr(utils)
+    assert public.requests == []  # a lookup asks no source for the radar alone
