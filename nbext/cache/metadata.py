@@ -29,7 +29,7 @@ from nbext.files.atomic import write_cache_file
 from nbext.index.files import File, Release
 from nbext.index.metadata import ReleaseMetadata
 
-__all__ = ["CACHE_VERSION", "MetadataCache", "entry_path", "no_userinfo"]
+__all__ = ["CACHE_VERSION", "MetadataCache", "entry_path", "kept_files", "no_userinfo"]
 
 logger = logging.getLogger("nbext.cache")
 
@@ -62,7 +62,7 @@ def no_userinfo(url: str) -> str:
     return f"{scheme}://{host.rpartition('@')[2]}{slash}{path}"
 
 
-def _kept(release: Release) -> list[File]:
+def kept_files(release: Release) -> list[File]:
     """The files Poetry records: yanked ones dropped unless the whole release is yanked."""
     return [f for f in release.files if not f.yanked] or list(release.files)
 
@@ -71,7 +71,7 @@ def _files(release: Release) -> list[dict[str, Any]] | None:
     """Poetry's ``files`` list; None when a file has no hash Poetry would take as given (it
     would download the file to compute one)."""
     out: list[dict[str, Any]] = []
-    for f in _kept(release):
+    for f in kept_files(release):
         digest = _file_hash(f)
         if digest is None:
             return None
@@ -117,7 +117,7 @@ class MetadataCache:
         cached_names = {
             (str(f.get("file")), str(f.get("url", ""))) for f in cached_files if isinstance(f, dict)
         }
-        listed = {(f.filename, no_userinfo(f.url)) for f in _kept(release)}
+        listed = {(f.filename, no_userinfo(f.url)) for f in kept_files(release)}
         if cached_names != listed:
             # the index lists other files now, or the source moved: refetch (Poetry 2.3+
             # compares the lock file's files the same way)

@@ -25,7 +25,7 @@ from poetry.core.packages.dependency import Dependency
 from poetry.core.version.markers import parse_marker
 
 from nbext.cache.artifacts import POETRY_HASH_PRIORITY
-from nbext.cache.metadata import CACHE_VERSION, no_userinfo
+from nbext.cache.metadata import CACHE_VERSION, kept_files, no_userinfo
 from nbext.index.files import File, Release
 from nbext.lookup.answers import MetadataResult, PageResult
 from nbext.lookup.rules import filter_releases, python_for, python_ok
@@ -39,7 +39,6 @@ __all__ = [
     "FileUnavailable",
     "MetadataUnavailable",
     "file_hash",
-    "release_files",
 ]
 
 logger = logging.getLogger("nbext.resolve")
@@ -98,14 +97,6 @@ def build_poetry_parsers() -> None:
             _parsers_built.set()
 
 
-def release_files(release: Release) -> list[File]:
-    """The files Poetry records for a release: yanked files dropped unless the whole release
-    is yanked."""
-    if release.yanked:
-        return list(release.files)
-    return [f for f in release.files if not f.yanked]
-
-
 class Fetch:
     """One resolution's questions to the pool, over one :class:`Lookup`'s fetchers."""
 
@@ -141,7 +132,7 @@ class Fetch:
         file to record, :class:`~nbext.resolve.fetch.MetadataUnavailable` when the metadata
         could not be fetched, :class:`~nbext.resolve.fetch.FileUnavailable` when a file that
         must be hashed could not be downloaded."""
-        files = release_files(release)
+        files = kept_files(release)  # yanked files dropped unless the release is yanked
         if not files:
             raise LookupError(
                 f'No valid distribution links found for package: "{name}" version:'
