@@ -353,13 +353,21 @@ def _fresh(path: Path) -> Path:
 class _Worker:
     """The nbext worker process, driven line by line with bounded waits."""
 
-    def __init__(self, spec: dict[str, Any], home: Path, cache: Path) -> None:
+    def __init__(
+        self,
+        spec: dict[str, Any],
+        home: Path,
+        cache: Path,
+        extra: dict[str, str] | None = None,
+    ) -> None:
         from benchmarks._peers import tool_env
 
         spec_path = home / f"spec-{len(os.listdir(home))}.json"
         spec_path.write_text(json.dumps(spec), encoding="utf-8")
         self.stderr_path = spec_path.with_suffix(".stderr")
-        env = tool_env(home, {"POETRY_CACHE_DIR": str(cache), "PYTHONUNBUFFERED": "1"})
+        env = tool_env(
+            home, {"POETRY_CACHE_DIR": str(cache), "PYTHONUNBUFFERED": "1", **(extra or {})}
+        )
         with self.stderr_path.open("wb") as err:
             self.proc = subprocess.Popen(
                 [sys.executable, str(Path(__file__).resolve()), "--nbext-worker", str(spec_path)],
@@ -436,8 +444,13 @@ def run_nbext(bench: Bench, round_dir: Path) -> list[float]:
         "nocache": "cold (--no-cache)",
     }
     import_times: list[float] = []
+    radar = {
+        "closed": {},  # tool_env points the public index at a closed port, as the tests do
+        "stand-in": {"NBEXT_PYPI_URL": bench.sources[0].url},
+        "off": {"POETRY_RADAR_ENABLED": "false"},
+    }[bench.args.radar]
     for phases in (["cold", "same"], ["warm"], ["nocache"]):
-        worker = _Worker({**spec, "phases": phases}, home, cache)
+        worker = _Worker({**spec, "phases": phases}, home, cache, radar)
         try:
             for phase in phases:
                 ready = worker.expect("READY", TIMEOUTS["nbext"])
@@ -891,6 +904,9 @@ def render(
         f"- RTT {bench.args.rtt_ms:g} ms per source (userspace delay proxy"
         + (", TCP handshake emulated" if bench.args.handshake else ", handshake not delayed")
         + f"); rounds: {bench.args.rounds} (median wall time)",
+        f"- nbext's radar: {bench.args.radar} (--radar: closed = the public index at a closed "
+        "port; stand-in = the first source as the public index, one RTT away; off = "
+        "radar.enabled false)",
         "- tools: " + ", ".join(f"{k} {v}" for k, v in versions.items()),
         "- sources: "
         + "; ".join(f"{s.name} = {s.kind}" for s in bench.sources)
@@ -955,6 +971,15 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--handshake",
         action="store_true",
         help="also delay the first bytes of each connection by one RTT (TCP handshake cost)",
+    )
+    ap.add_argument(
+        "--radar",
+        choices=("closed", "stand-in", "off"),
+        default="closed",
+        help="nbext's dependency-confusion radar: the public index at a closed port (the\n"
+        "default, as in the tests: the radar's look costs a refused connection per name),\n"
+        "'stand-in': the first source's proxied URL as the public index (every name is\n"
+        "there, one RTT away), or 'off' (%%config radar.enabled false)",
     )
     ap.add_argument("--output", type=Path, default=None, help="result file (default: results/)")
     ap.add_argument("--no-write", action="store_true", help="print the table only")

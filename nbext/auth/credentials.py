@@ -337,6 +337,12 @@ class SourceAuth(httpx.Auth):
         self.authenticator = authenticator
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        if request.extensions.get("nbext_anonymous"):
+            # An index that is not a source (the radar's look at the public index): whatever
+            # repository its URL would match, nothing is sent.
+            request.headers.pop("authorization", None)
+            yield request
+            return
         url = str(request.url)
         in_url = request.extensions.get("nbext_url_credentials")
         if in_url is not None or "authorization" in request.headers:

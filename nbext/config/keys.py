@@ -103,8 +103,9 @@ def _str_list(value: str) -> list[str]:
 
 #: Keys with one value: (validator, normalizer), as ``poetry config`` checks them.
 #: ``requests.timeout`` is nbext's: Poetry reads it only from ``POETRY_REQUESTS_TIMEOUT``;
-#: ``offline`` is nbext's too (``POETRY_OFFLINE``; answers from the caches only), and so is
-#: ``radar.public`` (whether the dependency-confusion radar also asks the public index).
+#: ``offline`` is nbext's too (``POETRY_OFFLINE``; answers from the caches only), and so are
+#: ``radar.enabled`` (whether lookups, locks and installs carry the dependency-confusion
+#: radar's verdicts, default true) and ``radar.public`` (whether it also asks the public index).
 UNIQUE_KEYS: dict[str, tuple[Callable[[str], bool], Callable[[str], Any]]] = {
     "cache-dir": (bool, _path),
     "data-dir": (bool, _path),
@@ -120,6 +121,7 @@ UNIQUE_KEYS: dict[str, tuple[Callable[[str], bool], Callable[[str], Any]]] = {
     "requests.max-retries": (_int_at_least(0), int),
     "requests.timeout": (_int_at_least(1), int),
     "offline": (boolean_validator, boolean_normalizer),
+    "radar.enabled": (boolean_validator, boolean_normalizer),
     "radar.public": (boolean_validator, boolean_normalizer),
     "installer.re-resolve": (boolean_validator, boolean_normalizer),
     "installer.parallel": (boolean_validator, boolean_normalizer),

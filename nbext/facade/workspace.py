@@ -16,7 +16,7 @@ from nbext.cache.commands import CacheTable, ClearPlan
 from nbext.errors import ProjectError
 from nbext.facade.base import WorkspaceBase
 from nbext.lookup import batch
-from nbext.lookup.add import add_dependency
+from nbext.lookup.add import add_dependency, check_add
 from nbext.lookup.jobs import build_jobs
 from nbext.lookup.results import LookupResult, LookupResults
 from nbext.lookup.run import LookupObserver
@@ -27,10 +27,12 @@ from nbext.project.status import Status, status
 from nbext.publish.publish import CredentialPrompt, PublishObserver, PublishResult, publish
 from nbext.publish.workspace_context import publish_context
 from nbext.report import Report, SourceTable
+from nbext.resolve.checks import check_install, check_target
 from nbext.resolve.results import AddResult
 from nbext.sources.pool import Priority
 
 if TYPE_CHECKING:
+    from nbext.project.pyproject import Project
     from nbext.resolve.executor import InstallObserver
     from nbext.resolve.results import AuditResult, InstallResult, LockResult
 
@@ -164,6 +166,14 @@ class Workspace(WorkspaceBase):
         """``poetry lock`` (2.5.1's solver and lock file, nbext's sources and network): writes
         poetry.lock beside pyproject.toml. ``regenerate``: ignore the existing lock's versions
         (``poetry lock --regenerate``); ``no_cache``: read and write no cache (``--no-cache``)."""
+        project = self.check_lock()
+        from nbext.resolve.lock import lock  # Poetry's application: loaded on first use
+
+        return lock(self, project.root, regenerate=regenerate, no_cache=no_cache)
+
+    def check_lock(self) -> Project:
+        """The project ``lock`` locks; raise, before anything is asked, when there is none
+        (``%lock`` checks before showing its view)."""
         project = self.project
         if project is None:
             raise ProjectError(
@@ -171,9 +181,41 @@ class Workspace(WorkspaceBase):
                 "parents. Fix: create one (e.g. `poetry init` in a terminal), or open the "
                 "Workspace on the project's directory."
             )
-        from nbext.resolve.lock import lock  # Poetry's application: loaded on first use
+        return project
 
-        return lock(self, project.root, regenerate=regenerate, no_cache=no_cache)
+    def check_install(
+        self,
+        requirements: Iterable[str] | None = None,
+        *,
+        source: str | None = None,
+        break_system_packages: bool = False,
+    ) -> None:
+        """Raise what ``install`` would raise before asking anything: a requirement that does
+        not parse, a ``source`` that is not declared, no requirements and no project, an
+        environment that forbids installs (PEP 668). ``%install`` checks before its view."""
+        wanted = list(requirements or ())
+        check_install(
+            self,
+            self.project.root if self.project is not None else None,
+            wanted or None,
+            source=source,
+            break_system_packages=break_system_packages,
+        )
+
+    def check_add(
+        self,
+        requirement: str,
+        *,
+        source: str | None = None,
+        install: bool = True,
+        break_system_packages: bool = False,
+    ) -> None:
+        """Raise what ``add`` would raise before asking or writing anything: a pin to a source
+        that is not declared, a requirement or constraint that does not parse, and with
+        ``install`` an environment that forbids installs (PEP 668)."""
+        check_add(self.declared, requirement, source=source)
+        if install:
+            check_target(break_system_packages=break_system_packages)
 
     def install(
         self,

@@ -18,13 +18,34 @@ from nbext.lookup.results import LookupResult
 from nbext.project.declarations import Declared
 from nbext.report import Report
 
-__all__ = ["add_dependency"]
+__all__ = ["add_dependency", "check_add"]
 
 
 class FindLatest(Protocol):
     """``Workspace.lookup``: the latest version of a package (on ``source`` only, if given)."""
 
     def __call__(self, requirement: str, *, source: str | None = None) -> LookupResult: ...
+
+
+def check_add(declared: Declared, requirement: str, *, source: str | None) -> str | None:
+    """Raise what :func:`add_dependency` would raise before asking or writing anything: a
+    pin to a source that is not declared, a requirement or a constraint that does not parse.
+    Returns the source's declared name."""
+    if source is not None:
+        pool = declared.pool()
+        if not pool.has(source):
+            raise UnknownSourceError(
+                f'Repository "{source.lower()}" does not exist. Add it first with '
+                f"%source add {source} <url>.",
+                source=source,
+            )
+        source = pool.get(source).name
+    text = requirement.strip()
+    parse_requirement(text)
+    constraint = _poetry_constraint_text(text)
+    if constraint is not None:
+        _pep508_constraint(constraint)
+    return source
 
 
 def add_dependency(
@@ -38,15 +59,7 @@ def add_dependency(
     report = Report()
     text = requirement.strip()
     project = declared.project
-    if source is not None:
-        pool = declared.pool()
-        if not pool.has(source):
-            raise UnknownSourceError(
-                f'Repository "{source.lower()}" does not exist. Add it first with '
-                f"%source add {source} <url>.",
-                source=source,
-            )
-        source = pool.get(source).name
+    source = check_add(declared, text, source=source)
     if project is not None and project.has_dependency(text, group):
         # Poetry skips a package that is already declared, named without a constraint.
         report.info.extend(

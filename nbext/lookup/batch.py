@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
 
+from packaging.utils import canonicalize_name
 from poetry.core.constraints.version import VersionConstraint
 
 from nbext.auth.credentials import Authenticator, PasswordManager
@@ -23,9 +24,9 @@ from nbext.cache.metadata import MetadataCache
 from nbext.cache.pages import ParsedPages
 from nbext.config.settings import Settings
 from nbext.lookup.jobs import build_jobs, refresh_names
-from nbext.lookup.radar import of_lookup
 from nbext.lookup.results import LookupResults
 from nbext.lookup.run import Lookup, LookupObserver
+from nbext.lookup.survey import Survey
 from nbext.net.client import Http
 from nbext.net.tls import tls_settings
 from nbext.project.declarations import Declared
@@ -73,9 +74,14 @@ def lookup_many(
     observer: LookupObserver | None,
     refresh: bool | Iterable[str],
     no_cache: bool,
+    *,
+    radar: bool = True,
 ) -> LookupResults:
     """Look ``requirements`` up with the workspace's pool, client and caches (see
-    ``Workspace.lookup_many``)."""
+    ``Workspace.lookup_many``); ``radar`` (and ``%config radar.enabled``, default true): each
+    chosen package's verdict
+    (:mod:`nbext.lookup.survey`: the other sources' pages, and the public index's when it is
+    not a source and ``radar.public`` is on, asked alongside the lookup's own)."""
     pool = ws.sources
     jobs = build_jobs(ws.declared, pool, requirements, source)
     authenticator = ws.authenticator
@@ -83,21 +89,31 @@ def lookup_many(
     run = new_lookup(
         ws, pool, observer=observer, refresh=refresh_names(refresh, jobs), no_cache=no_cache
     )
+    radar = radar and ws.settings.flag("radar.enabled", True)
+    survey = Survey.over(run.page_fetcher, pool, public=ws.settings.flag("radar.public", True))
+    if radar and survey.outsider is not None:  # no public source: every package is a private one
+        survey.ask(str(canonicalize_name(dep.name)) for _text, dep, _pin in jobs)
     results = LookupResults(run.run(jobs))
-    for result in results:
-        if result.chosen is None:
-            continue
-        asked = [r.source for r in result.per_source if r.asked and not r.error]
-        result.radar = of_lookup(
-            run.page_fetcher, pool, result.name, result.chosen.source, asked, bool(result.pinned)
-        )
-        if result.radar is not None and result.radar.verdict != "safe":
-            result.notes.append(result.radar.line())
+    if radar:
+        _radar(survey, results)
     for warning in authenticator.warnings[before:]:
         for result in results:
             result.notes.append(warning)
     _tls_notes(ws, pool, results)
     return results
+
+
+def _radar(survey: Survey, results: LookupResults) -> None:
+    """Each chosen package's verdict; a note when it is not safe."""
+    found = [r for r in results if r.chosen is not None]
+    verdicts = survey.verdicts(
+        {r.name: r.chosen.source for r in found if r.chosen is not None},
+        {r.name: r.pinned for r in found},
+    )
+    for result in found:
+        result.radar = verdicts.get(result.name)
+        if result.radar is not None and result.radar.verdict != "safe":
+            result.notes.append(result.radar.line())
 
 
 def new_lookup(

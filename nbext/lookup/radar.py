@@ -1,11 +1,8 @@
 """The dependency-confusion radar: for a package taken from one source, where else its name
 exists, and whether a copy there could ever be chosen instead (PEP 708 and Poetry's rules).
 
-Pure rules (:func:`judge`) over what each source's page said (:class:`Sighting`), and the
-requests that gather them (:func:`survey`) on a lookup's page fetcher, so a page the lookup
-already read costs nothing. The public index is asked too when it is not a declared source
-(``radar.public``, on by default): one request per name, as an anonymous source no credential
-is configured for.
+Pure rules (:func:`judge`) over what each source's page said (:class:`Sighting`); the
+requests that gather them are :mod:`nbext.lookup.survey`'s.
 
 The verdicts:
 
@@ -23,17 +20,19 @@ The verdicts:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Literal
 
 from nbext.lookup.answers import PageResult
-from nbext.lookup.fetch_pages import PageFetcher
 from nbext.sources.pool import Priority, Source
 
-__all__ = ["RadarVerdict", "Sighting", "judge", "of_lookup", "survey"]
+__all__ = ["OUTSIDE", "PUBLIC_NAME", "RadarVerdict", "Sighting", "judge", "sighting"]
+
+#: How the public index is named when it is not one of the sources.
+PUBLIC_NAME = "public index"
 
 Verdict = Literal["safe", "unsafe", "declared"]
+OUTSIDE = "not a source"  # the priority of an index that is not one of the sources
 _FIRST = (Priority.DEFAULT, Priority.PRIMARY, Priority.SECONDARY)
 
 
@@ -63,7 +62,12 @@ class RadarVerdict:
     #: Source name -> the highest version there, for every other source listing the name.
     elsewhere: dict[str, str] = field(default_factory=dict)
     fix: str = ""  # the line that makes it safe
-    unknown: list[str] = field(default_factory=list)  # sources that could not be asked
+    highest: str = ""  # the highest version on ``source`` ("" when not known)
+    #: Declared sources that could not be asked (a copy there could change the verdict).
+    unknown: list[str] = field(default_factory=list)
+    #: The public index (not a source) could not be asked: ``elsewhere`` may miss it, the
+    #: verdict cannot change (it is never asked for a package).
+    public_unknown: bool = False
 
     def advice(self) -> str:
         """The fix in words. The radar cannot tell which copy is yours, so the pin is to the
@@ -78,7 +82,8 @@ class RadarVerdict:
     def line(self) -> str:
         """One line for a lookup's, a lock's or an audit's text."""
         where = ", ".join(f"{s} {v}" for s, v in self.elsewhere.items()) or "nowhere else"
-        text = f"radar: {self.verdict}: {self.name} from {self.source}; also on: {where}. "
+        there = f" (highest there {self.highest})" if self.highest else ""
+        text = f"radar: {self.verdict}: {self.name} from {self.source}{there}; also on: {where}. "
         text += self.reason
         if self.fix:
             text += " " + self.advice()
@@ -106,7 +111,7 @@ def _declared(chosen: Sighting, other: Sighting) -> bool:
 
 def _cannot_win(chosen: Sighting, other: Sighting) -> str:
     """Why the copy on ``other`` is never chosen instead (empty: it could be)."""
-    if other.priority == "not a source":
+    if other.priority == OUTSIDE:
         return f"{other.source} is not one of the sources, so it is never asked"
     if other.priority == Priority.EXPLICIT.value:
         return f"{other.source} is explicit: it is asked only for the packages pinned to it"
@@ -122,9 +127,12 @@ def _cannot_win(chosen: Sighting, other: Sighting) -> str:
 def judge(name: str, chosen: Sighting, others: Sequence[Sighting], pinned: bool) -> RadarVerdict:
     """The verdict for ``name`` taken from ``chosen`` (see the module docstring)."""
     listed = [o for o in others if o.highest and not o.error]
-    unknown = [o.source for o in others if o.error]
+    unknown = [o.source for o in others if o.error and o.priority != OUTSIDE]
     elsewhere = {o.source: o.highest for o in listed}
-    verdict = RadarVerdict(name, chosen.source, "safe", "", elsewhere, unknown=unknown)
+    verdict = RadarVerdict(
+        name, chosen.source, "safe", "", elsewhere, unknown=unknown, highest=chosen.highest
+    )
+    verdict.public_unknown = any(o.error and o.priority == OUTSIDE for o in others)
     if not listed:
         verdict.reason = "No other source lists it."
         return verdict
@@ -154,46 +162,16 @@ def judge(name: str, chosen: Sighting, others: Sequence[Sighting], pinned: bool)
     return verdict
 
 
-def survey(
-    pages: PageFetcher, sources: Sequence[Source], name: str
-) -> list[tuple[Source, Future[PageResult]]]:
-    """Ask every source for ``name``'s page (the fetcher shares what was asked already)."""
-    return [(s, pages.page(s, name)) for s in sources]
-
-
 def sighting(source: Source, page: PageResult, *, declared: bool = True) -> Sighting:
     """What ``page`` says of the name, as the radar reads it."""
     versions = [r.version for r in page.releases]
     error = page.error or page.warning or ""
     return Sighting(
         source=source.name,
-        priority=source.priority.value if declared else "not a source",
+        priority=source.priority.value if declared else OUTSIDE,
         url=page.url,
         highest=str(max(versions)) if versions else "",
         tracks=tuple(page.tracks),
         alternate_locations=tuple(page.alternate_locations),
         error=error if not versions else "",
     )
-
-
-def of_lookup(
-    pages: PageFetcher,
-    sources: Sequence[Source],
-    name: str,
-    chosen: str,
-    asked: Sequence[str],
-    pinned: bool,
-) -> RadarVerdict | None:
-    """The verdict for a lookup's choice, from the pages the lookup read (no request of its
-    own): ``chosen`` is the source it came from, ``asked`` the sources that answered. None
-    for a package from the public index. The copies that could win are on sources a lookup
-    always asks (every primary one), so the verdict is the audit's; ``elsewhere`` lists only
-    the sources asked (``%source audit`` asks the others and the public index too)."""
-    by_name = {s.name: s for s in sources}
-    mine = by_name.get(chosen)
-    if mine is None or mine.kind == "pypi":
-        return None
-    seen = {n: sighting(by_name[n], pages.page(by_name[n], name).result()) for n in asked}
-    others = [v for n, v in seen.items() if n != chosen]
-    here = seen.get(chosen) or Sighting(mine.name, mine.priority.value, "")
-    return judge(name, here, others, pinned)

@@ -72,6 +72,7 @@ class SourceRequests:
                 outages=self.outages,
                 consume=consume,
                 retries=not source.probe,
+                anonymous=source.probe,
             )
         except Exception as exc:  # the boundary: whatever reading a source raises is its row
             result.events = list(getattr(exc, "nbext_events", []))

@@ -90,6 +90,7 @@ class InstallMagics(NbextMagicsBase):
         ns = p.parse_args(arguments(self._parse(line, local_ns).parsed))
         self._notices()
         ws = self.ws
+        ws.check_lock()  # a cell with a mistake fails before its view opens
         live = LiveLock() if self._in_kernel() and not ns.no_live else None
         if live is not None:
             live.show()
@@ -136,6 +137,11 @@ class InstallMagics(NbextMagicsBase):
         ns = p.parse_args(arguments(self._parse(line, local_ns).parsed))
         self._notices()
         ws = self.ws
+        ws.check_install(
+            ns.requirements,
+            source=ns.source,
+            break_system_packages=ns.break_system_packages,
+        )
         live = self._in_kernel() and not ns.no_live
         with watched(ws, " ".join(ns.requirements), live, ns.verbose) as view:
             return ws.install(

@@ -187,6 +187,12 @@ class SourceMagics(NbextMagicsBase):
                 emit(self.ws.add(ns.requirement, source=ns.source, group=ns.group))
                 return None
             ws = self.ws
+            ws.check_add(  # a cell with a mistake fails before its view opens
+                ns.requirement,
+                source=ns.source,
+                install=not ns.lock,
+                break_system_packages=ns.break_system_packages,
+            )
             live = not ns.lock and self._in_kernel() and not ns.no_live
             with watched(ws, ns.requirement, live, ns.verbose) as view:
                 return ws.add(

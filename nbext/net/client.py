@@ -77,6 +77,9 @@ class Http:
         self.limits = limits or Limits.from_env()
         #: The HTTP cache (None: ``--no-cache``); range requests bypass it.
         self.cache = cache
+        #: Indexes that are not sources and did not answer the radar (URL -> when, monotonic):
+        #: it does not ask them again for a while (:mod:`nbext.lookup.survey`).
+        self.unanswered: dict[str, float] = {}
         bottom = transport or httpx.HTTPTransport(
             limits=httpx.Limits(
                 max_connections=max_connections, max_keepalive_connections=max_connections
@@ -141,6 +144,7 @@ class Http:
         outages: Outages | None = None,
         consume: Callable[[Iterator[bytes]], object] | None = None,
         retries: bool = True,
+        anonymous: bool = False,
     ) -> tuple[httpx.Response, list[Event]]:
         """GET ``url`` for ``source`` with Poetry's retry loop (:func:`nbext.net.retry.retrying`:
         with ``outages`` a source that cannot be reached costs its retries once per lookup);
@@ -172,6 +176,7 @@ class Http:
                 # request on it (measured: 15 s stalls on the public index).
                 "nbext_http1": consume is not None,
                 "nbext_hops": [],
+                "nbext_anonymous": anonymous,
                 EXTENSION: Deadline(self.timeout),
             }
             if cap is not None:

@@ -16,27 +16,15 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from nbext.constants import pypi_simple_url
 from nbext.lookup.batch import LookupWorkspace, lookup_many, new_lookup
-from nbext.lookup.radar import RadarVerdict, Sighting, judge, sighting, survey
+from nbext.lookup.radar import RadarVerdict
+from nbext.lookup.survey import from_public
 from nbext.resolve.lock import project_poetry
 from nbext.resolve.poetry_api import OneStream
+from nbext.resolve.radar import audit_survey, pins_of
 from nbext.resolve.results import AuditResult, AuditRow, read_locked
-from nbext.sources.pool import Priority, Source, SourcePool
 
-__all__ = ["PUBLIC_NAME", "audit", "public_source"]
-
-#: How the public index is named when it is not one of the sources.
-PUBLIC_NAME = "public index"
-
-
-def public_source(pool: SourcePool, enabled: bool) -> Source | None:
-    """The public index as an undeclared source, when the radar should ask it."""
-    if not enabled or any(s.kind == "pypi" for s in pool):
-        return None
-    return Source(
-        name=PUBLIC_NAME, url=pypi_simple_url().rstrip("/"), priority=Priority.PRIMARY, probe=True
-    )
+__all__ = ["audit"]
 
 
 def audit(ws: LookupWorkspace, project_dir: Path, *, public: bool = True) -> AuditResult:
@@ -53,53 +41,31 @@ def audit(ws: LookupWorkspace, project_dir: Path, *, public: bool = True) -> Aud
     todo = [n for n in names if n not in chosen]
     result = AuditResult()
     if todo:
-        for name, found in zip(todo, lookup_many(ws, todo, None, None, False, False), strict=True):
+        found_all = lookup_many(ws, todo, None, None, False, False, radar=False)
+        for name, found in zip(todo, found_all, strict=True):
             if found.chosen is not None:
                 chosen[name] = found.chosen.source
             else:
                 result.notes.append(f"{name}: {found.message}")
-    outsider = public_source(pool, public)
-    everyone = [*pool, *([outsider] if outsider else [])]
-    run = new_lookup(ws, pool)
-    asked = {n: survey(run.page_fetcher, everyone, n) for n in names if n in chosen}
-    for name, futures in asked.items():
-        here = chosen[name]
-        if here == "PyPI" or any(s.kind == "pypi" and s.name == here for s in pool):
-            dep = direct.get(name)
-            result.rows.append(
-                AuditRow(
-                    name=name,
-                    version=locked[name].version if name in locked else "",
-                    source=here,
-                    pinned=dep.source_name if dep is not None else None,
-                    direct=name in direct,
-                    radar=RadarVerdict(name, here, "safe", "It comes from the public index."),
-                )
-            )
+    pins = pins_of(ws, direct.values(), names)
+    survey = audit_survey(ws, new_lookup(ws, pool).page_fetcher, public=public)
+    verdicts = survey.verdicts(chosen, pins)
+    for name in names:
+        if name not in chosen:
             continue
-        sightings = []
-        mine: Sighting | None = None
-        for source, fut in futures:
-            seen = sighting(source, fut.result(), declared=source is not outsider)
-            if source.name.lower() == here.lower() or (here == "PyPI" and source is outsider):
-                mine = seen
-            else:
-                sightings.append(seen)
-        if mine is None:
-            mine = Sighting(here, "primary", "")
-        dep = direct.get(name)
-        pin = dep.source_name if dep is not None and dep.source_name else None
-        if pin is None:
-            declared_pin = ws.declared.pin_for(name)
-            pin = declared_pin.source if declared_pin is not None else None
+        here = chosen[name]
+        radar = verdicts.get(name)
+        if radar is None:
+            assert from_public(here, pool)
+            radar = RadarVerdict(name, here, "safe", "It comes from the public index.")
         result.rows.append(
             AuditRow(
                 name=name,
                 version=locked[name].version if name in locked else "",
                 source=here,
-                pinned=pin,
+                pinned=pins.get(name),
                 direct=name in direct,
-                radar=judge(name, mine, sightings, pinned=pin is not None),
+                radar=radar,
             )
         )
     return result

@@ -19,9 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from packaging.utils import canonicalize_name
+
 from nbext.cache.artifacts import ArtifactCache
 from nbext.errors import InstallError, NbextError
 from nbext.index.files import File
+from nbext.lookup.survey import from_public
 from nbext.redact import redact_url
 from nbext.resolve.fetch import Fetch
 from nbext.resolve.poetry_api import Chooser, PoetryRuntimeError
@@ -115,6 +118,7 @@ class KernelExecutor:
         summary and operation lines go to ``io`` (with the source and the file of each)."""
         todo = [op for op in operations if not op.skipped]
         self.steps = [self._step(op) for op in todo]
+        self._survey(self.steps)
         if operations and (self._enabled or self._dry_run):
             self._summary()
         if self._dry_run or not todo:
@@ -141,6 +145,16 @@ class KernelExecutor:
             self._tell(s, "done")
             self._write(s.line())
         return 0
+
+    def _survey(self, steps: list[InstallStep]) -> None:
+        """The radar asks about the packages to install now, alongside the downloads."""
+        survey = self._fetch.survey
+        if survey is not None:
+            survey.ask(
+                str(canonicalize_name(s.name))
+                for s in steps
+                if s.action != "uninstall" and not from_public(s.source, survey.sources)
+            )
 
     def _summary(self) -> None:
         """Poetry's ``Executor._display_summary``, word for word."""

@@ -30,6 +30,7 @@ from nbext.index.files import File, Release
 from nbext.lookup.answers import MetadataResult, PageResult
 from nbext.lookup.rules import filter_releases, python_for, python_ok
 from nbext.lookup.run import Lookup
+from nbext.lookup.survey import Survey
 from nbext.redact import redact_url
 from nbext.sources.pool import Priority, Source, SourcePool
 
@@ -100,9 +101,21 @@ def build_poetry_parsers() -> None:
 class Fetch:
     """One resolution's questions to the pool, over one :class:`Lookup`'s fetchers."""
 
-    def __init__(self, lookup: Lookup, pool: SourcePool, python: VersionConstraint) -> None:
+    def __init__(
+        self,
+        lookup: Lookup,
+        pool: SourcePool,
+        python: VersionConstraint,
+        *,
+        survey: Survey | None = None,
+    ) -> None:
         build_poetry_parsers()  # before the crawl's threads need them
         self.lookup = lookup
+        #: The radar's survey (:mod:`nbext.lookup.survey`). With the public index in it (no
+        #: source is the public index, so every package will be a private one), each name the
+        #: crawl asks for is surveyed at once too, not after the solve.
+        self.survey = survey
+        self._survey_early = survey is not None and survey.outsider is not None
         self.pool = pool
         self.python = python
         self._lock = threading.Lock()
@@ -216,6 +229,8 @@ class Fetch:
             if key in self._crawled or len(self._crawled) >= CRAWL_LIMIT:
                 return
             self._crawled.add(key)
+        if self._survey_early and self.survey is not None:
+            self.survey.ask([dep.name])
         fut = self.lookup.page_fetcher.page(source, dep.name)
         fut.add_done_callback(lambda done: self._after_page(source, dep, done))
 

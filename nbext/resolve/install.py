@@ -28,6 +28,7 @@ from nbext.errors import NbextError
 from nbext.files.userfiles import locked
 from nbext.lookup.batch import LookupWorkspace, new_lookup
 from nbext.lookup.requirements import parse_requirement
+from nbext.resolve.checks import check_install, pin_source
 from nbext.resolve.environment import TargetEnvironment
 from nbext.resolve.executor import InstallError, InstallObserver, KernelExecutor
 from nbext.resolve.fetch import Fetch
@@ -46,6 +47,7 @@ from nbext.resolve.poetry_api import (
     Transaction,
     VirtualEnv,
 )
+from nbext.resolve.radar import survey_for, verdicts
 from nbext.resolve.repository import SourceUnavailableError, build_repository_pool
 from nbext.resolve.results import InstallResult
 
@@ -79,7 +81,10 @@ class Session:
         # asked.
         self.before = self.env.installed() if self.env.running else {}
         self.pool = ws.sources
-        self.fetch = Fetch(new_lookup(ws, self.pool), self.pool, ws.python)
+        run = new_lookup(ws, self.pool)
+        self.fetch = Fetch(run, self.pool, ws.python, survey=survey_for(ws, run.page_fetcher))
+        #: The root's dependencies (the project's, or the kernel's): their pins, for the radar.
+        self.requires: list[Any] = []
         self.poetry_env = _poetry_env(self.env)
         self.installed = InstalledRepository.load(self.poetry_env)
         self.requests_before = sum(1 for e in ws.http.events if e.is_request)
@@ -136,6 +141,7 @@ class Session:
         return InstallError(f"{exc} {untouched or 'Nothing was installed.'}")
 
     def result(self, dry_run: bool) -> InstallResult:
+        self._radar()
         self.executor.close()
         importlib.invalidate_caches()
         notes: list[str] = []
@@ -152,9 +158,21 @@ class Session:
             elapsed=time.monotonic() - self.started,
         )
 
+    def _radar(self) -> None:
+        """Each installed or updated package's radar verdict."""
+        survey = self.fetch.survey
+        steps = [s for s in self.executor.steps if s.action in ("install", "update")]
+        if survey is None or not steps:
+            return
+        names = {str(canonicalize_name(s.name)): s for s in steps}
+        found = verdicts(self.ws, survey, {n: s.source for n, s in names.items()}, self.requires)
+        for name, step in names.items():
+            step.radar = found.get(name)
+
     def project_installer(self, poetry: Any) -> Any:
         """Poetry's ``Installer`` for the project, with nbext's pool and executor."""
-        self.fetch.ahead(list(poetry.package.all_requires))
+        self.requires = list(poetry.package.all_requires)
+        self.fetch.ahead(self.requires)
         return Installer(
             self.io,
             self.poetry_env,
@@ -189,11 +207,8 @@ def install(
         return session.run(
             lambda: _install_requirements(session, requirements, source, dry_run), dry_run=dry_run
         )
-    if project_dir is None:
-        raise NbextError(
-            "%install without requirements installs the project's lock, and there is no "
-            "project. Fix: name the packages (%install acme-utils) or open a project."
-        )
+    check_install(ws, project_dir, None)
+    assert project_dir is not None
     return install_project(
         ws,
         project_dir,
@@ -251,7 +266,8 @@ def _install_requirements(
     session: Session, requirements: Sequence[str], source: str | None, dry_run: bool
 ) -> None:
     root = _kernel_root(session.ws, requirements, source, session.env.python_version)
-    session.fetch.ahead(list(root.all_requires))
+    session.requires = list(root.all_requires)
+    session.fetch.ahead(session.requires)
     installed = session.installed.packages
     solver = Solver(root, session.repositories, installed, installed, session.io)
     solved = solver.solve().get_solved_packages()
@@ -300,15 +316,8 @@ def _kernel_root(
     root.python_versions = "==" + ".".join(map(str, python))
     for text in requirements:
         dep = parse_requirement(text)
-        pin = source or _project_pin(ws, dep.name)
+        pin = pin_source(ws, dep.name, source)
         if pin is not None:
-            if not ws.sources.has(pin):
-                raise InstallError(f'Repository "{pin.lower()}" does not exist.')
-            dep.source_name = ws.sources.get(pin).name
+            dep.source_name = pin
         root.add_dependency(dep)
     return root
-
-
-def _project_pin(ws: LookupWorkspace, name: str) -> str | None:
-    pin = ws.declared.pin_for(name)
-    return pin.source if pin is not None else None

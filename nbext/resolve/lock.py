@@ -32,6 +32,7 @@ from nbext.resolve.poetry_api import (
     SolverProblemError,
     plain,
 )
+from nbext.resolve.radar import survey_for, verdicts
 from nbext.resolve.repository import SourceUnavailableError, build_repository_pool
 from nbext.resolve.results import LockResult, read_locked
 
@@ -76,7 +77,8 @@ def lock(
     pool = ws.sources
     before = read_locked(poetry.locker.lock) if poetry.locker.lock.exists() else []
     run = new_lookup(ws, pool, no_cache=no_cache)
-    fetch = Fetch(run, pool, ws.python)
+    survey = survey_for(ws, run.page_fetcher)
+    fetch = Fetch(run, pool, ws.python, survey=survey)
     requests_before = sum(1 for e in ws.http.events if e.is_request)
     fetch.ahead(list(poetry.package.all_requires))
     installer = Installer(
@@ -106,6 +108,7 @@ def lock(
         raise LockError(str(exc).strip("'\"")) from None
     output = io.lines()
     after = read_locked(poetry.locker.lock) if poetry.locker.lock.exists() else []
+    radar = verdicts(ws, survey, {p.name: p.source for p in after}, poetry.package.all_requires)
     return LockResult(
         path=poetry.locker.lock,
         packages=after,
@@ -114,6 +117,7 @@ def lock(
         output=output,
         notes=_session_notes(ws, project_dir),
         requests=sum(1 for e in ws.http.events if e.is_request) - requests_before,
+        radar=radar,
         elapsed=time.monotonic() - started,
     )
 

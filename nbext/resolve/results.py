@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,8 +19,33 @@ __all__ = [
     "InstallStep",
     "LockResult",
     "LockedPackage",
+    "radar_cells",
+    "radar_notes",
     "read_locked",
 ]
+
+
+def radar_notes(verdicts: Iterable[RadarVerdict]) -> list[str]:
+    """Below a lock's or an install's table: why each unsafe package is unsafe and its fix,
+    and the sources the radar could not ask."""
+    seen = list(verdicts)
+    lines = [f"{v.name}: {v.reason} {v.advice()}" for v in seen if v.verdict == "unsafe"]
+    unknown = sorted({u for v in seen for u in v.unknown})
+    if unknown:
+        lines.append(f"radar: {', '.join(unknown)} could not be asked: not known there.")
+    return lines
+
+
+#: The radar's columns in a lock's or an install's table.
+RADAR_HEADERS = ("also on", "radar")
+
+
+def radar_cells(verdict: RadarVerdict | None) -> list[str]:
+    """A row's "also on" and "radar" cells ("-" for a package from the public index)."""
+    if verdict is None:
+        return ["-", "-"]
+    also = ", ".join(f"{s} {v}" for s, v in verdict.elsewhere.items())
+    return [also or "-", verdict.verdict]
 
 
 @dataclass(frozen=True)
@@ -68,6 +94,9 @@ class LockResult:
     output: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     requests: int = 0
+    #: The dependency-confusion radar: name -> verdict for each package not from the public
+    #: index (:mod:`nbext.lookup.survey`).
+    radar: dict[str, RadarVerdict] = field(default_factory=dict)
     elapsed: float = 0.0
 
     def package(self, name: str) -> LockedPackage | None:
@@ -78,19 +107,20 @@ class LockResult:
         lines = [line for line in self.output if line.strip()]
         if not self.written:
             lines.append(f"{self.path.name} is up to date (nothing to write).")
-        width = max([len("package"), *(len(p.name) for p in self.packages)])
-        vwidth = max([len("version"), *(len(p.version) for p in self.packages)])
         if self.packages:
-            lines.append("")
-            lines.append(f"{'package':<{width}}  {'version':<{vwidth}}  source")
+            heads = ["package", "version", "source", *(RADAR_HEADERS if self.radar else ())]
+            rows = []
             for p in self.packages:
                 change = self.changes.get(p.name)
-                was = f"  (was {change[0]})" if change and change[0] else ""
-                new = "  (new)" if change and not change[0] else ""
-                lines.append(f"{p.name:<{width}}  {p.version:<{vwidth}}  {p.source}{was}{new}")
+                mark = f"(was {change[0]})" if change and change[0] else ("(new)" if change else "")
+                radar = radar_cells(self.radar.get(p.name)) if self.radar else []
+                rows.append([p.name, p.version, p.source, *radar, mark])
+            lines.append("")
+            lines += text_table([*heads, ""], rows)
         removed = sorted(n for n, (old, new) in self.changes.items() if old and not new)
         for name in removed:
             lines.append(f"removed: {name} {self.changes[name][0]}")
+        lines += radar_notes(self.radar.values())
         lines.extend(self.notes)
         return "\n".join(lines)
 
@@ -116,6 +146,8 @@ class InstallStep:
     cached: bool = False
     why: str = ""  # why this source (pin, priority), for the view
     error: str = ""
+    #: The dependency-confusion radar's verdict (None: from the public index, or not asked).
+    radar: RadarVerdict | None = None
 
     def line(self) -> str:
         """Poetry's operation line, with the source and the file nbext took."""
@@ -156,9 +188,15 @@ class InstallResult:
         lines = list(self.output)
         while lines and not lines[0].strip():
             lines.pop(0)
-        if self.notes:
-            lines += ["", *self.notes]
+        notes = [*self.radar_lines(), *self.notes]
+        if notes:
+            lines += ["", *notes]
         return "\n".join(lines)
+
+    def radar_lines(self) -> list[str]:
+        """The radar on what was installed: each package that a copy elsewhere could
+        replace, why, and the fix; the sources it could not ask."""
+        return radar_notes(s.radar for s in self.steps if s.radar is not None)
 
     def __repr__(self) -> str:
         return self.text()
@@ -185,6 +223,13 @@ class AddResult(Report):
 
     def __repr__(self) -> str:
         return self.text()
+
+
+#: The audit's note when the public index did not answer.
+PUBLIC_UNKNOWN = (
+    "The public index could not be asked: whether these names exist there is not known "
+    "(%config radar.public false stops asking it)."
+)
 
 
 @dataclass
@@ -236,6 +281,11 @@ class AuditResult:
     def __len__(self) -> int:
         return len(self.rows)
 
+    def note_lines(self) -> list[str]:
+        """The notes, after the public index's when it could not be asked."""
+        public = any(r.radar.public_unknown for r in self.rows)
+        return [*([PUBLIC_UNKNOWN] if public else []), *self.notes]
+
     #: The table's columns (the HTML view adds "why").
     HEADERS = ("package", "version", "source", "pinned", "also on", "verdict")
 
@@ -245,7 +295,7 @@ class AuditResult:
             if r.verdict != "safe" or r.elsewhere:
                 advice = f" {r.radar.advice()}" if r.radar.fix else ""
                 lines.append(f"{r.name}: {r.radar.reason}{advice}")
-        lines += self.notes
+        lines += self.note_lines()
         if not self.rows:
             lines.append("No dependencies to audit.")
         elif self.unsafe:

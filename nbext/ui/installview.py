@@ -21,7 +21,15 @@ from typing import Any
 from nbext.lookup.timing import SourceTime
 from nbext.net.client import Event
 from nbext.report import size_text
-from nbext.resolve.results import AuditResult, InstallResult, InstallStep, LockResult
+from nbext.resolve.results import (
+    RADAR_HEADERS,
+    AuditResult,
+    InstallResult,
+    InstallStep,
+    LockResult,
+    radar_cells,
+    radar_notes,
+)
 from nbext.ui.html import html_table, to_html
 from nbext.ui.views import INTERVAL, Throttle, TransientView
 
@@ -37,6 +45,9 @@ _STATE_WORDS = {
 }
 
 
+_STEP_HEADERS = ("package", "version", "action", "source", "file", "state")
+
+
 def _pre(lines: list[str]) -> str:
     text = "\n".join(line for line in lines if line.strip())
     return f"<pre style='margin:0'>{html.escape(text)}</pre>" if text else ""
@@ -48,16 +59,19 @@ def lock_html(result: LockResult) -> str:
     for p in result.packages:
         old, _new = result.changes.get(p.name, ("", ""))
         change = f"was {old}" if old else ("new" if p.name in result.changes else "")
-        rows.append([p.name, p.version, p.source, ", ".join(p.groups), change])
+        radar = radar_cells(result.radar.get(p.name)) if result.radar else []
+        rows.append([p.name, p.version, p.source, *radar, ", ".join(p.groups), change])
     removed = sorted(n for n, (old, new) in result.changes.items() if old and not new)
-    rows += [[n, "", "", "", f"removed (was {result.changes[n][0]})"] for n in removed]
+    blank = ["", ""] if result.radar else []
+    rows += [[n, "", "", *blank, "", f"removed (was {result.changes[n][0]})"] for n in removed]
+    heads = ["package", "version", "source", *(RADAR_HEADERS if result.radar else ()), "groups"]
     state = "written" if result.written else "up to date"
     parts = [
         f"<div class='nbext-lock'><p><b>{html.escape(result.path.name)}</b> {state}: "
         f"{len(result.packages)} packages</p>",
         _pre(result.output),
-        html_table(["package", "version", "source", "groups", "change"], rows),
-        _pre(result.notes),
+        html_table([*heads, "change"], rows),
+        _pre([*radar_notes(result.radar.values()), *result.notes]),
         "</div>",
     ]
     return "".join(parts)
@@ -75,23 +89,26 @@ def audit_html(result: AuditResult) -> str:
     return (
         f"<div class='nbext-audit'><p><b>%source audit</b>: {html.escape(head)}</p>"
         + html_table(["package", "version", "source", "pinned", "also on", "verdict", "why"], rows)
-        + _pre(result.notes)
+        + _pre(result.note_lines())
         + "</div>"
     )
 
 
 @to_html.register
 def install_html(result: InstallResult) -> str:
-    rows = [_step_cells(s, done=True) for s in result.steps]
+    radar = any(s.radar is not None for s in result.steps)
+    rows = [
+        [*_step_cells(s, done=True), *(radar_cells(s.radar) if radar else [])] for s in result.steps
+    ]
     head = "would change" if result.dry_run else "installed into"
     parts = [
         f"<div class='nbext-install'><p><b>%install</b> {head} "
         f"<code>{html.escape(result.environment)}</code></p>",
         _pre(result.output),
-        html_table(["package", "version", "action", "source", "file", "state"], rows)
+        html_table([*_STEP_HEADERS, *(RADAR_HEADERS if radar else ())], rows)
         if rows
         else "<p>No dependencies to install or update</p>",
-        _pre(result.notes),
+        _pre([*result.radar_lines(), *result.notes]),
         "</div>",
     ]
     return "".join(parts)
@@ -188,9 +205,7 @@ class LiveInstall(TransientView):
                 f"<b>%install {html.escape(self.what)}</b>: {done}/{len(steps)} packages"
             )
             rows: list[Any] = [_step_cells(s, done=False) for s in steps]
-            self.table.value = html_table(
-                ["package", "version", "action", "source", "file", "state"], rows
-            )
+            self.table.value = html_table(list(_STEP_HEADERS), rows)
         else:
             self.table.value = self._activity.html()
 

@@ -3,7 +3,8 @@
 Three kinds of server, as a user would meet them: pypiserver (PEP 503 HTML, no metadata
 files), a static PEP 503 tree served by ``http.server``, and a PEP 691 JSON index with PEP 658
 metadata (nbext's demo server). Each test checks the answer *and* which servers were asked,
-from the servers' own request logs.
+from the servers' own request logs: the sources Poetry's rules ask, so the radar, whose own
+requests go to every source (``tests/integration/radar``), is off here.
 """
 
 from __future__ import annotations
@@ -46,6 +47,11 @@ JS_DISTS = [
     Dist("newpy", "1.0.0"),
     Dist("newpy", "2.0.0", requires_python=">=3.99"),
 ]
+
+
+@pytest.fixture(autouse=True)
+def _no_radar(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POETRY_RADAR_ENABLED", "false")
 
 
 @pytest.fixture(scope="module")

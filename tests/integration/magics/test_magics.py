@@ -110,7 +110,13 @@ def test_add_and_lookup_with_pin(
     assert 'acme = {source = "corp"}' in text
     _, _, res = run(ip, "lookup acme")
     assert (res.chosen.version, res.chosen.source) == ("2.0.0", "corp")
-    assert other.project_requests("acme") == []
+    # The lookup does not ask "public" for a pinned package; the radar does, and sees the
+    # higher copy there, which the pin keeps out.
+    assert [(r.source, r.asked) for r in res.per_source] == [("public", False), ("corp", True)]
+    assert res.radar is not None and res.radar.elsewhere == {"public": "9.0.0"}
+    assert res.radar.verdict == "safe" and "pinned to corp" in res.radar.reason
+    # (the first when %add looked the latest version up; then the cache revalidates)
+    assert [r.status for r in other.project_requests("acme")] == [200, 304]
     out, _, _ = run(ip, "add acme-core@* --source corp --group pins --no-lock")
     assert out == 'Added acme-core (*) to dependency-groups.pins with source = "corp".\n'
     text = (project_dir / "pyproject.toml").read_text()

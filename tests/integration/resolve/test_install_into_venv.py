@@ -82,6 +82,14 @@ def test_install_the_lock_into_a_fresh_venv(
         "acme-core": "public",  # transitive: not the pin's source, the primary one
         "tinyhttp": "public",
     }
+    # The radar on each package: where else its name is, and why that copy cannot win.
+    radar = {s.name: s.radar for s in result.steps}
+    assert radar["acme"] is not None and radar["acme"].elsewhere == {"public": "9.9.9"}
+    assert radar["acme"].verdict == "safe" and "pinned to corp" in radar["acme"].reason
+    assert radar["acme-core"] is not None and radar["acme-core"].elsewhere == {"corp": "1.2.0"}
+    assert "corp is explicit" in radar["acme-core"].reason
+    assert radar["tinyhttp"] is not None and radar["tinyhttp"].elsewhere == {}
+    assert "radar" not in result.text()  # nothing unsafe: nothing to say
     assert _downloads(corp) == ["acme-2.0.0-py3-none-any.whl"]
     assert _downloads(public) == [
         "acme_core-1.2.0-py3-none-any.whl",
@@ -214,3 +222,22 @@ def test_outside_a_venv_the_output_says_so_first_and_pep_668_refuses(
     assert "Use the distribution's packages." in str(info.value)
     assert "--break-system-packages" in str(info.value)
     assert public.requests == []  # refused before anything was asked
+
+
+def test_an_install_says_when_a_copy_elsewhere_could_replace_a_package(
+    servers: tuple[IndexServer, IndexServer], make_venv: MakeVenv, tmp_path: Path
+) -> None:
+    corp, public = servers
+    project = _project(tmp_path / "app", corp, public, "")
+    text = (project / "pyproject.toml").read_text(encoding="utf-8")
+    (project / "pyproject.toml").write_text(text.replace('"explicit"', '"primary"'))
+    venv = make_venv()
+    with nbext.Workspace(project) as ws:
+        result = install(ws, project, ["acme-core"], target=venv, dry_run=True)
+    (step,) = result.steps
+    assert (step.name, step.version, step.source) == ("acme-core", "1.2.0", "corp")
+    assert step.radar is not None and step.radar.verdict == "unsafe"
+    assert step.radar.elsewhere == {"public": "1.2.0"}
+    assert "acme-core: A copy on public could be chosen instead" in result.text()
+    assert "%add acme-core --source corp" in result.text()
+    assert venv.installed() == {}  # a dry run

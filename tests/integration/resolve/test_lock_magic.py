@@ -26,8 +26,9 @@ def test_lock_magic_writes_the_lock_and_shows_each_package(
     assert (project_dir / "poetry.lock").is_file()
     text = repr(result)
     assert "Resolving dependencies..." in text and "Writing lock file" in text
-    assert "acme       1.0.0    corp  (new)" in text
-    assert "acme-core  1.2.0    corp  (new)" in text
+    assert "package    version  source  also on  radar" in text
+    assert "acme       1.0.0    corp    -        safe   (new)" in text
+    assert "acme-core  1.2.0    corp    -        safe   (new)" in text
     page = to_html(result)
     assert "poetry.lock</b> written: 2 packages" in page and "acme-core" in page
     _, _, again = run(ip, "lock --no-live")
@@ -61,7 +62,9 @@ def test_lock_magic_verbose_says_where_the_time_went_and_every_request(
     run(ip, f"source add --priority primary corp {corp.url}")
     run(ip, "add acme@^1.0 --source corp --no-lock")
     out, _, _ = run(ip, "lock --no-live -v")
-    assert out.startswith("Source (corp): pages ") and "requests" in out
+    heads = [line.partition(":")[0] for line in out.splitlines() if line.startswith("Source (")]
+    assert sorted(heads) == ["Source (corp)", "Source (public index)"]  # the radar's look too
+    assert "Source (corp): pages " in out and "requests" in out
     assert "/simple/acme/" not in out  # -v: one line per source only
     out, _, _ = run(ip, "lock --no-live --regenerate --no-cache -vvv")
     lines = out.splitlines()

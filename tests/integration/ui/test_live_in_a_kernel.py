@@ -135,3 +135,43 @@ def test_a_lookup_that_cannot_run_shows_only_its_error(
         assert [o.output_type for o in outputs] == ["error"], outputs
         assert message in outputs[0].evalue
     assert corp.requests == []  # nothing was asked
+
+
+def test_a_lock_an_install_or_an_add_that_cannot_run_shows_only_its_error(
+    tmp_path: Path, index_factory: type[IndexServer]
+) -> None:
+    corp = index_factory([Dist("acme", "1.0")], name="corp")
+    empty = tmp_path / "no-project"
+    empty.mkdir()
+    nb, client = _run(
+        tmp_path,
+        [
+            "%load_ext nbext",
+            f"%source add --priority primary corp {corp.url}",
+            "%install 'not a requirement!!'",
+            "%install acme --source nowhere",
+            "%install pinned-away",  # pinned to "gone" in pyproject.toml
+            "%add acme --source nowhere",
+            "%add 'acme@>>1'",
+            f"%cd -q {empty}",
+            "%lock",
+            "%install",
+        ],
+    )
+    expected = {
+        2: "not a requirement!!",
+        3: 'Repository "nowhere" does not exist.',
+        4: 'Repository "gone" does not exist.',
+        5: 'Repository "nowhere" does not exist.',
+        6: "Invalid requirement 'acme@>>1'",
+        8: "Poetry could not find a pyproject.toml file",
+        9: "%install without requirements installs the project's lock",
+    }
+    for index, message in expected.items():
+        assert _displays(client, index) == [], f"cell {index} showed a view"
+        # (a note on stderr first when the project changed: %cd left it)
+        outputs = [o for o in nb.cells[index].outputs if o.output_type != "stream"]
+        assert [o.output_type for o in outputs] == ["error"], outputs
+        assert message in outputs[0].evalue
+    assert corp.requests == []  # nothing was asked
+    assert "acme" not in (tmp_path / "project" / "pyproject.toml").read_text(encoding="utf-8")

@@ -22,7 +22,9 @@ def test_another_primary_could_win_and_the_fix_is_a_pin() -> None:
     assert v.verdict == "unsafe" and v.elsewhere == {"pub": "9.9"}
     assert v.fix == "%add acme --source corp"
     assert "highest version from all primary sources" in v.reason
-    assert v.line().startswith("radar: unsafe: acme from corp; also on: pub 9.9.")
+    assert v.line().startswith(
+        "radar: unsafe: acme from corp (highest there 1.0); also on: pub 9.9."
+    )
 
 
 def test_from_a_supplemental_source_a_primary_copy_is_asked_first() -> None:
