@@ -154,6 +154,8 @@ def _worker(spec: dict[str, Any], home: Path, cache: Path) -> Any:
             spec_path.write_text(json.dumps(spec), encoding="utf-8")
             self.stderr_path = spec_path.with_suffix(".stderr")
             env = tool_env(home, {"POETRY_CACHE_DIR": str(cache), "PYTHONUNBUFFERED": "1"})
+            if spec.get("radar") == "off":
+                env["POETRY_RADAR_ENABLED"] = "false"
             cmd = [sys.executable, str(Path(__file__).resolve()), "--nbext-worker", str(spec_path)]
             with self.stderr_path.open("wb") as err:
                 self.proc = subprocess.Popen(
@@ -219,7 +221,12 @@ def run_nbext(setup: Setup, round_dir: Path, tool: str) -> None:
     for modes in (["cold"], ["warm", "warm, same process"]):
         venvs = [home / ("venv-" + mode.replace(", ", "-").replace(" ", "-")) for mode in modes]
         phases = [{"mode": "lock" if lock else "req", "venv": str(v)} for v in venvs]
-        spec = {"project": str(project), "phases": phases, "requirements": list(TOPS)}
+        spec = {
+            "project": str(project),
+            "phases": phases,
+            "requirements": list(TOPS),
+            "radar": setup.bench.args.radar,
+        }
         for venv in venvs:
             new_venv(venv)
         worker = _worker(spec, home, cache)
@@ -408,7 +415,8 @@ def render(
         + (" - the machine was busy: numbers are unreliable" if load[0] > BUSY_LOAD else ""),
         f"- RTT {args.rtt_ms:g} ms per source (userspace delay proxy"
         + (", TCP handshake emulated" if args.handshake else ", handshake not delayed")
-        + f"); rounds: {args.rounds} (median wall time); wheel payload {args.payload_kib} KiB",
+        + f"); rounds: {args.rounds} (median wall time); wheel payload {args.payload_kib} KiB"
+        + f"; nbext's radar {args.radar}",
         "- tools: " + ", ".join(f"{k} {v}" for k, v in versions.items()),
         "- sources: "
         + "; ".join(f"{s.name} = {s.kind}" for s in bench.sources)
@@ -464,6 +472,13 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--handshake",
         action="store_true",
         help="also delay the first bytes of each connection by one RTT (TCP handshake cost)",
+    )
+    ap.add_argument(
+        "--radar",
+        choices=("on", "off"),
+        default="on",
+        help="nbext's dependency-confusion radar (on: the default, the public index at a\n"
+        "closed port as in the tests; off: radar.enabled false)",
     )
     ap.add_argument("--output", type=Path, default=None, help="result file (default: results/)")
     ap.add_argument("--no-write", action="store_true", help="print the table only")

@@ -67,6 +67,10 @@ class Survey:
     #: not answer a moment ago, and wait for every page's own deadline.
     insist: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    #: The first request to the public index: the others wait for its answer, so an index
+    #: that cannot be reached costs one attempt, not one thread per name until a deadline.
+    _gate: Future[PageResult] | None = field(default=None, repr=False)
+    _gate_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def over(cls, pages: PageFetcher, sources: Iterable[Source], *, public: bool) -> Survey:
@@ -91,18 +95,35 @@ class Survey:
     def _page(self, source: Source, name: str) -> Future[PageResult]:
         if source is not self.outsider:
             return self.pages.page(source, name)
-        unanswered = self.pages.requests.http.unanswered
-        since = unanswered.get(source.url)
-        if since is not None and time.monotonic() - since < QUIET and not self.insist:
-            quiet: Future[PageResult] = Future()
-            quiet.set_result(
-                PageResult(
-                    source=source,
-                    url=source.page_url(name),
-                    error=f"{source.name} did not answer a moment ago: not asked again yet",
-                )
-            )
-            return quiet
+        if self._quiet(source):
+            return _done(_unanswered(source, name))
+        with self._gate_lock:
+            gate = self._gate
+            if gate is None:
+                self._gate = gate = self._probe(source, name)
+                return gate
+        if gate.done():
+            if self._quiet(source):
+                return _done(_unanswered(source, name))
+            return self._probe(source, name)
+        after: Future[PageResult] = Future()
+
+        def go(_gate: Future[PageResult]) -> None:
+            if self._quiet(source):
+                after.set_result(_unanswered(source, name))
+                return
+            real = self._probe(source, name)
+            real.add_done_callback(lambda done: after.set_result(done.result()))
+
+        gate.add_done_callback(go)
+        return after
+
+    def _quiet(self, source: Source) -> bool:
+        """Whether the public index did not answer a moment ago (``insist``: never)."""
+        since = self.pages.requests.http.unanswered.get(source.url)
+        return since is not None and time.monotonic() - since < QUIET and not self.insist
+
+    def _probe(self, source: Source, name: str) -> Future[PageResult]:
         fut = self.pages.page(source, name)
         fut.add_done_callback(lambda done: self._answered(source, done))
         return fut
@@ -148,6 +169,20 @@ class Survey:
                 name, seen or Sighting(here, "primary", ""), others, pinned=pin is not None
             )
         return out
+
+
+def _done(page: PageResult) -> Future[PageResult]:
+    fut: Future[PageResult] = Future()
+    fut.set_result(page)
+    return fut
+
+
+def _unanswered(source: Source, name: str) -> PageResult:
+    return PageResult(
+        source=source,
+        url=source.page_url(name),
+        error=f"{source.name} did not answer a moment ago: not asked again yet",
+    )
 
 
 def _read(
