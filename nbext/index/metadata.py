@@ -4,7 +4,7 @@ index's JSON API (pure)."""
 from __future__ import annotations
 
 import email.parser
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from packaging.metadata import parse_email
@@ -26,6 +26,10 @@ class ReleaseMetadata:
     summary: str = ""
     requires_python: str | None = None
     requires_dist: tuple[str, ...] = ()
+    #: False when the file lists no Requires-Dist and does not say there are none (Metadata-
+    #: Version before 2.2, or Requires-Dist dynamic): Poetry then looks inside the sdist
+    #: (:mod:`nbext.index.sdist`). Poetry's ``PackageInfo._requirements_from_distribution``.
+    requires_known: bool = field(default=True, compare=False)
 
     def __repr__(self) -> str:
         return (
@@ -46,15 +50,38 @@ def parse_metadata(data: bytes) -> ReleaseMetadata:
             "summary": msg.get("Summary", ""),
             "requires_python": msg.get("Requires-Python"),
             "requires_dist": msg.get_all("Requires-Dist") or [],
+            "metadata_version": msg.get("Metadata-Version"),
+            "dynamic": msg.get_all("Dynamic") or [],
         }
     else:
         raw_any = dict(raw)
+    requires = tuple(raw_any.get("requires_dist") or ())
     return ReleaseMetadata(
         name=str(raw_any.get("name", "")),
         version=str(raw_any.get("version", "")),
         summary=str(raw_any.get("summary") or ""),
         requires_python=raw_any.get("requires_python") or None,
-        requires_dist=tuple(raw_any.get("requires_dist") or ()),
+        requires_dist=requires,
+        requires_known=bool(requires) or says_no_requirements(raw_any),
+    )
+
+
+#: From this Metadata-Version on, no Requires-Dist means none (unless it is dynamic).
+_DYNAMIC_METADATA_VERSION = Version.parse("2.2")
+
+
+def says_no_requirements(raw: dict[str, Any]) -> bool:
+    """Whether metadata without Requires-Dist says there are none: Metadata-Version 2.2 or
+    later and Requires-Dist not dynamic (Poetry's ``DYNAMIC_METADATA_VERSION`` rule)."""
+    text = raw.get("metadata_version")
+    if not text:
+        return False
+    try:
+        version = Version.parse(str(text))
+    except Exception:
+        return False
+    return version >= _DYNAMIC_METADATA_VERSION and "Requires-Dist" not in (
+        raw.get("dynamic") or ()
     )
 
 

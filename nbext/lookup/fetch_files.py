@@ -10,10 +10,11 @@ import hashlib
 import httpx
 
 from nbext.cache.artifacts import ArtifactCache
-from nbext.index.archive import core_metadata, streamed_sdist_metadata
+from nbext.index.archive import UnreadableArchive, core_metadata, streamed_sdist_metadata
 from nbext.index.files import File, best_hash
 from nbext.index.lazy_wheel import TAIL_BYTES, metadata_from_ranges, total_size
 from nbext.index.metadata import ReleaseMetadata, not_this_file, parse_metadata
+from nbext.index.sdist import inspect_sdist, merged
 from nbext.lookup.answers import MetadataResult, PageResult
 from nbext.lookup.requests import SourceRequests
 from nbext.net.client import Event
@@ -21,6 +22,33 @@ from nbext.redact import redact_url
 from nbext.sources.pool import Source
 
 __all__ = ["FileMetadata"]
+
+
+def _look_inside(
+    meta: ReleaseMetadata, data: bytes, file: File
+) -> tuple[ReleaseMetadata, str, list[str]]:
+    """An sdist whose PKG-INFO does not list its requirements, read further as Poetry reads
+    it (:mod:`nbext.index.sdist`): the metadata, what to add to how it was read, and what
+    could not be read."""
+    if file.kind != "sdist" or meta.requires_known:
+        return meta, "", []
+    try:
+        info = inspect_sdist(data, file.filename)
+    except UnreadableArchive as exc:
+        return meta, "", [str(exc)]
+    found = merged(meta, info)
+    if found.requires_known:
+        return found, f", requirements from its {info.read_from}", []
+    return (
+        found,
+        "",
+        [
+            f"the PKG-INFO of {file.filename} lists no requirements and does not say there are "
+            "none, and neither does anything else in it: Poetry would build its metadata (PEP "
+            "517, running the project's build code) to find them; nbext does not run an index's "
+            "code to look a package up, and takes it as requiring nothing"
+        ],
+    )
 
 
 class FileMetadata:
@@ -56,7 +84,10 @@ class FileMetadata:
                     pass
                 else:
                     if not_this_file(meta, file) is None:
-                        return MetadataResult(meta, f"{file.kind} (artifact cache)")
+                        meta, how, notes = _look_inside(meta, cached, file)
+                        return MetadataResult(
+                            meta, f"{file.kind} (artifact cache){how}", passed_over=notes
+                        )
         events: list[Event] = []
         warning: str | None = None
         if file.has_metadata:
@@ -115,7 +146,10 @@ class FileMetadata:
             partial, stream_events = self._streamed_sdist(source, file)
             events += stream_events
             how, member = "sdist (read as it arrived)", "PKG-INFO"
-        if partial is not None:
+        if partial is not None and not partial.requires_known and file.kind == "sdist":
+            # Poetry reads the whole sdist then (nbext.index.sdist): download it below.
+            partial = None
+        elif partial is not None:
             wrong = not_this_file(partial, file)
             if wrong is not None:
                 passed_over.append(f"the {member} in {file.filename} {wrong}")
@@ -177,8 +211,13 @@ class FileMetadata:
             )
         if self.artifacts is not None:
             self.artifacts.put(file, data)  # verified above (when the index gave a hash)
+        meta, how, notes = _look_inside(meta, data, file)
         return MetadataResult(
-            meta, file.kind, warning=warning, events=events, passed_over=passed_over
+            meta,
+            file.kind + how,
+            warning=warning,
+            events=events,
+            passed_over=[*passed_over, *notes],
         )
 
     def _streamed_sdist(

@@ -132,13 +132,14 @@ class Session:
             raise
         return self.result(dry_run)
 
-    def failure(self, exc: BaseException, untouched: str = "") -> NbextError:
-        """The error for what a run raised (Poetry's explanation, the sources' warnings)."""
+    def failure(self, exc: BaseException) -> NbextError:
+        """The error for what a run raised (Poetry's explanation, the sources' warnings);
+        nothing was installed."""
         if isinstance(exc, SolverProblemError):
-            return InstallError(lock_failure(str(exc), self.fetch.warnings, untouched))
+            return InstallError(lock_failure(str(exc), self.fetch.warnings, ""))
         if isinstance(exc, SourceUnavailableError):
-            return InstallError(f"{exc}\n{untouched or 'Nothing was installed.'}")
-        return InstallError(f"{exc} {untouched or 'Nothing was installed.'}")
+            return InstallError(f"{exc}\nNothing was installed.")
+        return InstallError(f"{exc} Nothing was installed.")
 
     def result(self, dry_run: bool) -> InstallResult:
         self._radar()

@@ -123,15 +123,22 @@ def test_pages_read_keep_no_credentials_and_get_them_back(
     assert files and all(r.has_auth for r in files)
 
 
-def _sdist(name: str, version: str, *, pkg_info_first: bool) -> tuple[str, bytes]:
-    """A tar.gz sdist with a 3 MB incompressible member, PKG-INFO before or after it."""
+def _sdist(
+    name: str, version: str, *, pkg_info_first: bool, metadata_version: str = "2.2"
+) -> tuple[str, bytes]:
+    """A tar.gz sdist with a 3 MB incompressible member, PKG-INFO before or after it. Its
+    PKG-INFO lists no requirements: from Metadata-Version 2.2 on that says there are none."""
     import io
     import os
     import tarfile
 
     base = f"{name}-{version}"
-    pkg_info = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode()
-    members = [(f"{base}/PKG-INFO", pkg_info), (f"{base}/data.bin", os.urandom(3_000_000))]
+    pkg_info = f"Metadata-Version: {metadata_version}\nName: {name}\nVersion: {version}\n"
+    pkg_info_bytes = pkg_info.encode()
+    members = [
+        (f"{base}/PKG-INFO", pkg_info_bytes),
+        (f"{base}/data.bin", os.urandom(3_000_000)),
+    ]
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w:gz") as tf:
         for path, data in members if pkg_info_first else reversed(members):
@@ -164,3 +171,29 @@ def test_an_sdist_is_read_as_it_arrives_and_left_there(
         assert read < 1_000_000, read
     else:
         assert read == len(data)
+
+
+def test_an_sdist_whose_pkg_info_does_not_say_what_it_requires_is_read_whole(
+    tmp_path: Path, index_factory: type[IndexServer]
+) -> None:
+    """Metadata-Version 2.1 without Requires-Dist does not say there are none: Poetry then
+    reads the whole sdist (a Poetry pyproject.toml, an egg-info's requires.txt), and so does
+    nbext; here nothing in it lists them, which only a build would settle (not done)."""
+    server = index_factory([], metadata=False, api="html")
+    filename, data = _sdist("acme", "1.0", pkg_info_first=True, metadata_version="2.1")
+    server.set_fault(f"/files/{filename}", body=data, content_type="application/gzip")
+    server.set_fault(
+        "/simple/acme/",
+        body=f'<a href="/files/{filename}">x</a>'.encode(),
+        content_type="text/html",
+    )
+    with nbext.Workspace(_project(tmp_path / "p")) as ws:
+        ws.add_source("corp", server.url, "primary")
+        res = ws.lookup("acme")
+        read = sum(e.size for e in ws.events if e.url.endswith(filename))
+    assert res.chosen is not None and res.chosen.metadata is not None
+    assert res.chosen.metadata.requires_dist == () and not res.chosen.metadata.requires_known
+    assert res.chosen.metadata_via == "sdist"
+    # The whole file, as Poetry reads it (after the first bytes, read as they arrived, gave a
+    # PKG-INFO that does not say).
+    assert len(data) <= read < len(data) + 100_000

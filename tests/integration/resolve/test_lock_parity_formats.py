@@ -14,8 +14,6 @@ import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
 from nbext.demo import Dist, IndexServer
 from tests.integration.resolve.lockparity import (
     Pair,
@@ -152,17 +150,6 @@ def test_page_formats_metadata_files_and_hashes(
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "an sdist-only release whose PKG-INFO (Metadata-Version 2.1) has no Requires-Dist: "
-        "Poetry (PackageInfo._from_sdist_file) then unpacks the sdist and reads its "
-        "pyproject.toml as a project (from_directory -> _get_poetry_package), whose [project] "
-        "description ('bare', the demo's default) replaces the empty Summary: poetry.lock says "
-        'description = "bare"; nbext reads PKG-INFO only and writes description = "" (the '
-        "fix needs the metadata's version and the sdist's pyproject.toml from nbext.lookup)"
-    ),
-)
 def test_sdist_only_release_without_requirements(
     index_factory: type[IndexServer], tmp_path: Path, poetry: Path
 ) -> None:
@@ -171,3 +158,64 @@ def test_sdist_only_release_without_requirements(
     )
     text = pyproject([("main", main.url, "primary")], "", dependencies=["wrapper"])
     Pair(tmp_path, text).lock().same_lock()
+
+
+def _old_style_sdist(name: str, version: str, requires_txt: str) -> bytes:
+    """A setuptools sdist of old: PKG-INFO 1.1 without Requires-Dist, setup.py, and the
+    requirements only in ``<name>.egg-info/requires.txt``."""
+    import io
+    import tarfile
+
+    base = f"{name}-{version}"
+    pkg_info = f"Metadata-Version: 1.1\nName: {name}\nVersion: {version}\nSummary: Old style\n\n"
+    members = {
+        f"{base}/PKG-INFO": pkg_info,
+        f"{base}/setup.py": "from setuptools import setup\nsetup()\n",
+        f"{base}/{name}.egg-info/PKG-INFO": pkg_info,
+        f"{base}/{name}.egg-info/requires.txt": requires_txt,
+        f"{base}/{name}.egg-info/SOURCES.txt": "setup.py\n",
+    }
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tf:
+        for path, text in members.items():
+            data = text.encode()
+            info = tarfile.TarInfo(path)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def test_sdist_whose_requirements_are_only_in_its_egg_info(
+    index_factory: type[IndexServer], tmp_path: Path, poetry: Path
+) -> None:
+    from tests.support.servers import run_static_tree
+
+    main = index_factory(
+        [Dist("wrapper", "1.0", ("legacy",)), Dist("six-ish", "1.1"), Dist("rich-ish", "2.0")],
+        name="main",
+    )
+    root = tmp_path / "static"
+    data = _old_style_sdist("legacy", "1.0", "six-ish>=1\n\n[fancy]\nrich-ish\n")
+    static = run_static_tree([Dist("placeholder", "0.1")], root)
+    try:
+        (root / "packages" / "legacy-1.0.tar.gz").write_bytes(data)
+        digest = hashlib.sha256(data).hexdigest()
+        (root / "simple" / "legacy").mkdir()
+        (root / "simple" / "legacy" / "index.html").write_text(
+            f'<a href="../../packages/legacy-1.0.tar.gz#sha256={digest}">legacy-1.0.tar.gz</a>',
+            encoding="utf-8",
+        )
+        text = pyproject(
+            [("main", main.url, "primary"), ("static", static.url, "primary")],
+            "",
+            dependencies=["wrapper"],
+        )
+        same = Pair(tmp_path / "pair", text).lock().same_lock()
+    finally:
+        static.stop()
+    lock = tomllib.loads(same)
+    legacy = next(p for p in lock["package"] if p["name"] == "legacy")
+    # Poetry unpacked the sdist and read the egg-info's requires.txt; so did nbext.
+    assert legacy["dependencies"] == {"six-ish": ">=1"}
+    assert legacy["extras"] == {"fancy": ["rich-ish"]}
+    assert "six-ish" in {p["name"] for p in lock["package"]}
