@@ -11,6 +11,7 @@ import nbext
 from nbext.demo import Dist, IndexServer
 from nbext.index import reader
 from nbext.lookup import fetch_pages
+from nbext.lookup.results import LookupResult
 
 NAMES = [f"pkg{i}" for i in range(6)]
 
@@ -128,32 +129,27 @@ def _sdist(
 ) -> tuple[str, bytes]:
     """A tar.gz sdist with a 3 MB incompressible member, PKG-INFO before or after it. Its
     PKG-INFO lists no requirements: from Metadata-Version 2.2 on that says there are none."""
-    import io
     import os
-    import tarfile
+
+    from tests.support.archives import tar_bytes
 
     base = f"{name}-{version}"
     pkg_info = f"Metadata-Version: {metadata_version}\nName: {name}\nVersion: {version}\n"
-    pkg_info_bytes = pkg_info.encode()
-    members = [
-        (f"{base}/PKG-INFO", pkg_info_bytes),
-        (f"{base}/data.bin", os.urandom(3_000_000)),
-    ]
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tf:
-        for path, data in members if pkg_info_first else reversed(members):
-            info = tarfile.TarInfo(path)
-            info.size = len(data)
-            tf.addfile(info, io.BytesIO(data))
-    return f"{base}.tar.gz", buf.getvalue()
+    members: dict[str, bytes | str] = {
+        f"{base}/PKG-INFO": pkg_info,
+        f"{base}/data.bin": os.urandom(3_000_000),
+    }
+    if not pkg_info_first:
+        members = dict(reversed(members.items()))
+    return f"{base}.tar.gz", tar_bytes(members)
 
 
-@pytest.mark.parametrize("first", [True, False], ids=["pkg-info-first", "pkg-info-last"])
-def test_an_sdist_is_read_as_it_arrives_and_left_there(
-    tmp_path: Path, index_factory: type[IndexServer], first: bool
-) -> None:
+def _looked_up(
+    tmp_path: Path, index_factory: type[IndexServer], filename: str, data: bytes
+) -> tuple[LookupResult, int]:
+    """``acme`` looked up on an index whose only file is this sdist: the result, and the
+    bytes of the file received."""
     server = index_factory([], metadata=False, api="html")
-    filename, data = _sdist("acme", "1.0", pkg_info_first=first)
     server.set_fault(f"/files/{filename}", body=data, content_type="application/gzip")
     server.set_fault(
         "/simple/acme/",
@@ -164,6 +160,15 @@ def test_an_sdist_is_read_as_it_arrives_and_left_there(
         ws.add_source("corp", server.url, "primary")
         res = ws.lookup("acme")
         read = sum(e.size for e in ws.events if e.url.endswith(filename))
+    return res, read
+
+
+@pytest.mark.parametrize("first", [True, False], ids=["pkg-info-first", "pkg-info-last"])
+def test_an_sdist_is_read_as_it_arrives_and_left_there(
+    tmp_path: Path, index_factory: type[IndexServer], first: bool
+) -> None:
+    filename, data = _sdist("acme", "1.0", pkg_info_first=first)
+    res, read = _looked_up(tmp_path, index_factory, filename, data)
     assert res.chosen is not None and res.chosen.metadata is not None
     assert res.chosen.metadata.requires_dist == ()
     assert res.chosen.metadata_via == "sdist (read as it arrived)"
@@ -179,18 +184,8 @@ def test_an_sdist_whose_pkg_info_does_not_say_what_it_requires_is_read_whole(
     """Metadata-Version 2.1 without Requires-Dist does not say there are none: Poetry then
     reads the whole sdist (a Poetry pyproject.toml, an egg-info's requires.txt), and so does
     nbext; here nothing in it lists them, which only a build would settle (not done)."""
-    server = index_factory([], metadata=False, api="html")
     filename, data = _sdist("acme", "1.0", pkg_info_first=True, metadata_version="2.1")
-    server.set_fault(f"/files/{filename}", body=data, content_type="application/gzip")
-    server.set_fault(
-        "/simple/acme/",
-        body=f'<a href="/files/{filename}">x</a>'.encode(),
-        content_type="text/html",
-    )
-    with nbext.Workspace(_project(tmp_path / "p")) as ws:
-        ws.add_source("corp", server.url, "primary")
-        res = ws.lookup("acme")
-        read = sum(e.size for e in ws.events if e.url.endswith(filename))
+    res, read = _looked_up(tmp_path, index_factory, filename, data)
     assert res.chosen is not None and res.chosen.metadata is not None
     assert res.chosen.metadata.requires_dist == () and not res.chosen.metadata.requires_known
     assert res.chosen.metadata_via == "sdist"

@@ -163,26 +163,19 @@ def test_sdist_only_release_without_requirements(
 def _old_style_sdist(name: str, version: str, requires_txt: str) -> bytes:
     """A setuptools sdist of old: PKG-INFO 1.1 without Requires-Dist, setup.py, and the
     requirements only in ``<name>.egg-info/requires.txt``."""
-    import io
-    import tarfile
+    from tests.support.archives import tar_bytes
 
     base = f"{name}-{version}"
     pkg_info = f"Metadata-Version: 1.1\nName: {name}\nVersion: {version}\nSummary: Old style\n\n"
-    members = {
-        f"{base}/PKG-INFO": pkg_info,
-        f"{base}/setup.py": "from setuptools import setup\nsetup()\n",
-        f"{base}/{name}.egg-info/PKG-INFO": pkg_info,
-        f"{base}/{name}.egg-info/requires.txt": requires_txt,
-        f"{base}/{name}.egg-info/SOURCES.txt": "setup.py\n",
-    }
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tf:
-        for path, text in members.items():
-            data = text.encode()
-            info = tarfile.TarInfo(path)
-            info.size = len(data)
-            tf.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
+    return tar_bytes(
+        {
+            f"{base}/PKG-INFO": pkg_info,
+            f"{base}/setup.py": "from setuptools import setup\nsetup()\n",
+            f"{base}/{name}.egg-info/PKG-INFO": pkg_info,
+            f"{base}/{name}.egg-info/requires.txt": requires_txt,
+            f"{base}/{name}.egg-info/SOURCES.txt": "setup.py\n",
+        }
+    )
 
 
 def test_sdist_whose_requirements_are_only_in_its_egg_info(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import tarfile
-import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -20,26 +19,9 @@ from nbext.index.archive import (
     wheel_metadata,
 )
 from nbext.index.archive import core_metadata as read_core_metadata
+from tests.support.archives import tar_bytes, zip_bytes
 
 DIST = Dist("acme", "1.0")
-
-
-def _zip(members: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        for name, data in members.items():
-            zf.writestr(name, data)
-    return buf.getvalue()
-
-
-def _tar(members: dict[str, bytes], mode: str = "w:gz") -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode=mode) as tf:  # type: ignore[call-overload]
-        for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tf.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
 
 
 @pytest.mark.parametrize("build", [build_wheel, build_sdist])
@@ -62,12 +44,12 @@ def test_metadata_from_bytes_a_path_and_a_file(
 @pytest.mark.parametrize("mode", ["w:gz", "w:bz2", "w:xz", "w"])
 def test_sdists_in_every_tar_compression_and_zip(mode: str) -> None:
     members = {"acme-1.0/setup.py": b"", "acme-1.0/PKG-INFO": b"Name: acme\n"}
-    assert sdist_metadata(_tar(members, mode), "acme-1.0.tar") == b"Name: acme\n"
-    assert sdist_metadata(_zip(members), "acme-1.0.zip") == b"Name: acme\n"
+    assert sdist_metadata(tar_bytes(members, mode), "acme-1.0.tar") == b"Name: acme\n"
+    assert sdist_metadata(zip_bytes(members), "acme-1.0.zip") == b"Name: acme\n"
 
 
 def test_only_the_member_one_directory_deep_counts() -> None:
-    wheel = _zip(
+    wheel = zip_bytes(
         {
             "acme/vendored/x.dist-info/METADATA": b"deep",
             "METADATA": b"top",
@@ -75,11 +57,11 @@ def test_only_the_member_one_directory_deep_counts() -> None:
         }
     )
     assert wheel_metadata(wheel) == b"Name: acme\n"
-    sdist = _tar({"acme-1.0/sub/PKG-INFO": b"deep", "PKG-INFO": b"top"})
+    sdist = tar_bytes({"acme-1.0/sub/PKG-INFO": b"deep", "PKG-INFO": b"top"})
     with pytest.raises(NoMetadataFile, match=r"acme-1.0.tar.gz has no PKG-INFO"):
         sdist_metadata(sdist, "acme-1.0.tar.gz")
     with pytest.raises(NoMetadataFile, match=r"^the wheel has no .dist-info/METADATA$"):
-        wheel_metadata(_zip({"acme/__init__.py": b""}))
+        wheel_metadata(zip_bytes({"acme/__init__.py": b""}))
 
 
 def test_a_damaged_archive_is_unreadable_with_the_readers_message() -> None:
@@ -87,9 +69,9 @@ def test_a_damaged_archive_is_unreadable_with_the_readers_message() -> None:
         read_core_metadata(b"not a zip", "acme-1.0-py3-none-any.whl")
     with pytest.raises(UnreadableArchive):
         read_core_metadata(b"not a tar", "acme-1.0.tar.gz")
-    gz = _tar({"acme-1.0/PKG-INFO": b"x"}, "w:gz")
+    gz = tar_bytes({"acme-1.0/PKG-INFO": b"x"}, "w:gz")
     with pytest.raises(UnreadableArchive):  # gzip only, as an upload check wants
-        sdist_metadata(_tar({"acme-1.0/PKG-INFO": b"x"}, "w"), "a.tar.gz", tar_mode="r:gz")
+        sdist_metadata(tar_bytes({"acme-1.0/PKG-INFO": b"x"}, "w"), "a.tar.gz", tar_mode="r:gz")
     assert sdist_metadata(gz, "a.tar.gz", tar_mode="r:gz") == b"x"
     with pytest.raises(UnreadableArchive):
         archive_names(gz[: len(gz) // 2], "a.tar.gz")

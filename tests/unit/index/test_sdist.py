@@ -3,9 +3,6 @@
 
 from __future__ import annotations
 
-import io
-import tarfile
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -13,26 +10,7 @@ import pytest
 from nbext.index.archive import UnreadableArchive
 from nbext.index.metadata import parse_metadata
 from nbext.index.sdist import MEMBER_CAP, SdistInfo, inspect_sdist, merged
-
-
-def _tar(members: dict[str, bytes | str], *, mode: str = "w:gz") -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode=mode) as tf:  # type: ignore[call-overload]
-        for path, content in members.items():
-            data = content.encode() if isinstance(content, str) else content
-            info = tarfile.TarInfo(path)
-            info.size = len(data)
-            tf.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
-
-
-def _zip(members: dict[str, str]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        for path, text in members.items():
-            zf.writestr(path, text)
-    return buf.getvalue()
-
+from tests.support.archives import tar_bytes, zip_bytes
 
 OLD = "Metadata-Version: 2.1\nName: old\nVersion: 1.0\nSummary: from PKG-INFO\n\n"
 
@@ -64,7 +42,7 @@ dependencies = ["requests>=2"]
 [project.optional-dependencies]
 cli = ["rich"]
 """
-    data = _tar(
+    data = tar_bytes(
         {
             "old-1.0/PKG-INFO": OLD,
             "old-1.0/pyproject.toml": pyproject,
@@ -83,7 +61,7 @@ cli = ["rich"]
 
 def test_an_egg_info_requires_txt_with_extras_and_markers() -> None:
     requires = "six>=1\n\n[fancy]\nrich\n\n[:python_version < '3.10']\ntomli\n"
-    data = _tar(
+    data = tar_bytes(
         {
             "old-1.0/PKG-INFO": OLD,
             "old-1.0/setup.py": "from setuptools import setup; setup()\n",
@@ -101,13 +79,13 @@ def test_an_egg_info_requires_txt_with_extras_and_markers() -> None:
 
 
 def test_a_zip_sdist_and_a_top_level_requires_txt() -> None:
-    data = _zip({"old-1.0/PKG-INFO": OLD, "old-1.0/requires.txt": "six\n"})
+    data = zip_bytes({"old-1.0/PKG-INFO": OLD, "old-1.0/requires.txt": "six\n"})
     info = inspect_sdist(data, "old-1.0.zip")
     assert info.requires_dist == ("six",) and info.read_from == "PKG-INFO"
 
 
 def test_nothing_lists_them_without_a_build() -> None:
-    data = _tar({"old-1.0/PKG-INFO": OLD, "old-1.0/setup.py": "raise SystemExit\n"})
+    data = tar_bytes({"old-1.0/PKG-INFO": OLD, "old-1.0/setup.py": "raise SystemExit\n"})
     info = inspect_sdist(data, "old-1.0.tar.gz")
     assert info.requires_dist is None  # Poetry would build it; nbext runs no index code
     meta = merged(parse_metadata(OLD.encode()), info)
@@ -122,7 +100,7 @@ def test_a_hostile_archive_writes_nothing_outside_and_big_members_are_skipped(
     import tempfile
 
     monkeypatch.setattr(tempfile, "tempdir", None)
-    data = _tar(
+    data = tar_bytes(
         {
             "../escape/PKG-INFO": OLD,
             "/abs/requires.txt": "evil\n",
