@@ -6,6 +6,7 @@ in the :class:`~nbext.lookup.answers.MetadataResult`."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 
 import httpx
 
@@ -137,19 +138,17 @@ class FileMetadata:
                 )
         response: httpx.Response | None = None
         partial: ReleaseMetadata | None = None  # read without the whole file: ranges, a stream
+        whole: bytes | None = None  # a streamed sdist read to its end
         how, member = "", ""
         if file.kind == "wheel" and self.lazy_wheel:
             partial, response, lazy_events = self._lazy_metadata(source, file)
             events += lazy_events
             how, member = "range requests", "METADATA"
         elif file.kind == "sdist" and self.lazy_wheel and not file.filename.endswith(".zip"):
-            partial, stream_events = self._streamed_sdist(source, file)
+            partial, whole, stream_events = self._streamed_sdist(source, file)
             events += stream_events
             how, member = "sdist (read as it arrived)", "PKG-INFO"
-        if partial is not None and not partial.requires_known and file.kind == "sdist":
-            # Poetry reads the whole sdist then (nbext.index.sdist): download it below.
-            partial = None
-        elif partial is not None:
+        if partial is not None:
             wrong = not_this_file(partial, file)
             if wrong is not None:
                 passed_over.append(f"the {member} in {file.filename} {wrong}")
@@ -161,7 +160,9 @@ class FileMetadata:
                 events=events,
                 passed_over=passed_over,
             )
-        if response is None or response.status_code != 200:
+        if whole is not None:
+            page = PageResult(source=source, url=redact_url(file.url), status=200)
+        elif response is None or response.status_code != 200:
             response, page = self.requests.get(
                 source,
                 file.url,
@@ -184,13 +185,13 @@ class FileMetadata:
                 passed_over=passed_over,
             )
 
-        if response is None or response.status_code != 200:
+        if whole is None and (response is None or response.status_code != 200):
             error = page.error or (
                 f"Source ({source.name}): HTTP {page.status} downloading {redact_url(file.url)}"
             )
             answer = f"HTTP {page.status}" if page.status is not None else "no answer"
             return failed(error, f"{file.filename} could not be downloaded ({answer})")
-        data = response.content
+        data = whole if whole is not None else response.content if response is not None else b""
         expected = best_hash(file.hashes)
         if expected and hashlib.new(expected[0], data).hexdigest() != expected[1]:
             return failed(
@@ -222,27 +223,45 @@ class FileMetadata:
 
     def _streamed_sdist(
         self, source: Source, file: File
-    ) -> tuple[ReleaseMetadata | None, list[Event]]:
+    ) -> tuple[ReleaseMetadata | None, bytes | None, list[Event]]:
         """A tar sdist's PKG-INFO read as the file arrives, the download stopped there (it is
         usually among the first members: 16 KB of a 19 MB sdist). Poetry downloads the whole
         sdist; the whole file cannot be hash-checked this way (as with range requests on a
-        wheel), so, like them, the metadata must name this project and version. None (and the
-        whole download after it) when the tar does not give it."""
+        wheel), so, like them, the metadata must name this project and version.
+
+        Returns the metadata, or the whole file when its PKG-INFO does not say what it
+        requires (Poetry then reads the whole sdist: the download goes on to its end, and the
+        caller verifies and reads it), or neither (and the whole download after it) when the
+        tar does not give a readable PKG-INFO; and the events."""
+
+        def consume(chunks: Iterator[bytes]) -> ReleaseMetadata | bytes:
+            seen: list[bytes] = []
+
+            def kept() -> Iterator[bytes]:
+                for chunk in chunks:
+                    seen.append(chunk)
+                    yield chunk
+
+            meta = parse_metadata(streamed_sdist_metadata(kept(), file.filename))
+            if meta.requires_known:
+                return meta
+            seen.extend(chunks)  # the rest of the file, on the same request
+            return b"".join(seen)
+
         response, page = self.requests.get(
             source,
             file.url,
             None,
             self.requests.fresh(file.name),
             self.requests.http.limits.download,
-            consume=lambda chunks: streamed_sdist_metadata(chunks, file.filename),
+            consume=consume,
         )
         got = response.extensions.get("nbext_consumed") if response is not None else None
-        if not isinstance(got, bytes):
-            return None, page.events
-        try:
-            return parse_metadata(got), page.events
-        except Exception:  # unreadable PKG-INFO: the whole sdist, as Poetry reads it
-            return None, page.events
+        if isinstance(got, ReleaseMetadata):
+            return got, None, page.events
+        if isinstance(got, bytes):
+            return None, got, page.events
+        return None, None, page.events  # unreadable PKG-INFO: the whole sdist, as Poetry
 
     def _lazy_metadata(
         self, source: Source, file: File
