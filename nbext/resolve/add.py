@@ -60,6 +60,8 @@ def add(
     path = project.path
     original = path.read_bytes()
     report = write()
+    if dry_run:  # pyproject.toml is put back below
+        report.info = [_would(line) for line in report.info]
     if any(line == "Nothing to add." for line in report.info):
         return _result(report)
     name = parse_requirement(requirement.partition("@")[0] or requirement).name
@@ -84,6 +86,11 @@ def add(
     if dry_run:
         _put_back(project.locked, path, original)
     return done
+
+
+def _would(line: str) -> str:
+    """A dry run's words for what it did not keep."""
+    return "Would add " + line.removeprefix("Added ") if line.startswith("Added ") else line
 
 
 def _result(

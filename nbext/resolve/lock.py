@@ -12,6 +12,7 @@ two kernels never interleave their writes.
 from __future__ import annotations
 
 import time
+import tomllib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,7 @@ from nbext.resolve.poetry_api import (
 )
 from nbext.resolve.radar import survey_for, verdicts
 from nbext.resolve.repository import SourceUnavailableError, build_repository_pool
-from nbext.resolve.results import LockResult, read_locked
+from nbext.resolve.results import LockedPackage, LockResult, locked_packages, read_locked
 
 __all__ = ["LockError", "lock", "lock_failure", "project_poetry"]
 
@@ -97,6 +98,7 @@ def lock(
     else:
         installer.lock(update=regenerate)
     installer.dry_run(dry_run)
+    would = _capture_lock(installer) if dry_run else None
     try:
         with locked(poetry.locker.lock):
             installer.run()
@@ -107,7 +109,7 @@ def lock(
     except IndexError as exc:  # Poetry's 'Repository "x" does not exist.'
         raise LockError(str(exc).strip("'\"")) from None
     output = io.lines()
-    after = read_locked(poetry.locker.lock) if poetry.locker.lock.exists() else []
+    after = would or (read_locked(poetry.locker.lock) if poetry.locker.lock.exists() else [])
     radar = verdicts(ws, survey, {p.name: p.source for p in after}, poetry.package.all_requires)
     return LockResult(
         path=poetry.locker.lock,
@@ -119,7 +121,24 @@ def lock(
         requests=sum(1 for e in ws.http.events if e.is_request) - requests_before,
         radar=radar,
         elapsed=time.monotonic() - started,
+        dry_run=dry_run,
     )
+
+
+def _capture_lock(installer: Any) -> list[LockedPackage]:
+    """What a dry run would write to the lock file: Poetry's ``Installer._write_lock_file``
+    gets the solved packages and, in a dry run, writes nothing; the lock data Poetry's
+    ``Locker`` computes from them (what it would write) is read here instead."""
+    would: list[LockedPackage] = []
+    write = installer._write_lock_file
+
+    def capture(packages: Any, force: bool = False) -> None:
+        data = installer._locker._compute_lock_data(installer._package, packages)
+        would[:] = locked_packages(tomllib.loads(data.as_string()))
+        write(packages, force)
+
+    installer._write_lock_file = capture
+    return would
 
 
 def project_poetry(project_dir: Path, io: IO) -> Any:

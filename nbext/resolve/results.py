@@ -7,6 +7,7 @@ import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from nbext.lookup.radar import RadarVerdict
 from nbext.report import Report, text_table
@@ -19,6 +20,7 @@ __all__ = [
     "InstallStep",
     "LockResult",
     "LockedPackage",
+    "locked_packages",
     "radar_cells",
     "radar_notes",
     "read_locked",
@@ -63,7 +65,11 @@ class LockedPackage:
 
 def read_locked(path: Path) -> list[LockedPackage]:
     """The packages of a poetry.lock, in the file's order (Poetry sorts them by name)."""
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    return locked_packages(tomllib.loads(path.read_text(encoding="utf-8")))
+
+
+def locked_packages(data: dict[str, Any]) -> list[LockedPackage]:
+    """The packages of a lock file's data, in its order."""
     out = []
     for pkg in data.get("package", []):
         source = pkg.get("source") or {}
@@ -98,6 +104,8 @@ class LockResult:
     #: index (:mod:`nbext.lookup.survey`).
     radar: dict[str, RadarVerdict] = field(default_factory=dict)
     elapsed: float = 0.0
+    #: A dry run: nothing was written; ``packages`` is what the lock file would hold.
+    dry_run: bool = False
 
     def package(self, name: str) -> LockedPackage | None:
         key = name.lower().replace("_", "-").replace(".", "-")
@@ -105,7 +113,9 @@ class LockResult:
 
     def text(self) -> str:
         lines = [line for line in self.output if line.strip()]
-        if not self.written:
+        if self.dry_run:
+            lines.append(f"Dry run: {self.path.name} was not written. It would hold:")
+        elif not self.written:
             lines.append(f"{self.path.name} is up to date (nothing to write).")
         if self.packages:
             heads = ["package", "version", "source", *(RADAR_HEADERS if self.radar else ())]

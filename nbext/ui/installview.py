@@ -66,6 +66,8 @@ def lock_html(result: LockResult) -> str:
     rows += [[n, "", "", *blank, "", f"removed (was {result.changes[n][0]})"] for n in removed]
     heads = ["package", "version", "source", *(RADAR_HEADERS if result.radar else ()), "groups"]
     state = "written" if result.written else "up to date"
+    if result.dry_run:
+        state = "not written (dry run); it would hold"
     parts = [
         f"<div class='nbext-lock'><p><b>{html.escape(result.path.name)}</b> {state}: "
         f"{len(result.packages)} packages</p>",

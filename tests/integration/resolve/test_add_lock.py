@@ -91,9 +91,23 @@ def test_add_dry_run_changes_nothing(
     before = (project_dir / "pyproject.toml").read_bytes()
     _, _, result = run(ip, "add acme --source corp --lock --dry-run")
     assert isinstance(result, AddResult)
-    assert "Using version ^2.1.0 for acme" in result.text()
+    text = result.text()
+    assert "Using version ^2.1.0 for acme" in text
     assert (project_dir / "pyproject.toml").read_bytes() == before
     assert not (project_dir / "poetry.lock").exists()
+    # It says what it would have done: the entry it did not keep, and the lock it did not
+    # write (not "up to date", which it was not).
+    assert "Would add acme (^2.1.0) to project.dependencies" in text
+    assert "Dry run: poetry.lock was not written. It would hold:" in text
+    assert "up to date" not in text and "Writing lock file" not in text
+    assert result.lock is not None and result.lock.dry_run
+    assert {p.name: (p.version, p.source) for p in result.lock.packages} == {
+        "acme": ("2.1.0", "corp"),
+        "acme-core": ("1.3.0", "corp"),
+    }
+    # ... which is what the same command without --dry-run writes.
+    _, _, done = run(ip, "add acme --source corp --lock")
+    assert done.lock is not None and done.lock.packages == result.lock.packages
 
 
 def test_failed_lock_puts_pyproject_back(
