@@ -107,7 +107,7 @@ def _dist_json(d: Dist) -> list[object]:
 def index_host(spec_path: Path) -> int:
     """Serve ``s1`` (``--index-host SPEC``) until stdin closes; as ``bench_peers.index_host``,
     with the releases' requirements and payloads."""
-    from benchmarks.bench_peers import _deepen_backlog, _send
+    from benchmarks.bench_peers import host_server
     from nbext.demo import Dist, IndexServer
 
     spec = json.loads(spec_path.read_text(encoding="utf-8"))
@@ -115,17 +115,7 @@ def index_host(spec_path: Path) -> int:
         Dist(n, v, requires_dist=tuple(r), summary="bench-install", payload=int(p))
         for n, v, r, p in spec["dists"]
     ]
-    server = IndexServer(dists, name=spec["name"], api="json", metadata=True)
-    with server:
-        _deepen_backlog(server)
-        _send(sys.stdout, "READY", server.bound_port)
-        for line in sys.stdin:
-            command, _, arg = line.strip().partition(" ")
-            if command != "log":
-                return 2
-            records = server.requests[int(arg or 0) :]
-            _send(sys.stdout, "OK", [[r.method, r.path, r.status] for r in records])
-    return 0
+    return host_server(IndexServer(dists, name=spec["name"], api="json", metadata=True))
 
 
 @contextlib.contextmanager

@@ -461,18 +461,11 @@ def _imported(nbext_file: str) -> str:
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
+    from benchmarks.bench_peers import parse_tools, tool_arguments
+
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--rtt-ms", type=float, default=25.0)
+    tool_arguments(ap, TOOLS, rounds=3)
     ap.add_argument("--payload-kib", type=int, default=0, help="extra KiB in every wheel")
-    ap.add_argument(
-        "--only", default=",".join(TOOLS), help="comma-separated subset of " + ",".join(TOOLS)
-    )
-    ap.add_argument(
-        "--handshake",
-        action="store_true",
-        help="also delay the first bytes of each connection by one RTT (TCP handshake cost)",
-    )
     ap.add_argument(
         "--radar",
         choices=("on", "off"),
@@ -480,18 +473,9 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="nbext's dependency-confusion radar (on: the default, the public index at a\n"
         "closed port as in the tests; off: radar.enabled false)",
     )
-    ap.add_argument("--output", type=Path, default=None, help="result file (default: results/)")
-    ap.add_argument("--no-write", action="store_true", help="print the table only")
-    ap.add_argument("--nbext-worker", type=Path, default=None, help=argparse.SUPPRESS)
-    ap.add_argument("--index-host", type=Path, default=None, help=argparse.SUPPRESS)
-    args = ap.parse_args(argv)
-    only = [t.strip() for t in args.only.split(",") if t.strip()]
-    unknown = sorted(set(only) - set(TOOLS))
-    if unknown:
-        ap.error(f"unknown tools in --only: {unknown} (choose from {', '.join(TOOLS)})")
-    if args.rounds < 1 or args.payload_kib < 0:
-        ap.error("--rounds must be at least 1, --payload-kib at least 0")
-    args.only = [t for t in TOOLS if t in only]
+    args = parse_tools(ap, argv, TOOLS)
+    if args.payload_kib < 0:
+        ap.error("--payload-kib must be at least 0")
     return args
 
 

@@ -718,6 +718,12 @@ def index_host(spec_path: Path) -> int:
     spec = json.loads(spec_path.read_text(encoding="utf-8"))
     dists = [Dist(n, v) for n, v in spec["dists"]]
     server = IndexServer(dists, name=spec["name"], api="json", metadata=spec["metadata"])
+    return host_server(server)
+
+
+def host_server(server: IndexServer) -> int:
+    """Serve ``server`` until stdin closes: ``READY <port>``, then ``log OFFSET`` answered
+    with the requests served since (``OK [[method, path, status], ...]``)."""
     with server:
         _deepen_backlog(server)
         _send(sys.stdout, "READY", server.bound_port)
@@ -959,19 +965,44 @@ def _git_head() -> str:
 # -- main ----------------------------------------------------------------------------------------
 
 
-def _parse_args(argv: list[str] | None) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--packages", type=int, default=60)
+def tool_arguments(ap: argparse.ArgumentParser, tools: Sequence[str], *, rounds: int) -> None:
+    """The arguments every peer benchmark takes (``--rounds``, ``--rtt-ms``, ``--only``,
+    ``--handshake``, ``--output``, ``--no-write`` and the hidden child-process modes)."""
+    ap.add_argument("--rounds", type=int, default=rounds)
     ap.add_argument("--rtt-ms", type=float, default=25.0)
-    ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument(
-        "--only", default=",".join(TOOLS), help="comma-separated subset of " + ",".join(TOOLS)
+        "--only", default=",".join(tools), help="comma-separated subset of " + ",".join(tools)
     )
     ap.add_argument(
         "--handshake",
         action="store_true",
         help="also delay the first bytes of each connection by one RTT (TCP handshake cost)",
     )
+    ap.add_argument("--output", type=Path, default=None, help="result file (default: results/)")
+    ap.add_argument("--no-write", action="store_true", help="print the table only")
+    ap.add_argument("--nbext-worker", type=Path, default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--index-host", type=Path, default=None, help=argparse.SUPPRESS)
+
+
+def parse_tools(
+    ap: argparse.ArgumentParser, argv: list[str] | None, tools: Sequence[str]
+) -> argparse.Namespace:
+    """Parse ``argv``; ``args.only`` becomes the tools asked for, in ``tools``' order."""
+    args = ap.parse_args(argv)
+    only = [t.strip() for t in args.only.split(",") if t.strip()]
+    unknown = sorted(set(only) - set(tools))
+    if unknown:
+        ap.error(f"unknown tools in --only: {unknown} (choose from {', '.join(tools)})")
+    if args.rounds < 1:
+        ap.error("--rounds must be at least 1")
+    args.only = [t for t in tools if t in only]
+    return args
+
+
+def _parse_args(argv: list[str] | None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    tool_arguments(ap, TOOLS, rounds=1)
+    ap.add_argument("--packages", type=int, default=60)
     ap.add_argument(
         "--radar",
         choices=("closed", "stand-in", "off"),
@@ -981,18 +1012,9 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         "'stand-in': the first source's proxied URL as the public index (every name is\n"
         "there, one RTT away), or 'off' (%%config radar.enabled false)",
     )
-    ap.add_argument("--output", type=Path, default=None, help="result file (default: results/)")
-    ap.add_argument("--no-write", action="store_true", help="print the table only")
-    ap.add_argument("--nbext-worker", type=Path, default=None, help=argparse.SUPPRESS)
-    ap.add_argument("--index-host", type=Path, default=None, help=argparse.SUPPRESS)
-    args = ap.parse_args(argv)
-    only = [t.strip() for t in args.only.split(",") if t.strip()]
-    unknown = sorted(set(only) - set(TOOLS))
-    if unknown:
-        ap.error(f"unknown tools in --only: {unknown} (choose from {', '.join(TOOLS)})")
-    if args.packages < 1 or args.rounds < 1:
-        ap.error("--packages and --rounds must be at least 1")
-    args.only = [t for t in TOOLS if t in only]
+    args = parse_tools(ap, argv, TOOLS)
+    if args.packages < 1:
+        ap.error("--packages must be at least 1")
     return args
 
 
