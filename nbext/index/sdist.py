@@ -34,6 +34,7 @@ from poetry.core.pyproject.toml import PyProjectTOML
 from poetry.core.utils.helpers import parse_requires
 
 from nbext.index.archive import UnreadableArchive
+from nbext.index.filenames import splitext
 from nbext.index.metadata import ReleaseMetadata, parse_metadata
 
 __all__ = ["MEMBER_CAP", "SdistInfo", "inspect_sdist", "merged"]
@@ -82,7 +83,7 @@ def _wanted(name: str) -> bool:
     parts = PurePosixPath(name).parts
     if not parts or any(p in ("", ".", "..") for p in parts) or name.startswith("/"):
         return False
-    if any(p.endswith(("-info",)) and "." in p for p in parts[:-1]):
+    if any(p.endswith("-info") and "." in p for p in parts[:-1]):
         return True  # inside a *.egg-info / *.dist-info directory, at any depth
     return len(parts) <= 2 and parts[-1] in _TOP_FILES
 
@@ -123,11 +124,9 @@ def _project_dir(top: Path, filename: str) -> Path:
     elements = list(top.glob("*"))
     if len(elements) == 1 and elements[0].is_dir():
         return elements[0]
-    for suffix in (".tar.gz", ".tar.bz2", ".tar.xz", ".tgz", ".tar", ".zip"):
-        if filename.endswith(suffix):
-            named = top / filename[: -len(suffix)]
-            return named if named.is_dir() else top
-    return top
+    _base, suffix = splitext(filename)
+    named = top / filename.removesuffix(suffix)
+    return named if named.is_dir() else top
 
 
 def _from_directory(path: Path) -> SdistInfo:

@@ -89,12 +89,11 @@ def lookup_many(
     run = new_lookup(
         ws, pool, observer=observer, refresh=refresh_names(refresh, jobs), no_cache=no_cache
     )
-    radar = radar and ws.settings.flag("radar.enabled", True)
-    survey = Survey.over(run.page_fetcher, pool, public=ws.settings.flag("radar.public", True))
-    if radar and survey.outsider is not None:  # no public source: every package is a private one
+    survey = Survey.configured(run.page_fetcher, pool, ws.settings) if radar else None
+    if survey is not None and survey.outsider is not None:  # every package is a private one
         survey.ask(str(canonicalize_name(dep.name)) for _text, dep, _pin in jobs)
     results = LookupResults(run.run(jobs))
-    if radar:
+    if survey is not None:
         _radar(survey, results)
     for warning in authenticator.warnings[before:]:
         for result in results:

@@ -79,9 +79,13 @@ class RadarVerdict:
         text = f"Fix: pin it to the source you trust: {self.fix} (where it comes from now)"
         return text + (f", or {rest}." if rest else ".")
 
+    def also_on(self) -> str:
+        """``elsewhere`` in words: ``mirror 6.6.6, public index 9.9.9`` ("" when empty)."""
+        return ", ".join(f"{s} {v}" for s, v in self.elsewhere.items())
+
     def line(self) -> str:
         """One line for a lookup's, a lock's or an audit's text."""
-        where = ", ".join(f"{s} {v}" for s, v in self.elsewhere.items()) or "nowhere else"
+        where = self.also_on() or "nowhere else"
         there = f" (highest there {self.highest})" if self.highest else ""
         text = f"radar: {self.verdict}: {self.name} from {self.source}{there}; also on: {where}. "
         text += self.reason

@@ -23,6 +23,7 @@ from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 
+from nbext.config.settings import Settings
 from nbext.constants import pypi_simple_url
 from nbext.lookup.answers import PageResult
 from nbext.lookup.fetch_pages import PageFetcher
@@ -78,6 +79,41 @@ class Survey:
         is not one of them."""
         declared = list(sources)
         return cls(pages, declared, public_source(declared, public))
+
+    @classmethod
+    def configured(
+        cls,
+        pages: PageFetcher,
+        sources: Iterable[Source],
+        settings: Settings,
+        *,
+        public: bool | None = None,
+    ) -> Survey | None:
+        """The survey of a lookup, a lock or an install: None when ``%config radar.enabled``
+        is false; the public index asked unless ``public`` (default ``%config radar.public``,
+        on) is false or it is a source."""
+        if not settings.flag("radar.enabled", True):
+            return None
+        return cls.for_audit(pages, sources, settings, public=public, insist=False)
+
+    @classmethod
+    def for_audit(
+        cls,
+        pages: PageFetcher,
+        sources: Iterable[Source],
+        settings: Settings,
+        *,
+        public: bool | None = None,
+        insist: bool = True,
+    ) -> Survey:
+        """The survey of ``%source audit``, the radar's own question, whatever ``radar.enabled``
+        says: the public index asked again even when it did not answer a moment ago, and each
+        page waited for (``insist``)."""
+        if public is None:
+            public = settings.flag("radar.public", True)
+        survey = cls.over(pages, sources, public=public)
+        survey.insist = insist
+        return survey
 
     @property
     def everyone(self) -> list[Source]:

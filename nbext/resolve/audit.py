@@ -18,10 +18,10 @@ from packaging.utils import canonicalize_name
 
 from nbext.lookup.batch import LookupWorkspace, lookup_many, new_lookup
 from nbext.lookup.radar import RadarVerdict
-from nbext.lookup.survey import from_public
+from nbext.lookup.survey import Survey, from_public
 from nbext.resolve.lock import project_poetry
 from nbext.resolve.poetry_api import OneStream
-from nbext.resolve.radar import audit_survey, pins_of
+from nbext.resolve.radar import pins_of
 from nbext.resolve.results import AuditResult, AuditRow, read_locked
 
 __all__ = ["audit"]
@@ -48,7 +48,7 @@ def audit(ws: LookupWorkspace, project_dir: Path, *, public: bool = True) -> Aud
             else:
                 result.notes.append(f"{name}: {found.message}")
     pins = pins_of(ws, direct.values(), names)
-    survey = audit_survey(ws, new_lookup(ws, pool).page_fetcher, public=public)
+    survey = Survey.for_audit(new_lookup(ws, pool).page_fetcher, pool, ws.settings, public=public)
     verdicts = survey.verdicts(chosen, pins)
     for name in names:
         if name not in chosen:

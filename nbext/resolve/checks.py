@@ -11,7 +11,7 @@ from nbext.lookup.batch import LookupWorkspace
 from nbext.lookup.requirements import parse_requirement
 from nbext.resolve.environment import TargetEnvironment
 
-__all__ = ["check_install", "check_target", "pin_source"]
+__all__ = ["check_install", "check_project", "check_target", "pin_source"]
 
 
 def check_install(
@@ -25,14 +25,22 @@ def check_install(
     """Raise what ``install`` would raise before its first request: no requirements and no
     project, a requirement that does not parse, a pin (``source``, or the project's) to a
     source that is not declared, an environment that forbids installs (PEP 668)."""
-    if not requirements and project_dir is None:
+    if not requirements:
+        check_project(project_dir)
+    for text in requirements or ():
+        pin_source(ws, parse_requirement(text).name, source)
+    check_target(break_system_packages=break_system_packages)
+
+
+def check_project(project_dir: Path | None) -> Path:
+    """The project whose lock ``%install`` without requirements installs; an error when
+    there is none."""
+    if project_dir is None:
         raise NbextError(
             "%install without requirements installs the project's lock, and there is no "
             "project. Fix: name the packages (%install acme-utils) or open a project."
         )
-    for text in requirements or ():
-        pin_source(ws, parse_requirement(text).name, source)
-    check_target(break_system_packages=break_system_packages)
+    return project_dir
 
 
 def check_target(*, break_system_packages: bool = False) -> None:

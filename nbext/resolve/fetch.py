@@ -115,7 +115,7 @@ class Fetch:
         #: source is the public index, so every package will be a private one), each name the
         #: crawl asks for is surveyed at once too, not after the solve.
         self.survey = survey
-        self._survey_early = survey is not None and survey.outsider is not None
+        self._early = survey if survey is not None and survey.outsider is not None else None
         self.pool = pool
         self.python = python
         self._lock = threading.Lock()
@@ -229,8 +229,8 @@ class Fetch:
             if key in self._crawled or len(self._crawled) >= CRAWL_LIMIT:
                 return
             self._crawled.add(key)
-        if self._survey_early and self.survey is not None:
-            self.survey.ask([dep.name])
+        if self._early is not None:
+            self._early.ask([dep.name])
         fut = self.lookup.page_fetcher.page(source, dep.name)
         fut.add_done_callback(lambda done: self._after_page(source, dep, done))
 

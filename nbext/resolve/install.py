@@ -28,7 +28,8 @@ from nbext.errors import NbextError
 from nbext.files.userfiles import locked
 from nbext.lookup.batch import LookupWorkspace, new_lookup
 from nbext.lookup.requirements import parse_requirement
-from nbext.resolve.checks import check_install, pin_source
+from nbext.lookup.survey import Survey
+from nbext.resolve.checks import check_project, pin_source
 from nbext.resolve.environment import TargetEnvironment
 from nbext.resolve.executor import InstallError, InstallObserver, KernelExecutor
 from nbext.resolve.fetch import Fetch
@@ -47,7 +48,7 @@ from nbext.resolve.poetry_api import (
     Transaction,
     VirtualEnv,
 )
-from nbext.resolve.radar import survey_for, verdicts
+from nbext.resolve.radar import verdicts
 from nbext.resolve.repository import SourceUnavailableError, build_repository_pool
 from nbext.resolve.results import InstallResult
 
@@ -82,7 +83,8 @@ class Session:
         self.before = self.env.installed() if self.env.running else {}
         self.pool = ws.sources
         run = new_lookup(ws, self.pool)
-        self.fetch = Fetch(run, self.pool, ws.python, survey=survey_for(ws, run.page_fetcher))
+        survey = Survey.configured(run.page_fetcher, self.pool, ws.settings)
+        self.fetch = Fetch(run, self.pool, ws.python, survey=survey)
         #: The root's dependencies (the project's, or the kernel's): their pins, for the radar.
         self.requires: list[Any] = []
         self.poetry_env = _poetry_env(self.env)
@@ -208,11 +210,9 @@ def install(
         return session.run(
             lambda: _install_requirements(session, requirements, source, dry_run), dry_run=dry_run
         )
-    check_install(ws, project_dir, None)
-    assert project_dir is not None
     return install_project(
         ws,
-        project_dir,
+        check_project(project_dir),
         sync=sync,
         dry_run=dry_run,
         groups=groups,

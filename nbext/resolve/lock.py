@@ -20,6 +20,7 @@ from typing import Any
 from nbext.errors import NbextError, ProjectError
 from nbext.files.userfiles import locked
 from nbext.lookup.batch import LookupWorkspace, new_lookup
+from nbext.lookup.survey import Survey
 from nbext.resolve.fetch import Fetch
 from nbext.resolve.poetry_api import (
     IO,
@@ -33,7 +34,7 @@ from nbext.resolve.poetry_api import (
     SolverProblemError,
     plain,
 )
-from nbext.resolve.radar import survey_for, verdicts
+from nbext.resolve.radar import verdicts
 from nbext.resolve.repository import SourceUnavailableError, build_repository_pool
 from nbext.resolve.results import LockedPackage, LockResult, locked_packages, read_locked
 
@@ -78,7 +79,7 @@ def lock(
     pool = ws.sources
     before = read_locked(poetry.locker.lock) if poetry.locker.lock.exists() else []
     run = new_lookup(ws, pool, no_cache=no_cache)
-    survey = survey_for(ws, run.page_fetcher)
+    survey = Survey.configured(run.page_fetcher, pool, ws.settings)
     fetch = Fetch(run, pool, ws.python, survey=survey)
     requests_before = sum(1 for e in ws.http.events if e.is_request)
     fetch.ahead(list(poetry.package.all_requires))

@@ -10,35 +10,10 @@ from typing import Any
 from packaging.utils import canonicalize_name
 
 from nbext.lookup.batch import LookupWorkspace
-from nbext.lookup.fetch_pages import PageFetcher
 from nbext.lookup.radar import RadarVerdict
 from nbext.lookup.survey import Survey
 
-__all__ = ["audit_survey", "pins_of", "survey_for", "verdicts"]
-
-
-def survey_for(
-    ws: LookupWorkspace, pages: PageFetcher, *, public: bool | None = None
-) -> Survey | None:
-    """A survey over the workspace's sources for a lock or an install (None when ``%config
-    radar.enabled`` is false); ``public``: ask the public index when it is not one of them
-    (default ``%config radar.public``, on)."""
-    if not ws.settings.flag("radar.enabled", True):
-        return None
-    if public is None:
-        public = ws.settings.flag("radar.public", True)
-    return Survey.over(pages, ws.sources, public=public)
-
-
-def audit_survey(ws: LookupWorkspace, pages: PageFetcher, *, public: bool | None = None) -> Survey:
-    """The survey of ``%source audit``, the radar's own question: whatever ``radar.enabled``
-    says, asking the public index again even when it did not answer a moment ago, and
-    waiting for each page's own deadline."""
-    if public is None:
-        public = ws.settings.flag("radar.public", True)
-    survey = Survey.over(pages, ws.sources, public=public)
-    survey.insist = True  # the public index asked again; each page waited for
-    return survey
+__all__ = ["pins_of", "verdicts"]
 
 
 def pins_of(ws: LookupWorkspace, requires: Iterable[Any], names: Iterable[str]) -> dict[str, str]:

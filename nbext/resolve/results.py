@@ -46,8 +46,7 @@ def radar_cells(verdict: RadarVerdict | None) -> list[str]:
     """A row's "also on" and "radar" cells ("-" for a package from the public index)."""
     if verdict is None:
         return ["-", "-"]
-    also = ", ".join(f"{s} {v}" for s, v in verdict.elsewhere.items())
-    return [also or "-", verdict.verdict]
+    return [verdict.also_on() or "-", verdict.verdict]
 
 
 @dataclass(frozen=True)
@@ -130,9 +129,13 @@ class LockResult:
         removed = sorted(n for n, (old, new) in self.changes.items() if old and not new)
         for name in removed:
             lines.append(f"removed: {name} {self.changes[name][0]}")
-        lines += radar_notes(self.radar.values())
+        lines += self.radar_lines()
         lines.extend(self.notes)
         return "\n".join(lines)
+
+    def radar_lines(self) -> list[str]:
+        """Under the table: each unsafe package's reason and fix, the sources not asked."""
+        return radar_notes(self.radar.values())
 
     def __repr__(self) -> str:
         return self.text()
@@ -263,7 +266,7 @@ class AuditRow:
 
     def cells(self) -> list[str]:
         """The audit table's cells for this dependency."""
-        also = ", ".join(f"{s} {v}" for s, v in self.elsewhere.items())
+        also = self.radar.also_on()
         return [
             self.name,
             self.version or "-",

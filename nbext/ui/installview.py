@@ -28,7 +28,6 @@ from nbext.resolve.results import (
     InstallStep,
     LockResult,
     radar_cells,
-    radar_notes,
 )
 from nbext.ui.html import html_table, to_html
 from nbext.ui.views import INTERVAL, Throttle, TransientView
@@ -73,7 +72,7 @@ def lock_html(result: LockResult) -> str:
         f"{len(result.packages)} packages</p>",
         _pre(result.output),
         html_table([*heads, "change"], rows),
-        _pre([*radar_notes(result.radar.values()), *result.notes]),
+        _pre([*result.radar_lines(), *result.notes]),
         "</div>",
     ]
     return "".join(parts)
